@@ -1,0 +1,42 @@
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>Turns YAML names into C# names (<c>num_classes</c> -> <c>numClasses</c>, <c>layer1</c> -> <c>Layer1</c>).</summary>
+public static class Identifiers
+{
+    public static bool IsName(string text) =>
+        text.Length > 0 && (char.IsLetter(text[0]) || text[0] == '_') && text.All(c => char.IsLetterOrDigit(c) || c == '_');
+
+    public static bool IsClassName(string text) => IsName(text) && SyntaxFacts.GetKeywordKind(text) == SyntaxKind.None;
+
+    public static string Camel(string snake)
+    {
+        var pascal = Pascal(snake);
+        var camel = char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
+        return SyntaxFacts.GetKeywordKind(camel) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(camel) != SyntaxKind.None ? "@" + camel : camel;
+    }
+
+    public static string Pascal(string snake)
+    {
+        var builder = new StringBuilder();
+        var upper = true;
+        foreach (var c in snake)
+        {
+            if (c == '_' || c == '-' || c == '.')
+            {
+                upper = true;
+                continue;
+            }
+            builder.Append(upper ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+        if (builder.Length == 0 || char.IsDigit(builder[0])) builder.Insert(0, '_');
+        return builder.ToString();
+    }
+
+    /// <summary>A field name for a module at a state-dict path: <c>layer1.0.conv1</c> -> <c>_layer1_0_conv1</c>.</summary>
+    public static string Field(string path) => "_" + new string(path.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+}

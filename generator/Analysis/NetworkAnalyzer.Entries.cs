@@ -1,0 +1,263 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Layers;
+using CnnGen.Generator.Syntax;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// One entry such as <c>conv(64, k=7, s=2, p=3, bias=false)</c>, <c>bottleneck(128, stride=2)</c> or
+/// <c>4x bottleneck(128, stride = 2 if i == 0 else 1)</c>: parse it, resolve the layer or block, bind
+/// and check its arguments, and add it to the network.
+/// </summary>
+public sealed partial class NetworkAnalyzer
+{
+    private static readonly Regex Repetition = new(@"^(\s*)(\d+|[A-Za-z_]\w*)\s*x\s+(?=\S)", RegexOptions.CultureInvariant);
+
+    /// <summary>A parsed entry: an optional repetition count and the call; offsets are into the scalar's text.</summary>
+    private sealed record Entry(YamlScalar Scalar, Expr? Count, int CountOffset, string Name, CallExpr? Call, int Offset, Expr Target)
+    {
+        public Model.SourceSpan SpanOf(Expr expr) => Scalar.SpanOf(Offset + expr.Start, Offset + expr.End);
+
+        public Model.SourceSpan NameSpan => Scalar.SpanOf(Offset + Target.Start, Offset + Target.Start + Name.Length);
+    }
+
+    /// <summary>
+    /// Runs an entry. <paramref name="name"/> is its key in a mapping; null inside a list, where it
+    /// takes the group's next index and a list-bodied block splices its layers into the list.
+    /// </summary>
+    private Flow RunEntry(YamlScalar scalar, Flow flow, Group group, string? name, Scope scope, bool anonymous = false)
+    {
+        var entry = ParseEntry(scalar);
+        if (entry is null) return flow with { Shape = null };
+
+        var count = 1L;
+        if (entry.Count is not null)
+        {
+            var counted = EvaluateCount(entry, scope);
+            if (counted is null) return flow with { Shape = null };
+            count = counted.Value;
+        }
+
+        if (_blocks.TryGetValue(entry.Name, out var block))
+        {
+            if (entry.Count is null && name is not null)
+                return Instantiate(block, entry, scope, null, flow, group, name);
+            var target = name is null ? group : group.AddGroup(name);
+            for (var i = 0; i < count; i++)
+                flow = Instantiate(block, entry, scope, entry.Count is null ? null : i, flow, target, null);
+            return flow;
+        }
+
+        var kind = LayerCatalog.Find(entry.Name);
+        if (kind is null)
+        {
+            Report(DiagnosticCatalog.UnknownLayer, entry.NameSpan, entry.Name,
+                Suggestions.DidYouMean(entry.Name, _blocks.Keys.Concat(LayerCatalog.Names)) +
+                (name is null && anonymous ? "" : $" (layers: {string.Join(", ", LayerCatalog.All.Select(k => k.Name))})"));
+            return flow with { Shape = null };
+        }
+
+        var into = entry.Count is not null && name is not null ? group.AddGroup(name) : group;
+        for (var i = 0; i < count; i++)
+        {
+            var layerScope = new Scope(scope);
+            if (entry.Count is not null) layerScope.Set("i", Value.Of(i));
+            var args = Bind(kind, entry, layerScope, flow.Shape);
+            if (args is null) return flow with { Shape = null };
+            var childName = entry.Count is null && name is not null ? name : anonymous ? kind.Name : into.NextIndex();
+            flow = AddLayer(kind, args, scalar, flow, into, childName, Describe(entry), registerName: !anonymous);
+            if (flow.Shape is null) return flow;
+        }
+        return flow;
+    }
+
+    private static string Describe(Entry entry)
+    {
+        var text = entry.Scalar.Text.Substring(entry.Offset).Trim();
+        return text.Length > 80 ? text.Substring(0, 77) + "..." : text;
+    }
+
+    private Entry? ParseEntry(YamlScalar scalar)
+    {
+        var text = scalar.Text;
+        Expr? count = null;
+        var countOffset = 0;
+        var offset = 0;
+        var match = Repetition.Match(text);
+        if (match.Success)
+        {
+            countOffset = match.Groups[2].Index;
+            var countText = match.Groups[2].Value;
+            count = long.TryParse(countText, out var literal)
+                ? new IntLiteral(literal, 0, countText.Length)
+                : new NameExpr(countText, 0, countText.Length);
+            offset = match.Length;
+        }
+        Expr target;
+        try
+        {
+            target = ExpressionParser.Parse(text.Substring(offset));
+        }
+        catch (ExpressionException error)
+        {
+            Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(offset + error.Start, offset + error.End), $"'{text.Trim()}': {error.Message}");
+            return null;
+        }
+        switch (target)
+        {
+            case NameExpr bare:
+                return new Entry(scalar, count, countOffset, bare.Name, null, offset, target);
+            case CallExpr call:
+                return new Entry(scalar, count, countOffset, call.Name, call, offset, target);
+            default:
+                Report(DiagnosticCatalog.ExpressionError, scalar.Span,
+                    $"'{text.Trim()}' is not a layer entry; write a layer or block name with optional arguments, e.g. 'conv(64, k=3)' or '3x bottleneck(64)'");
+                return null;
+        }
+    }
+
+    private long? EvaluateCount(Entry entry, Scope scope)
+    {
+        var span = entry.Scalar.SpanOf(entry.CountOffset, entry.CountOffset + (entry.Count!.End - entry.Count.Start));
+        Value value;
+        try
+        {
+            value = Evaluator.Evaluate(entry.Count, name => scope.Lookup(name));
+        }
+        catch (ExpressionException error)
+        {
+            Report(DiagnosticCatalog.ExpressionError, span, $"Repetition count: {error.Message}");
+            return null;
+        }
+        if (value.Kind != ValueKind.Int || value.Int < 1)
+        {
+            Report(DiagnosticCatalog.InvalidValue, span, "repetition count", $"must be a positive integer, not {value}");
+            return null;
+        }
+        if (value.IsDynamic)
+        {
+            Report(DiagnosticCatalog.Unsupported, span, "A repetition count must be fixed at compile time; it cannot depend on a model argument");
+            return null;
+        }
+        if (value.Int > MaxLayerInstances)
+        {
+            Report(DiagnosticCatalog.Unsupported, span, $"{value.Int:N0} repetitions is more than the {MaxLayerInstances:N0} layers a network may have");
+            return null;
+        }
+        return value.Int;
+    }
+
+    private Flow Instantiate(BlockDefinition block, Entry entry, Scope callerScope, int? index, Flow flow, Group group, string? name)
+    {
+        if (_instantiations.Any(frame => frame.Block == block))
+        {
+            var chain = string.Join(" -> ", _instantiations.Reverse().Select(frame => frame.Block.Name).Concat(new[] { block.Name }));
+            Report(DiagnosticCatalog.BlockDefinition, entry.NameSpan, $"The block '{block.Name}' uses itself ({chain}); blocks cannot be recursive");
+            return flow with { Shape = null };
+        }
+        var blockScope = BindBlock(block, entry, callerScope, index, flow.Shape);
+        if (blockScope is null) return flow with { Shape = null };
+
+        _instantiations.Push((block, entry.Scalar.Span));
+        try
+        {
+            var body = block.Body;
+            if (name is null && body is not YamlMapping)
+                return RunNode(body, flow, group, blockScope);
+            var target = group.AddGroup(name ?? group.NextIndex());
+            return RunNode(body, flow, target, blockScope);
+        }
+        finally
+        {
+            _instantiations.Pop();
+        }
+    }
+
+    /// <summary>Binds a block call's arguments to its parameters; defaults see the model arguments.</summary>
+    private Scope? BindBlock(BlockDefinition block, Entry entry, Scope callerScope, int? index, Shape? input)
+    {
+        var callScope = new Scope(callerScope);
+        if (index is not null) callScope.Set("i", Value.Of(index.Value));
+        if (input is not null) callScope.Set("in", input.Channels);
+        var blockScope = new Scope(_globals);
+        if (input is not null) blockScope.Set("in", input.Channels);
+
+        var call = entry.Call;
+        var positional = call?.Positional ?? Array.Empty<Expr>();
+        var named = call?.Named ?? Array.Empty<NamedArgument>();
+        var ok = true;
+        if (positional.Count > block.Parameters.Count)
+        {
+            Report(DiagnosticCatalog.UnknownArgument, entry.SpanOf(positional[block.Parameters.Count]), Where(), block.Name,
+                $"#{block.Parameters.Count + 1}", $"; it takes {block.Parameters.Count} argument(s): {string.Join(", ", block.Parameters.Select(p => p.Name))}");
+            ok = false;
+        }
+        var given = new Dictionary<string, Expr>();
+        for (var i = 0; i < Math.Min(positional.Count, block.Parameters.Count); i++)
+            given[block.Parameters[i].Name] = positional[i];
+        foreach (var argument in named)
+        {
+            if (block.Parameters.All(p => p.Name != argument.Name))
+            {
+                Report(DiagnosticCatalog.UnknownArgument, entry.Scalar.SpanOf(entry.Offset + argument.NameStart, entry.Offset + argument.NameStart + argument.Name.Length),
+                    Where(), block.Name, argument.Name, Suggestions.DidYouMean(argument.Name, block.Parameters.Select(p => p.Name)));
+                ok = false;
+                continue;
+            }
+            if (given.ContainsKey(argument.Name))
+            {
+                Report(DiagnosticCatalog.UnknownArgument, entry.SpanOf(argument.Value), Where(), block.Name, argument.Name, " a second time");
+                ok = false;
+                continue;
+            }
+            given[argument.Name] = argument.Value;
+        }
+        foreach (var parameter in block.Parameters)
+        {
+            if (given.TryGetValue(parameter.Name, out var expr))
+            {
+                var value = TryEvaluate(expr, callScope, entry, input is not null);
+                if (value is null) ok = false;
+                else blockScope.Set(parameter.Name, value);
+            }
+            else if (parameter.Default is not null)
+            {
+                var value = TryEvaluate(parameter.Default, blockScope, new Entry(block.Header, null, 0, block.Name, null, 0, parameter.Default), input is not null);
+                if (value is null) ok = false;
+                else blockScope.Set(parameter.Name, value);
+            }
+            else
+            {
+                Report(DiagnosticCatalog.MissingArgument, entry.NameSpan, Where(), block.Name, parameter.Name);
+                ok = false;
+            }
+        }
+        return ok ? blockScope : null;
+    }
+
+    private string Where() => _instantiations.Count == 0 ? "In the network" : $"In block '{_instantiations.Peek().Block.Name}'";
+
+    private Value? TryEvaluate(Expr expr, Scope scope, Entry entry, bool report)
+    {
+        try
+        {
+            return Evaluator.Evaluate(expr, name => scope.Lookup(name));
+        }
+        catch (ExpressionException error)
+        {
+            // With an unknown input shape ('in' undefined) the real error was already reported upstream.
+            if (report) Report(DiagnosticCatalog.ExpressionError, entry.Scalar.SpanOf(entry.Offset + error.Start, entry.Offset + error.End), error.Message);
+            return null;
+        }
+        catch (OverflowException)
+        {
+            if (report) Report(DiagnosticCatalog.ExpressionError, entry.SpanOf(expr), "the value overflows 64-bit integers");
+            return null;
+        }
+    }
+}

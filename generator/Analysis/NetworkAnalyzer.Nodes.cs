@@ -1,0 +1,109 @@
+using System.Collections.Generic;
+using System.Linq;
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Syntax;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// The structure of the DSL: a list is a sequence of indexed children (torchvision's nn.Sequential:
+/// <c>features.0</c>, <c>features.1</c> ...), a mapping a sequence of named children (<c>conv1</c>,
+/// <c>layer1</c>), and a <c>residual:</c> entry adds its body to a shortcut.
+/// </summary>
+public sealed partial class NetworkAnalyzer
+{
+    /// <summary>Runs a node's children into <paramref name="group"/> (a list's items take the group's next indices).</summary>
+    private Flow RunNode(YamlNodeSyntax node, Flow flow, Group group, Scope scope) => node switch
+    {
+        YamlSequence sequence => RunSequence(sequence, flow, group, scope),
+        YamlMapping mapping => RunMapping(mapping, flow, group, scope),
+        YamlScalar scalar => RunEntry(scalar, flow, group, name: null, scope),
+        _ => flow,
+    };
+
+    private Flow RunSequence(YamlSequence sequence, Flow flow, Group group, Scope scope)
+    {
+        foreach (var item in sequence.Items)
+        {
+            flow = item switch
+            {
+                YamlScalar scalar => RunEntry(scalar, flow, group, name: null, scope),
+                _ => RunNode(item, flow, group.AddGroup(group.NextIndex()), scope),
+            };
+        }
+        return flow;
+    }
+
+    private Flow RunMapping(YamlMapping mapping, Flow flow, Group group, Scope scope)
+    {
+        foreach (var entry in mapping.Entries)
+        {
+            var key = entry.Key;
+            if (key.Text == "residual")
+            {
+                flow = RunResidual(key, entry.Value, flow, group, scope);
+                continue;
+            }
+            if (!Identifiers.IsName(key.Text))
+            {
+                Report(DiagnosticCatalog.InvalidValue, key.Span, key.Text,
+                    "is not a valid layer name: use letters, digits and '_' (names become state-dict keys such as 'layer1.0.conv1')");
+                flow = flow with { Shape = null };
+                continue;
+            }
+            flow = entry.Value switch
+            {
+                YamlScalar scalar => RunEntry(scalar, flow, group, key.Text, scope),
+                _ => RunNode(entry.Value, flow, group.AddGroup(key.Text), scope),
+            };
+        }
+        return flow;
+    }
+
+    private static readonly string[] ResidualKeys = { "body", "shortcut", "then" };
+
+    /// <summary>
+    /// <c>residual: { body, shortcut, then }</c>: output = then(body(x) + shortcut(x)). The body's layers
+    /// become children of the enclosing group, as in torchvision's BasicBlock and Bottleneck.
+    /// </summary>
+    private Flow RunResidual(YamlScalar key, YamlNodeSyntax node, Flow flow, Group group, Scope scope)
+    {
+        if (node is not YamlMapping spec || spec.Get("body") is not { } body)
+        {
+            Report(DiagnosticCatalog.InvalidValue, node.Span, "residual", "needs a mapping with 'body' (the layers), and optionally 'shortcut' (identity, auto, projection) and 'then' (e.g. relu)");
+            return flow with { Shape = null };
+        }
+        foreach (var entry in spec.Entries.Where(entry => !ResidualKeys.Contains(entry.Key.Text)))
+            Report(DiagnosticCatalog.UnknownKey, entry.Key.Span, entry.Key.Text, "'residual'", Suggestions.DidYouMean(entry.Key.Text, ResidualKeys));
+
+        var input = flow;
+        var bodyFlow = RunNode(body, input, group, scope);
+        var shortcutFlow = RunShortcut(spec.Get("shortcut"), input, bodyFlow, group, scope);
+        if (bodyFlow.Shape is null || shortcutFlow is null || shortcutFlow.Shape is null)
+            return new Flow(bodyFlow.Var, null);
+
+        if (!bodyFlow.Shape.SameAs(shortcutFlow.Shape))
+        {
+            var hint = bodyFlow.Shape.Channels.Int != shortcutFlow.Shape.Channels.Int
+                ? "; use 'shortcut: auto' for a 1x1 projection"
+                : "; the body changes the spatial size, so the shortcut needs the same stride";
+            Report(DiagnosticCatalog.ResidualShapes, (spec.KeyOf("shortcut") ?? key).Span, group.Path.Length == 0 ? "the network" : $"'{group.Path}'",
+                bodyFlow.Shape, shortcutFlow.Shape, spec.Get("shortcut") is null ? hint : "");
+            return new Flow(bodyFlow.Var, null);
+        }
+
+        var sum = NewVar();
+        _model.Steps.Add(new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, "{0}.add({1})", "{0}.add_({1})",
+            $"{(group.Path.Length == 0 ? "residual" : group.Path)}: body + shortcut -> {bodyFlow.Shape}"));
+        var result = new Flow(sum, bodyFlow.Shape);
+
+        if (spec.Get("then") is { } then)
+        {
+            if (then is YamlScalar thenEntry)
+                result = RunEntry(thenEntry, result, group, name: null, scope, anonymous: true);
+            else
+                Report(DiagnosticCatalog.InvalidValue, then.Span, "then", "must be one layer, e.g. 'then: relu'");
+        }
+        return result;
+    }
+}

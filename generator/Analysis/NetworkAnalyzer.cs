@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Layers;
+using CnnGen.Generator.Model;
+using CnnGen.Generator.Syntax;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// Walks a network document: expands blocks and repetitions, infers every layer's shape, counts
+/// parameters and MACs, builds the module tree and the forward steps, and reports every problem at
+/// its YAML location. After an error the shape on that path becomes unknown, so one mistake gives
+/// one diagnostic instead of a cascade, while independent parts are still checked.
+/// </summary>
+public sealed partial class NetworkAnalyzer
+{
+    /// <summary>More layer instances than any published network has by far; guards against runaway repetitions.</summary>
+    public const int MaxLayerInstances = 100_000;
+
+    private readonly NetworkDocument _document;
+    private readonly List<Problem> _problems;
+    private readonly CancellationToken _cancellationToken;
+    private readonly NetworkModel _model = new();
+    private readonly Scope _globals = new(null);
+    private readonly Dictionary<string, BlockDefinition> _blocks;
+    private readonly Stack<(BlockDefinition Block, SourceSpan Site)> _instantiations = new();
+    private int _nextVar = 1;
+    private int _instances;
+    private bool _tooLarge;
+
+    private NetworkAnalyzer(NetworkDocument document, List<Problem> problems, CancellationToken cancellationToken)
+    {
+        _document = document;
+        _problems = problems;
+        _cancellationToken = cancellationToken;
+        _blocks = document.Blocks.ToDictionary(block => block.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>A point of the forward pass: the tensor and its shape (null once an error made it unknown).</summary>
+    private sealed record Flow(TensorVar Var, Shape? Shape);
+
+    /// <summary>A group of the module tree and its state-dict path.</summary>
+    private sealed record Group(ModuleNode Node, string Path)
+    {
+        public string ChildPath(string name) => Path.Length == 0 ? name : Path + "." + name;
+
+        public string NextIndex() => (Node.NextIndex++).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        public Group AddGroup(string name)
+        {
+            var node = new ModuleNode(name, isGroup: true);
+            Node.Children.Add(node);
+            return new Group(node, ChildPath(name));
+        }
+    }
+
+    public static NetworkModel? Analyze(NetworkDocument document, string fallbackClassName, List<Problem> problems, CancellationToken cancellationToken = default)
+    {
+        var analyzer = new NetworkAnalyzer(document, problems, cancellationToken);
+        return analyzer.Run(fallbackClassName);
+    }
+
+    private SourceSpan? Related => _instantiations.Count > 0 ? _instantiations.Peek().Site : null;
+
+    private void Report(DiagnosticInfo info, SourceSpan span, params object[] args) =>
+        _problems.Add(Problem.Create(info, span, args) with { Related = Related });
+
+    private NetworkModel? Run(string fallbackClassName)
+    {
+        var errorsBefore = _problems.Count(problem => problem.Severity == ProblemSeverity.Error);
+        _model.SourcePath = _document.Path;
+        _model.Description = _document.Description;
+        _model.ClassName = ReadClassName(fallbackClassName);
+        ReadArguments();
+        var input = ReadInput();
+        if (_document.Layers is null || input is null) return null;
+        _model.Input = input;
+
+        var root = new Group(_model.Root, "");
+        var flow = RunNode(_document.Layers, new Flow(_model.InputVar, input), root, _globals);
+        _model.OutputVar = flow.Var;
+        _model.Output = flow.Shape;
+
+        var errors = _problems.Count(problem => problem.Severity == ProblemSeverity.Error) - errorsBefore;
+        if (errors == 0 && flow.Shape is not null) CheckPublished();
+        return _model;
+    }
+
+    private string ReadClassName(string fallback)
+    {
+        var name = _document.Name;
+        if (name is null) return fallback;
+        if (Identifiers.IsClassName(name.Text)) return name.Text;
+        Report(DiagnosticCatalog.InvalidValue, name.Span, "name", $"'{name.Text}' is not a valid C# class name (letters, digits and '_', not starting with a digit)");
+        return fallback;
+    }
+
+    private void ReadArguments()
+    {
+        foreach (var argument in _document.Arguments)
+        {
+            if (argument.Default is null) continue;
+            Value value;
+            try
+            {
+                value = Evaluator.Evaluate(argument.Default, name => null);
+            }
+            catch (ExpressionException error)
+            {
+                Report(DiagnosticCatalog.ExpressionError, argument.DefaultText.SpanOf(error.Start, error.End), $"Default of '{argument.Key.Text}': {error.Message}");
+                continue;
+            }
+            var type = value.Kind switch
+            {
+                ValueKind.Int => "int",
+                ValueKind.Float => "double",
+                ValueKind.Bool => "bool",
+                _ => null,
+            };
+            if (type is null)
+            {
+                Report(DiagnosticCatalog.InvalidValue, argument.DefaultText.Span, argument.Key.Text, $"must default to a number or true/false, not {value.KindName}");
+                continue;
+            }
+            var csharpName = Identifiers.Camel(argument.Key.Text);
+            _model.Arguments.Add(new ModelArgument(argument.Key.Text, csharpName, type, value));
+            _globals.Set(argument.Key.Text, value.WithDynamic(csharpName));
+        }
+    }
+
+    private Shape? ReadInput()
+    {
+        var node = _document.Input;
+        if (node is null) return null;
+        if (node is YamlSequence sequence && sequence.Items.Count == 3 && sequence.Items.All(item => item is YamlScalar))
+        {
+            var dims = new long[3];
+            var valid = true;
+            for (var i = 0; i < 3; i++)
+            {
+                var scalar = (YamlScalar)sequence.Items[i];
+                if (!long.TryParse(scalar.Text, out dims[i]) || dims[i] < 1 || dims[i] > 1_000_000)
+                {
+                    Report(DiagnosticCatalog.InvalidValue, scalar.Span, "input", $"dimension '{scalar.Text}' must be a positive integer");
+                    valid = false;
+                }
+            }
+            return valid ? Shape.Map(Value.Of(dims[0]), dims[1], dims[2]) : null;
+        }
+        Report(DiagnosticCatalog.InvalidValue, node.Span, "input", "must be [channels, height, width], e.g. [3, 224, 224]");
+        return null;
+    }
+
+    private void CheckPublished()
+    {
+        var scalar = _document.PublishedParams;
+        if (scalar is null) return;
+        if (!long.TryParse(scalar.Text.Replace("_", "").Replace(",", ""), out var published) || published < 0)
+        {
+            Report(DiagnosticCatalog.InvalidValue, scalar.Span, "published.params", $"'{scalar.Text}' must be a whole number of parameters");
+            return;
+        }
+        _model.PublishedParameters = published;
+        _model.PublishedSource = _document.PublishedSource;
+        if (published == _model.ParameterCount) return;
+        var largest = _model.Layers.Where(row => row.Parameters > 0).OrderByDescending(row => row.Parameters).ThenBy(row => row.Path, StringComparer.Ordinal).Take(3)
+            .Select(row => $"{row.Path} ({row.Type}) {row.Parameters:N0}");
+        Report(DiagnosticCatalog.ParameterCountMismatch, scalar.Span, _model.ClassName, _model.ParameterCount, published,
+            _document.PublishedSource ?? "no source given", _model.ParameterCount - published, string.Join(", ", largest));
+    }
+
+    private TensorVar NewVar() => new(_nextVar++);
+
+    /// <summary>Counts a layer instance; false (once reported) when the network grows past any sensible size.</summary>
+    private bool CountInstance(SourceSpan span)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        if (++_instances <= MaxLayerInstances) return true;
+        if (!_tooLarge)
+        {
+            _tooLarge = true;
+            Report(DiagnosticCatalog.Unsupported, span, $"The network expands to more than {MaxLayerInstances:N0} layers; check the repetition counts");
+        }
+        return false;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Collections.Generic;
+using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Layers;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// The analysed network: every layer instance with its shape and counts, the module tree (names as
+/// in the state dict), and the forward pass as a straight-line list of steps. The emitter turns it
+/// into C#; the layer table and a command-line summary read it directly.
+/// </summary>
+public sealed class NetworkModel
+{
+    public string ClassName { get; set; } = "";
+    public string SourcePath { get; set; } = "";
+    public string? Description { get; set; }
+    public Shape Input { get; set; } = Shape.Flat(Value.Of(0));
+    public Shape? Output { get; set; }
+    public List<ModelArgument> Arguments { get; } = new();
+    public ModuleNode Root { get; } = new("", isGroup: true);
+    public List<ForwardStep> Steps { get; } = new();
+    public TensorVar InputVar { get; } = new(0, isInput: true);
+    public TensorVar? OutputVar { get; set; }
+    public List<LayerRow> Layers { get; } = new();
+    public long ParameterCount { get; set; }
+    public long Macs { get; set; }
+    public long? PublishedParameters { get; set; }
+    public string? PublishedSource { get; set; }
+}
+
+/// <summary>A constructor parameter of the generated class, from the YAML's <c>args</c>.</summary>
+public sealed record ModelArgument(string YamlName, string CSharpName, string CSharpType, Value Default);
+
+/// <summary>
+/// A node of the module tree: a group (a TorchSharp module holding named children, like
+/// torchvision's nn.Sequential or a block class) or a leaf with state (conv, bn, linear).
+/// </summary>
+public sealed class ModuleNode
+{
+    public ModuleNode(string name, bool isGroup)
+    {
+        Name = name;
+        IsGroup = isGroup;
+    }
+
+    public string Name { get; }
+    public bool IsGroup { get; }
+    public List<ModuleNode> Children { get; } = new();
+    public string? Field { get; set; }
+    public string? ModuleType { get; set; }
+    public string? Construct { get; set; }
+
+    /// <summary>Index for the next unnamed child, so spliced repetitions keep counting (features.0, .1 ...).</summary>
+    public int NextIndex { get; set; }
+}
+
+/// <summary>A tensor of the forward pass (SSA: assigned once).</summary>
+public sealed class TensorVar
+{
+    public TensorVar(int id, bool isInput = false)
+    {
+        Id = id;
+        IsInput = isInput;
+    }
+
+    public int Id { get; }
+    public bool IsInput { get; }
+
+    /// <summary>The tensor may share storage with the forward input (a view of it, or dropout in eval).</summary>
+    public bool AliasesInput { get; set; }
+
+    /// <summary>The tensor may share storage with another tensor, so it is never overwritten in place.</summary>
+    public bool IsAlias { get; set; }
+
+    /// <summary>Autograd keeps this tensor for the backward pass of the op that produced it (ReLU).</summary>
+    public bool SavedByProducer { get; set; }
+
+    public string Name => IsInput ? "input" : $"x{Id}";
+}
+
+/// <summary>One call of the forward pass: <c>var x5 = _layer1_0_conv1.forward(x4);</c>.</summary>
+public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inputs, string Template, string? InPlaceTemplate, string Comment);
+
+/// <summary>One row of the layer table.</summary>
+public sealed record LayerRow(string Path, string Type, string Detail, Shape Output, long Parameters, long Macs);

@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace CnnGen.Generator.Expressions;
+
+public enum ValueKind
+{
+    Int,
+    Float,
+    Bool,
+    String,
+    Tuple,
+}
+
+/// <summary>
+/// The result of evaluating an expression. The generator evaluates everything with the model
+/// arguments' defaults, so every value is known at compile time; a value that depends on a model
+/// argument also carries <see cref="Dynamic"/>, the C# expression that recomputes it from the
+/// constructor's parameters, so <c>linear(num_classes)</c> becomes <c>Linear(512, numClasses)</c>.
+/// </summary>
+public sealed record Value(ValueKind Kind, long Int, double Float, bool Bool, string? Text, IReadOnlyList<Value>? Items, string? Dynamic)
+{
+    public static Value Of(long value) => new(ValueKind.Int, value, value, false, null, null, null);
+
+    public static Value Of(double value) => new(ValueKind.Float, 0, value, false, null, null, null);
+
+    public static Value Of(bool value) => new(ValueKind.Bool, 0, 0, value, null, null, null);
+
+    public static Value Of(string value) => new(ValueKind.String, 0, 0, false, value, null, null);
+
+    public static Value Tuple(IReadOnlyList<Value> items) => new(ValueKind.Tuple, 0, 0, false, null, items, null);
+
+    public Value WithDynamic(string? csharp) => this with { Dynamic = csharp };
+
+    public bool IsNumber => Kind is ValueKind.Int or ValueKind.Float;
+
+    public bool IsDynamic => Dynamic is not null || (Items?.Any(item => item.IsDynamic) ?? false);
+
+    public double AsDouble => Kind == ValueKind.Int ? Int : Float;
+
+    /// <summary>The C# text of this value: the literal, or the expression over model arguments.</summary>
+    public string ToCSharp() => Dynamic ?? Kind switch
+    {
+        ValueKind.Int => Int.ToString(CultureInfo.InvariantCulture),
+        ValueKind.Float => FormatDouble(Float),
+        ValueKind.Bool => Bool ? "true" : "false",
+        ValueKind.String => "\"" + (Text ?? "").Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
+        ValueKind.Tuple => "(" + string.Join(", ", Items!.Select(item => item.ToCSharp())) + ")",
+        _ => throw new InvalidOperationException(),
+    };
+
+    public static string FormatDouble(double value)
+    {
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
+    }
+
+    /// <summary>How the value reads in a message or a layer table (<c>64</c>, <c>0.5</c>, <c>(1, 7)</c>).</summary>
+    public override string ToString() => Kind switch
+    {
+        ValueKind.Int => Int.ToString(CultureInfo.InvariantCulture),
+        ValueKind.Float => Float.ToString("R", CultureInfo.InvariantCulture),
+        ValueKind.Bool => Bool ? "true" : "false",
+        ValueKind.String => "'" + Text + "'",
+        ValueKind.Tuple => "(" + string.Join(", ", Items!.Select(item => item.ToString())) + ")",
+        _ => "?",
+    };
+
+    public string KindName => Kind switch
+    {
+        ValueKind.Int => "an integer",
+        ValueKind.Float => "a number",
+        ValueKind.Bool => "a boolean",
+        ValueKind.String => "a string",
+        _ => "a tuple",
+    };
+}

@@ -1,0 +1,47 @@
+using System.Collections.Generic;
+using CnnGen.Generator.Expressions;
+
+namespace CnnGen.Generator.Layers;
+
+/// <summary>
+/// <c>bn(eps=1e-5, momentum=0.1, affine=true)</c>: BatchNorm2d over the incoming channels.
+/// Parameters: weight and bias per channel (running mean/var are buffers and are not counted).
+/// </summary>
+public sealed class BatchNormLayer : LayerKind
+{
+    public override string Name => "bn";
+
+    public override IReadOnlyList<string> Aliases => new[] { "batchnorm", "batch_norm" };
+
+    public override IReadOnlyList<ParameterSpec> Parameters { get; } = new[]
+    {
+        ParameterSpec.Optional("eps", ArgumentType.Number, Value.Of(1e-5)),
+        ParameterSpec.Optional("momentum", ArgumentType.Number, Value.Of(0.1)),
+        ParameterSpec.Optional("affine", ArgumentType.Bool, Value.Of(true), "scale"),
+    };
+
+    public override LayerResult? Analyze(LayerContext context)
+    {
+        var input = context.Input;
+        if (!input.IsMap) return context.WrongRank("a feature map (C x H x W)");
+        var args = context.Args;
+        var eps = args.Number("eps");
+        var momentum = args.Number("momentum");
+        if (eps <= 0) return context.BadArgument("eps", "must be positive");
+        if (momentum < 0 || momentum > 1) return context.BadArgument("momentum", "must be between 0 and 1");
+        var affine = args.Bool("affine");
+        var channels = input.Channels;
+
+        var construct = $"BatchNorm2d({channels.ToCSharp()}";
+        if (args.IsGiven("eps")) construct += $", eps: {args["eps"].ToCSharp()}";
+        if (args.IsGiven("momentum")) construct += $", momentum: {args["momentum"].ToCSharp()}";
+        if (!affine) construct += ", affine: false";
+        construct += ")";
+
+        return new LayerResult(input, affine ? checked(2 * channels.Int) : 0, 0, ForwardOp.Module)
+        {
+            ModuleType = "BatchNorm2d",
+            Construct = construct,
+        };
+    }
+}

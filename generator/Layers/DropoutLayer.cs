@@ -1,0 +1,27 @@
+using System.Collections.Generic;
+using CnnGen.Generator.Expressions;
+
+namespace CnnGen.Generator.Layers;
+
+/// <summary><c>dropout(p=0.5)</c>: active in training mode only; no parameters.</summary>
+public sealed class DropoutLayer : LayerKind
+{
+    public override string Name => "dropout";
+
+    public override IReadOnlyList<ParameterSpec> Parameters { get; } = new[]
+    {
+        ParameterSpec.Optional("p", ArgumentType.Number, Value.Of(0.5), "rate"),
+    };
+
+    public override LayerResult? Analyze(LayerContext context)
+    {
+        var p = context.Args["p"];
+        if (p.AsDouble < 0 || p.AsDouble > 1) return context.BadArgument("p", $"is {p} but must be between 0 and 1");
+        var rate = p.Kind == ValueKind.Int ? Value.FormatDouble(p.Int) : p.ToCSharp();
+        // In eval mode dropout returns its input, so the result may share storage with it.
+        return new LayerResult(context.Input, 0, 0, new ForwardOp($"functional.dropout({{0}}, {rate}, training)", MayAlias: true))
+        {
+            Detail = $"p={p}",
+        };
+    }
+}

@@ -1,0 +1,29 @@
+namespace CnnGen.Generator.Layers;
+
+/// <summary>
+/// What analysing one layer instance yields: its output shape, exact parameter count and MACs, and
+/// what to emit (the TorchSharp module to build, if the layer has state, and its forward call).
+/// </summary>
+public sealed record LayerResult(Shape Output, long Parameters, long Macs, ForwardOp Forward)
+{
+    /// <summary>The TorchSharp module type of the field, e.g. <c>Conv2d</c>; null for stateless layers.</summary>
+    public string? ModuleType { get; init; }
+
+    /// <summary>The C# expression that builds the module, e.g. <c>Conv2d(64, 128, kernel_size: 3, padding: 1)</c>.</summary>
+    public string? Construct { get; init; }
+
+    /// <summary>A short description for the layer table, e.g. <c>3x3/2, 64</c>.</summary>
+    public string Detail { get; init; } = "";
+}
+
+/// <summary>
+/// How the forward pass applies a layer. Templates use <c>{0}</c> for the input tensor and
+/// <c>{m}</c> for the module field. <see cref="InPlace"/> is used instead when the input is not
+/// needed afterwards; <see cref="SavesOutput"/> says autograd keeps the output (ReLU), so no later
+/// in-place operation may overwrite it; <see cref="MayAlias"/> says the result can share storage
+/// with the input (views, dropout in eval mode).
+/// </summary>
+public sealed record ForwardOp(string Template, string? InPlace = null, bool SavesOutput = false, bool MayAlias = false)
+{
+    public static ForwardOp Module => new("{m}.forward({0})");
+}

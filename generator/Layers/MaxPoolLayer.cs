@@ -1,0 +1,30 @@
+using System.Collections.Generic;
+using CnnGen.Generator.Expressions;
+
+namespace CnnGen.Generator.Layers;
+
+/// <summary><c>maxpool(k, s=k, p=0, ceil=false)</c>: max pooling, no parameters.</summary>
+public sealed class MaxPoolLayer : LayerKind
+{
+    public override string Name => "maxpool";
+
+    public override IReadOnlyList<string> Aliases => new[] { "max_pool", "maxpool2d" };
+
+    public override IReadOnlyList<ParameterSpec> Parameters { get; } = new[]
+    {
+        ParameterSpec.Required("kernel", ArgumentType.Pair, "k", "kernel_size"),
+        ParameterSpec.Optional("stride", ArgumentType.Pair, Value.Of(0), "s"),
+        ParameterSpec.Optional("padding", ArgumentType.Pair, Value.Of(0), "p"),
+        ParameterSpec.Optional("ceil", ArgumentType.Bool, Value.Of(false), "ceil_mode"),
+    };
+
+    public override LayerResult? Analyze(LayerContext context)
+    {
+        var window = PoolWindow.Analyze(context, Name, (1, 1));
+        if (window is null) return null;
+        return new LayerResult(window.Output, 0, 0, new ForwardOp($"functional.max_pool2d({{0}}, {PoolWindow.Arguments(window)})"))
+        {
+            Detail = PoolWindow.Detail(window),
+        };
+    }
+}

@@ -1,0 +1,30 @@
+using System;
+
+namespace CnnGen.Generator.Layers;
+
+/// <summary>
+/// The output-size rules of sliding windows, exactly as PyTorch computes them
+/// (torch/nn/modules/conv.py and pooling.py docs).
+/// </summary>
+public static class Spatial
+{
+    public static long Output(long size, long kernel, long stride, long padding, long dilation, bool ceilMode)
+    {
+        var span = checked(size + 2 * padding - dilation * (kernel - 1) - 1);
+        if (span < 0) return span / stride; // the window does not fit: <= 0, reported by the caller
+        var output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        // Like PyTorch: with ceil_mode the last window must start inside the input or left padding.
+        if (ceilMode && (output - 1) * stride >= size + padding) output--;
+        return output;
+    }
+
+    public static string Describe((long H, long W) pair) => pair.H == pair.W ? pair.H.ToString() : $"{pair.H}x{pair.W}";
+
+    /// <summary>C# for a size argument: <c>3</c>, or <c>(1, 7)</c> when height and width differ.</summary>
+    public static string CSharp((long H, long W) pair) => pair.H == pair.W ? pair.H.ToString() : $"({pair.H}, {pair.W})";
+
+    /// <summary>C# for a size argument passed to an overload that takes tuples everywhere.</summary>
+    public static string Tuple((long H, long W) pair) => $"({pair.H}, {pair.W})";
+
+    public static bool IsSquare(params (long H, long W)[] pairs) => Array.TrueForAll(pairs, pair => pair.H == pair.W);
+}

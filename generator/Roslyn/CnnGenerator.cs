@@ -1,0 +1,92 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using CnnGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace CnnGen.Generator.Roslyn;
+
+/// <summary>
+/// The thin Roslyn glue: every AdditionalFile named <c>*.cnn.yaml</c> goes through
+/// <see cref="CompileNetwork"/>; the C# source is added and the problems are reported at the YAML
+/// locations. Each file is its own pipeline item, so editing one network regenerates only that one.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class CnnGenerator : IIncrementalGenerator
+{
+    public const string Extension = ".cnn.yaml";
+    public const string DefaultNamespace = "CnnGen.Networks";
+
+    public static class TrackingNames
+    {
+        public const string Files = nameof(Files);
+        public const string Compiled = nameof(Compiled);
+        public const string Namespace = nameof(Namespace);
+    }
+
+    private sealed record NetworkFile(string Path, string Text);
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var files = context.AdditionalTextsProvider
+            .Where(file => file.Path.EndsWith(Extension, System.StringComparison.OrdinalIgnoreCase))
+            .Select((file, cancellationToken) => new NetworkFile(file.Path, file.GetText(cancellationToken)?.ToString() ?? ""))
+            .WithTrackingName(TrackingNames.Files);
+
+        var ns = context.AnalyzerConfigOptionsProvider
+            .Select((options, _) =>
+            {
+                options.GlobalOptions.TryGetValue("build_property.CnnGenNamespace", out var configured);
+                options.GlobalOptions.TryGetValue("build_property.RootNamespace", out var root);
+                return !string.IsNullOrWhiteSpace(configured) ? configured!.Trim() : !string.IsNullOrWhiteSpace(root) ? root!.Trim() : DefaultNamespace;
+            })
+            .WithTrackingName(TrackingNames.Namespace);
+
+        var compiled = files.Combine(ns)
+            .Select((pair, cancellationToken) => CompileNetwork.Run(pair.Left.Path, pair.Left.Text, pair.Right, cancellationToken) with { Model = null })
+            .WithTrackingName(TrackingNames.Compiled);
+
+        context.RegisterSourceOutput(compiled, static (output, result) => Report(output, result));
+        // Sources are added from the collected results so that two files naming the same class are
+        // reported instead of colliding; the expensive per-file step above stays cached per file.
+        context.RegisterSourceOutput(compiled.Collect(), static (output, results) => AddSources(output, results));
+    }
+
+    private static void Report(SourceProductionContext output, CompileResult result)
+    {
+        foreach (var problem in result.Problems)
+        {
+            var related = problem.Related is { } site ? new[] { ToLocation(result.Path, site) } : null;
+            output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Get(problem.Id), ToLocation(result.Path, problem.Span), related, problem.Message));
+        }
+    }
+
+    /// <summary>Two files that produce the same class would make the compilation fail obscurely; say so at both.</summary>
+    private static void AddSources(SourceProductionContext output, ImmutableArray<CompileResult> results)
+    {
+        foreach (var group in results.Where(r => r.Source is not null).GroupBy(r => r.ClassName!).OrderBy(g => g.Key, System.StringComparer.Ordinal))
+        {
+            if (group.Count() == 1)
+            {
+                var result = group.Single();
+                output.AddSource(HintName(result), SourceText.From(result.Source!, System.Text.Encoding.UTF8));
+                continue;
+            }
+            var paths = group.Select(r => r.Path).OrderBy(p => p, System.StringComparer.Ordinal).ToList();
+            foreach (var path in paths)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Get("CNN0014"), ToLocation(path, new SourceSpan(0, 0, 0, 0, 0, 0)),
+                    $"The class '{group.Key}' is generated from more than one file ({string.Join(", ", paths.Select(Path.GetFileName))}); give each network its own 'name'"));
+            }
+        }
+    }
+
+    /// <summary>Hint names are unique per class (duplicates are reported above) and stable across machines.</summary>
+    private static string HintName(CompileResult result) => result.ClassName + ".g.cs";
+
+    private static Location ToLocation(string path, SourceSpan span) =>
+        Location.Create(path, new TextSpan(span.Start, span.End - span.Start),
+            new LinePositionSpan(new LinePosition(span.StartLine, span.StartColumn), new LinePosition(span.EndLine, span.EndColumn)));
+}

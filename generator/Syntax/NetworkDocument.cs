@@ -1,0 +1,28 @@
+using System.Collections.Generic;
+using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Model;
+
+namespace CnnGen.Generator.Syntax;
+
+/// <summary>The top level of a <c>*.cnn.yaml</c> file, read but not yet analysed.</summary>
+public sealed class NetworkDocument
+{
+    public string Path { get; set; } = "";
+    public YamlScalar? Name { get; set; }
+    public string? Description { get; set; }
+    public YamlNodeSyntax? Input { get; set; }
+    public YamlScalar? PublishedParams { get; set; }
+    public string? PublishedSource { get; set; }
+    public List<ArgumentDefinition> Arguments { get; } = new();
+    public List<BlockDefinition> Blocks { get; } = new();
+    public YamlNodeSyntax? Layers { get; set; }
+    public SourceSpan FileStart { get; set; }
+}
+
+/// <summary>A model argument: <c>num_classes: 1000</c>.</summary>
+public sealed record ArgumentDefinition(YamlScalar Key, YamlScalar DefaultText, Expr? Default);
+
+/// <summary>A block: <c>bottleneck(width, stride = 1): { ... }</c>.</summary>
+public sealed record BlockDefinition(string Name, YamlScalar Header, IReadOnlyList<BlockParameter> Parameters, YamlNodeSyntax Body);
+
+public sealed record BlockParameter(string Name, Expr? Default, int Start, int End);

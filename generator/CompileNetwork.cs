@@ -43,7 +43,8 @@ public static class CompileNetwork
             string? source = null;
             if (model is not null && model.Output is not null && !problems.Any(problem => problem.Severity == ProblemSeverity.Error))
                 source = NetworkEmitter.Emit(model, @namespace);
-            return new CompileResult(path, model?.ClassName, source, problems.ToEquatableArray(), model);
+            // A mistake inside a block is met once per instance; report it once.
+            return new CompileResult(path, model?.ClassName, source, problems.Distinct().ToEquatableArray(), model);
         }
         catch (OperationCanceledException)
         {

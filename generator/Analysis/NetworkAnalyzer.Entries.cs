@@ -105,7 +105,10 @@ public sealed partial class NetworkAnalyzer
         }
         catch (ExpressionException error)
         {
-            Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(offset + error.Start, offset + error.End), $"'{text.Trim()}': {error.Message}");
+            var hint = text.Count(c => c == '(') > text.Count(c => c == ')')
+                ? " (inside a YAML flow list '[a, b]' every comma separates items: quote the entry or write the list one item per line)"
+                : "";
+            Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(offset + error.Start, offset + error.End), $"'{text.Trim()}': {error.Message}{hint}");
             return null;
         }
         switch (target)

@@ -11,15 +11,17 @@ using CnnGen.Generator.Syntax;
 namespace CnnGen.Generator;
 
 /// <summary>What compiling one network file gives: the C# source (when there are no errors) and the problems.</summary>
-public sealed record CompileResult(string Path, string? ClassName, string? Source, EquatableArray<Problem> Problems, NetworkModel? Model)
+public sealed record CompileResult(string Path, string Namespace, string? ClassName, string? Source, EquatableArray<Problem> Problems, NetworkModel? Model)
 {
+    public bool IsPublished => Source is not null && Source.Contains("PublishedParameterCount = ");
+
     public bool HasErrors => Problems.Any(problem => problem.Severity == ProblemSeverity.Error);
 
     // The model is not part of equality: the incremental pipeline compares what is emitted and reported.
     public bool Equals(CompileResult? other) =>
-        other is not null && Path == other.Path && ClassName == other.ClassName && Source == other.Source && Problems.Equals(other.Problems);
+        other is not null && Path == other.Path && Namespace == other.Namespace && ClassName == other.ClassName && Source == other.Source && Problems.Equals(other.Problems);
 
-    public override int GetHashCode() => (Path, ClassName, Source, Problems).GetHashCode();
+    public override int GetHashCode() => (Path, Namespace, ClassName, Source, Problems).GetHashCode();
 }
 
 /// <summary>
@@ -44,7 +46,7 @@ public static class CompileNetwork
             if (model is not null && model.Output is not null && !problems.Any(problem => problem.Severity == ProblemSeverity.Error))
                 source = NetworkEmitter.Emit(model, @namespace);
             // A mistake inside a block is met once per instance; report it once.
-            return new CompileResult(path, model?.ClassName, source, problems.Distinct().ToEquatableArray(), model);
+            return new CompileResult(path, @namespace, model?.ClassName, source, problems.Distinct().ToEquatableArray(), model);
         }
         catch (OperationCanceledException)
         {
@@ -55,7 +57,7 @@ public static class CompileNetwork
             // The compiler must never see an exception from the generator (CS8785); report it instead.
             var frame = exception.StackTrace?.Split('\n').FirstOrDefault()?.Trim() ?? "";
             problems.Add(Problem.Create(DiagnosticCatalog.InternalError, SourceSpan.None, $"{exception.GetType().Name}: {exception.Message} {frame}"));
-            return new CompileResult(path, null, null, problems.ToEquatableArray(), null);
+            return new CompileResult(path, @namespace, null, null, problems.ToEquatableArray(), null);
         }
     }
 

@@ -105,11 +105,21 @@ public static class NetworkEmitter
 
     private static void WriteFields(SourceWriter writer, NetworkModel model)
     {
+        // Model arguments are kept in fields of the same name, so an expression such as the dropout
+        // rate reads the same in the constructor (the parameter) and in forward (the field).
+        foreach (var argument in model.Arguments)
+            writer.Line($"private readonly {argument.CSharpType} {argument.CSharpName};");
         foreach (var leaf in Leaves(model.Root))
             writer.Line($"private readonly {leaf.ModuleType} {leaf.Field};");
         foreach (var group in model.Root.Children.Where(child => child.IsGroup))
             writer.Line($"private readonly ModuleGroup {Identifiers.Field(group.Name)};");
         writer.Line();
+        foreach (var argument in model.Arguments)
+        {
+            writer.Line($"/// <summary>The model argument '{argument.YamlName}' this instance was built with.</summary>");
+            writer.Line($"public {argument.CSharpType} {Identifiers.Pascal(argument.YamlName)} => {argument.CSharpName};");
+            writer.Line();
+        }
         foreach (var child in model.Root.Children.Where(child => Identifiers.IsName(child.Name)))
         {
             var type = child.IsGroup ? "ModuleGroup" : child.ModuleType;
@@ -127,6 +137,8 @@ public static class NetworkEmitter
             writer.Line($"/// <param name=\"{argument.CSharpName.TrimStart('@')}\">'{argument.YamlName}' in the YAML (default {argument.Default}).</param>");
         var parameters = string.Join(", ", model.Arguments.Select(argument => $"{argument.CSharpType} {argument.CSharpName} = {argument.Default.ToCSharp()}"));
         writer.Open($"public {model.ClassName}({parameters}) : base(nameof({model.ClassName}))");
+        foreach (var argument in model.Arguments)
+            writer.Line($"this.{argument.CSharpName.TrimStart('@')} = {argument.CSharpName};");
         foreach (var child in model.Root.Children)
         {
             if (child.IsGroup)

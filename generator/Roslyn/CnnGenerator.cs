@@ -66,6 +66,7 @@ public sealed class CnnGenerator : IIncrementalGenerator
     /// <summary>Two files that produce the same class would make the compilation fail obscurely; say so at both.</summary>
     private static void AddSources(SourceProductionContext output, ImmutableArray<CompileResult> results)
     {
+        AddCatalog(output, results.Where(r => r.Source is not null).GroupBy(r => r.ClassName).Where(g => g.Count() == 1).Select(g => g.Single()));
         foreach (var group in results.Where(r => r.Source is not null).GroupBy(r => r.ClassName!).OrderBy(g => g.Key, System.StringComparer.Ordinal))
         {
             if (group.Count() == 1)
@@ -81,6 +82,14 @@ public sealed class CnnGenerator : IIncrementalGenerator
                     $"The class '{group.Key}' is generated from more than one file ({string.Join(", ", paths.Select(Path.GetFileName))}); give each network its own 'name'"));
             }
         }
+    }
+
+    /// <summary>One class per project listing every network it generates, for samples, tools and tests.</summary>
+    private static void AddCatalog(SourceProductionContext output, IEnumerable<CompileResult> unique)
+    {
+        var networks = unique.OrderBy(r => r.ClassName, System.StringComparer.Ordinal).ToList();
+        if (networks.Count == 0) return;
+        output.AddSource("NetworkCatalog.g.cs", SourceText.From(Emit.CatalogEmitter.Emit(networks[0].Namespace, networks.Select(r => (r.Namespace, r.ClassName!, r.IsPublished))), System.Text.Encoding.UTF8));
     }
 
     /// <summary>Hint names are unique per class (duplicates are reported above) and stable across machines.</summary>

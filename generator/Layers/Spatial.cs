@@ -11,12 +11,14 @@ public static class Spatial
     public static long Output(long size, long kernel, long stride, long padding, long dilation, bool ceilMode)
     {
         var span = checked(size + 2 * padding - dilation * (kernel - 1) - 1);
-        if (span < 0) return span / stride; // the window does not fit: <= 0, reported by the caller
-        var output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        // Floor division like Python's, so a window that does not fit gives 0 or less (reported by the caller).
+        var output = (ceilMode ? -FloorDivide(-span, stride) : FloorDivide(span, stride)) + 1;
         // Like PyTorch: with ceil_mode the last window must start inside the input or left padding.
         if (ceilMode && (output - 1) * stride >= size + padding) output--;
         return output;
     }
+
+    private static long FloorDivide(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     public static string Describe((long H, long W) pair) => pair.H == pair.W ? pair.H.ToString() : $"{pair.H}x{pair.W}";
 

@@ -1,0 +1,199 @@
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Model;
+
+namespace CnnGen.Generator.Tests;
+
+/// <summary>One test per diagnostic ID: a small bad file, the exact ID, line and column, and the message's key facts.</summary>
+public class DiagnosticTests
+{
+    private const string Header = "name: Net\ninput: [3, 32, 32]\n";
+
+    private static Problem Single(CompileResult result, string id, int line, int column, params string[] facts)
+    {
+        var matching = result.Problems.Where(p => p.Id == id).ToList();
+        Assert.True(matching.Count == 1, $"expected one {id}, got:\n{string.Join("\n", result.Problems)}");
+        var problem = matching[0];
+        Assert.Equal((line, column), (problem.Span.StartLine + 1, problem.Span.StartColumn + 1));
+        foreach (var fact in facts) Assert.Contains(fact, problem.Message);
+        return problem;
+    }
+
+    [Fact]
+    public void CNN0001_yaml_syntax_error_at_its_position()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(8, k=3\n  bad: [unclosed\n");
+        Single(result, "CNN0001", 6, 1, "YAML syntax error");
+        Assert.Null(result.Source);
+    }
+
+    [Fact]
+    public void CNN0002_missing_required_key()
+    {
+        var result = Pipeline.Compile("name: Net\nlayers:\n  fc: flatten\n");
+        Single(result, "CNN0002", 1, 1, "'input'", "[3, 224, 224]");
+    }
+
+    [Fact]
+    public void CNN0003_invalid_input_shape()
+    {
+        var result = Pipeline.Compile("name: Net\ninput: [3, 0, 32]\nlayers:\n  f: flatten\n");
+        Single(result, "CNN0003", 2, 12, "input", "'0' must be a positive integer");
+    }
+
+    [Fact]
+    public void CNN0003_class_name_must_be_a_csharp_identifier()
+    {
+        var result = Pipeline.Compile("name: 3net\ninput: [3, 8, 8]\nlayers:\n  f: flatten\n");
+        Single(result, "CNN0003", 1, 7, "'3net' is not a valid C# class name");
+    }
+
+    [Fact]
+    public void CNN0004_unknown_layer_with_did_you_mean()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(8, k=3)\n  pool: maxpol(k=2)\n");
+        Single(result, "CNN0004", 5, 9, "'maxpol'", "did you mean 'maxpool'?");
+    }
+
+    [Fact]
+    public void CNN0005_missing_argument()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(8)\n");
+        Single(result, "CNN0005", 4, 10, "'conv' needs the argument 'kernel'");
+    }
+
+    [Fact]
+    public void CNN0006_unknown_argument_points_at_the_argument_name()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(8, k=3, strid=2)\n");
+        Single(result, "CNN0006", 4, 23, "'conv' has no argument 'strid'", "did you mean 'stride'?");
+    }
+
+    [Fact]
+    public void CNN0007_argument_of_the_wrong_type_points_at_the_value()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(8, k=3, bias=2)\n");
+        Single(result, "CNN0007", 4, 28, "argument 'bias' of 'conv'", "true or false");
+    }
+
+    [Fact]
+    public void CNN0008_groups_must_divide_the_input_channels()
+    {
+        var result = Pipeline.Compile("name: Net\ninput: [250, 8, 8]\nlayers:\n  conv1: conv(256, k=3, groups=32)\n");
+        Single(result, "CNN0008", 4, 32, "'conv1' (conv) receives 250x8x8", "groups=32 does not divide 250 input channels");
+    }
+
+    [Fact]
+    public void CNN0009_spatial_size_falls_to_zero()
+    {
+        // 32 -> 15 -> 7 -> 3 -> 1 -> 0 with 3x3 stride-2 convolutions.
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(8, k=3, s=2)\n  conv2: conv(8, k=3, s=2)\n  conv3: conv(8, k=3, s=2)\n  conv4: conv(8, k=3, s=2)\n  conv5: conv(8, k=3, s=2)\n  fc: linear(10)\n");
+        var problem = Single(result, "CNN0009", 8, 10, "'conv5' (conv) receives 8x1x1", "would output 8x0x0");
+        Assert.Single(result.Problems);
+
+        var tooSmall = Pipeline.Compile(Header + "layers:\n  pool: maxpool(k=2)\n  conv: conv(8, k=17)\n");
+        Single(tooSmall, "CNN0009", 5, 9, "'conv' (conv) receives 3x16x16", "8x0x0", "a 17 kernel");
+    }
+
+    [Fact]
+    public void CNN0010_residual_shapes_cannot_be_added()
+    {
+        var yaml = Header + "layers:\n  block:\n    residual:\n      body:\n        conv1: conv(16, k=3, p=1)\n      shortcut: identity\n";
+        var result = Pipeline.Compile(yaml);
+        Single(result, "CNN0010", 8, 7, "'block'", "body gives 16x32x32", "shortcut gives 3x32x32");
+    }
+
+    [Fact]
+    public void CNN0011_parameter_count_differs_from_published()
+    {
+        var yaml = Header + "published: { params: 1000, source: a paper }\nlayers:\n  conv1: conv(8, k=3)\n  pool: gap\n  fc: linear(10)\n";
+        var result = Pipeline.Compile(yaml);
+        // conv: 8*3*9 + 8 = 224, fc: 8*10 + 10 = 90, total 314.
+        Single(result, "CNN0011", 3, 22, "Net has 314 parameters", "published count is 1,000 (a paper)", "-686", "conv1 (conv) 224", "fc (linear) 90");
+        Assert.Null(result.Source);
+    }
+
+    [Fact]
+    public void CNN0012_expression_errors_point_into_the_entry()
+    {
+        var result = Pipeline.Compile(Header + "args: { width: 8 }\nlayers:\n  conv1: conv(widht * 2, k=3)\n");
+        Single(result, "CNN0012", 5, 15, "'widht' is not defined");
+        var division = Pipeline.Compile(Header + "layers:\n  conv1: conv(8 // 0, k=3)\n");
+        Single(division, "CNN0012", 4, 15, "division by zero");
+    }
+
+    [Fact]
+    public void CNN0013_recursive_blocks_are_reported()
+    {
+        var yaml = Header + "blocks:\n  a: [b]\n  b:\n    - conv(8, k=1)\n    - a\nlayers:\n  x: a\n";
+        var result = Pipeline.Compile(yaml);
+        Single(result, "CNN0013", 7, 7, "'a' uses itself (a -> b -> a)");
+    }
+
+    [Fact]
+    public void CNN0014_duplicate_keys()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(8, k=3)\n  conv1: conv(8, k=3)\n");
+        Single(result, "CNN0014", 5, 3, "'conv1' appears twice");
+    }
+
+    [Fact]
+    public void CNN0015_unknown_key_is_a_warning_with_did_you_mean()
+    {
+        var result = Pipeline.Compile(Header + "publisehd: { params: 1 }\nlayers:\n  f: flatten\n");
+        var problem = Single(result, "CNN0015", 3, 1, "'publisehd'", "did you mean 'published'?");
+        Assert.Equal(ProblemSeverity.Warning, problem.Severity);
+        Assert.NotNull(result.Source);
+    }
+
+    [Fact]
+    public void CNN0016_yaml_aliases_are_refused()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  a: &x conv(8, k=3)\n  b: *x\n");
+        Assert.Contains(result.Problems, p => p.Id == "CNN0016" && p.Message.Contains("aliases") && p.Span.StartLine == 4);
+        Assert.Contains(result.Problems, p => p.Id == "CNN0016" && p.Message.Contains("anchors") && p.Span.StartLine == 3);
+    }
+
+    [Fact]
+    public void CNN0017_an_internal_failure_becomes_a_diagnostic_not_an_exception()
+    {
+        var result = CompileNetwork.Run("/src/net.cnn.yaml", null!, "Ns");
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal("CNN0017", problem.Id);
+        Assert.Contains("failed on this file", problem.Message);
+        Assert.Contains("Exception", problem.Message);
+    }
+
+    [Fact]
+    public void CNN0018_linear_on_a_feature_map_suggests_flatten()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(8, k=3)\n  fc: linear(10)\n");
+        Single(result, "CNN0018", 5, 7, "'fc' (linear) receives 8x30x30", "a flat vector", "add 'flatten'");
+    }
+
+    [Fact]
+    public void Every_catalog_id_is_unique_and_covered_by_a_test()
+    {
+        var ids = DiagnosticCatalog.All.Select(d => d.Id).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        var tested = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).Where(n => n.StartsWith("CNN")).Select(n => n.Substring(0, 7)).ToHashSet();
+        Assert.DoesNotContain(ids, id => !tested.Contains(id));
+    }
+
+    [Fact]
+    public void Independent_errors_are_all_reported_without_a_cascade()
+    {
+        var yaml = Header + "layers:\n  conv1: conv(8, k=3, strid=2)\n  bn1: bn\n  fc: linear(10)\n  head:\n    - relu\n    - dropot\n";
+        var result = Pipeline.Compile(yaml);
+        // The unknown argument makes conv1's output unknown: bn1 and fc are not blamed for it.
+        Assert.Equal(new[] { "CNN0006", "CNN0004" }, result.Problems.Select(p => p.Id));
+    }
+
+    [Fact]
+    public void An_error_inside_a_block_also_points_at_the_line_that_used_it()
+    {
+        var yaml = Header + "blocks:\n  unit(w):\n    - conv(w, k=3, groups=3)\nlayers:\n  a: unit(8)\n";
+        var result = Pipeline.Compile(yaml);
+        var problem = Single(result, "CNN0008", 5, 27, "groups=3 does not divide 8 output channels");
+        Assert.Equal(7, problem.Related!.Value.StartLine + 1);
+    }
+}

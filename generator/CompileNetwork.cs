@@ -11,18 +11,28 @@ using CnnGen.Generator.Syntax;
 namespace CnnGen.Generator;
 
 /// <summary>What compiling one network file gives: the C# source (when there are no errors) and the problems.</summary>
-public sealed record CompileResult(string Path, string Namespace, string? ClassName, string? Source, EquatableArray<Problem> Problems, NetworkModel? Model)
+public sealed record CompileResult(string Path, string Namespace, EquatableArray<GeneratedNetwork> Networks, EquatableArray<Problem> Problems)
 {
-    public bool IsPublished => Source is not null && Source.Contains("PublishedParameterCount = ");
-
     public bool HasErrors => Problems.Any(problem => problem.Severity == ProblemSeverity.Error);
 
-    // The model is not part of equality: the incremental pipeline compares what is emitted and reported.
-    public bool Equals(CompileResult? other) =>
-        other is not null && Path == other.Path && Namespace == other.Namespace && ClassName == other.ClassName && Source == other.Source && Problems.Equals(other.Problems);
+    /// <summary>The analysed networks (one per class); not part of equality, which compares what is emitted and reported.</summary>
+    public IReadOnlyList<NetworkModel> Models { get; init; } = Array.Empty<NetworkModel>();
 
-    public override int GetHashCode() => (Path, Namespace, ClassName, Source, Problems).GetHashCode();
+    /// <summary>The only class of a file without variants.</summary>
+    public string? ClassName => Networks.Count == 1 ? Networks[0].ClassName : null;
+
+    public string? Source => Networks.Count == 1 ? Networks[0].Source : null;
+
+    public NetworkModel? Model => Models.Count == 1 ? Models[0] : null;
+
+    public bool Equals(CompileResult? other) =>
+        other is not null && Path == other.Path && Namespace == other.Namespace && Networks.Equals(other.Networks) && Problems.Equals(other.Problems);
+
+    public override int GetHashCode() => (Path, Namespace, Networks, Problems).GetHashCode();
 }
+
+/// <summary>One generated class.</summary>
+public sealed record GeneratedNetwork(string ClassName, string Source, bool IsPublished);
 
 /// <summary>
 /// The whole pure pipeline for one file: YAML -> document -> analysis -> C#. No Roslyn types, no
@@ -41,12 +51,24 @@ public static class CompileNetwork
                 problems.Add(Problem.Create(DiagnosticCatalog.MissingKey, SourceSpan.None, "name", "the file is empty"));
             if (root is null && problems.Count == 0)
                 problems.Add(Problem.Create(DiagnosticCatalog.MissingKey, SourceSpan.None, "name", "the file is empty; a network file needs 'name', 'input' and 'layers'"));
-            var model = document is null ? null : NetworkAnalyzer.Analyze(document, FallbackClassName(path), problems, cancellationToken);
-            string? source = null;
-            if (model is not null && model.Output is not null && !problems.Any(problem => problem.Severity == ProblemSeverity.Error))
-                source = NetworkEmitter.Emit(model, @namespace);
-            // A mistake inside a block is met once per instance; report it once.
-            return new CompileResult(path, @namespace, model?.ClassName, source, problems.Distinct().ToEquatableArray(), model);
+            var models = new List<NetworkModel>();
+            if (document is not null)
+            {
+                var variants = document.Variants.Count == 0 ? new VariantDefinition?[] { null } : document.Variants.ToArray<VariantDefinition?>();
+                foreach (var variant in variants)
+                {
+                    var model = NetworkAnalyzer.Analyze(document, variant, FallbackClassName(path), problems, cancellationToken);
+                    if (model is not null) models.Add(model);
+                }
+            }
+            var networks = new List<GeneratedNetwork>();
+            if (!problems.Any(problem => problem.Severity == ProblemSeverity.Error))
+            {
+                foreach (var model in models.Where(m => m.Output is not null))
+                    networks.Add(new GeneratedNetwork(model.ClassName, NetworkEmitter.Emit(model, @namespace), model.PublishedParameters is not null));
+            }
+            // A mistake inside a block (or shared by variants) is met once per instance; report it once.
+            return new CompileResult(path, @namespace, networks.ToEquatableArray(), problems.Distinct().ToEquatableArray()) { Models = models };
         }
         catch (OperationCanceledException)
         {
@@ -57,7 +79,7 @@ public static class CompileNetwork
             // The compiler must never see an exception from the generator (CS8785); report it instead.
             var frame = exception.StackTrace?.Split('\n').FirstOrDefault()?.Trim() ?? "";
             problems.Add(Problem.Create(DiagnosticCatalog.InternalError, SourceSpan.None, $"{exception.GetType().Name}: {exception.Message} {frame}"));
-            return new CompileResult(path, @namespace, null, null, problems.ToEquatableArray(), null);
+            return new CompileResult(path, @namespace, EquatableArray<GeneratedNetwork>.Empty, problems.ToEquatableArray());
         }
     }
 

@@ -17,10 +17,14 @@ namespace CnnGen.Generator.Analysis;
 public sealed partial class NetworkAnalyzer
 {
     private static readonly Regex Repetition = new(@"^(\s*)(\d+|[A-Za-z_]\w*)\s*x\s+(?=\S)", RegexOptions.CultureInvariant);
+    private static readonly Regex NamedAs = new(@"\s+as\s+([A-Za-z_][\w{}+\-*/ ]*)\s*$", RegexOptions.CultureInvariant);
 
     /// <summary>A parsed entry: an optional repetition count and the call; offsets are into the scalar's text.</summary>
     private sealed record Entry(YamlScalar Scalar, Expr? Count, int CountOffset, string Name, CallExpr? Call, int Offset, Expr Target)
     {
+        /// <summary>From <c>... as denselayer{i+1}</c>: how repetitions are named instead of 0, 1, 2.</summary>
+        public string? NamePattern { get; init; }
+
         public Model.SourceSpan SpanOf(Expr expr) => Scalar.SpanOf(Offset + expr.Start, Offset + expr.End);
 
         public Model.SourceSpan NameSpan => Scalar.SpanOf(Offset + Target.Start, Offset + Target.Start + Name.Length);
@@ -33,47 +37,88 @@ public sealed partial class NetworkAnalyzer
     private Flow RunEntry(YamlScalar scalar, Flow flow, Group group, string? name, Scope scope, bool anonymous = false)
     {
         var entry = ParseEntry(scalar);
-        if (entry is null) return flow with { Shape = null };
+        if (entry is null || !Resolve(entry, name, anonymous)) return flow with { Shape = null };
 
-        var count = 1L;
-        if (entry.Count is not null)
-        {
-            var counted = EvaluateCount(entry, scope);
-            if (counted is null) return flow with { Shape = null };
-            count = counted.Value;
-        }
+        if (entry.Count is null)
+            return RunInstance(entry, null, flow, group, name ?? (anonymous ? null : ""), scope, anonymous);
 
-        if (_blocks.TryGetValue(entry.Name, out var block))
-        {
-            if (entry.Count is null && name is not null)
-                return Instantiate(block, entry, scope, null, flow, group, name);
-            var target = name is null ? group : group.AddGroup(name);
-            for (var i = 0; i < count; i++)
-                flow = Instantiate(block, entry, scope, entry.Count is null ? null : i, flow, target, null);
-            return flow;
-        }
-
-        var kind = LayerCatalog.Find(entry.Name);
-        if (kind is null)
-        {
-            Report(DiagnosticCatalog.UnknownLayer, entry.NameSpan, entry.Name,
-                Suggestions.DidYouMean(entry.Name, _blocks.Keys.Concat(LayerCatalog.Names)) +
-                (name is null && anonymous ? "" : $" (layers: {string.Join(", ", LayerCatalog.All.Select(k => k.Name))})"));
-            return flow with { Shape = null };
-        }
-
-        var into = entry.Count is not null && name is not null ? group.AddGroup(name) : group;
+        var count = EvaluateCount(entry, scope);
+        if (count is null) return flow with { Shape = null };
+        // '3x block(...)' under a key is a group of that name holding the repetitions (torchvision's layer1.0, layer1.1 ...).
+        var target = name is null ? group : group.AddGroup(name);
         for (var i = 0; i < count; i++)
         {
-            var layerScope = new Scope(scope);
-            if (entry.Count is not null) layerScope.Set("i", Value.Of(i));
-            var args = Bind(kind, entry, layerScope, flow.Shape);
-            if (args is null) return flow with { Shape = null };
-            var childName = entry.Count is null && name is not null ? name : anonymous ? kind.Name : into.NextIndex();
-            flow = AddLayer(kind, args, scalar, flow, into, childName, Describe(entry), registerName: !anonymous);
+            var childName = RepetitionName(entry, i, scope);
+            if (childName is null) return flow with { Shape = null };
+            flow = RunInstance(entry, i, flow, target, childName, scope, anonymous);
             if (flow.Shape is null) return flow;
         }
         return flow;
+    }
+
+    /// <summary>Reports an entry that names neither a block nor a layer.</summary>
+    private bool Resolve(Entry entry, string? name, bool anonymous)
+    {
+        if (_blocks.ContainsKey(entry.Name) || LayerCatalog.Find(entry.Name) is not null) return true;
+        var hint = Suggestions.DidYouMean(entry.Name, _blocks.Keys.Concat(LayerCatalog.Names));
+        Report(DiagnosticCatalog.UnknownLayer, entry.NameSpan, entry.Name,
+            hint.Length > 0 ? hint : $" (layers: {string.Join(", ", LayerCatalog.All.Select(k => k.Name))}" + (_blocks.Count > 0 ? $"; blocks: {string.Join(", ", _blocks.Keys)})" : ")"));
+        return false;
+    }
+
+    /// <summary>
+    /// One instance of a block or layer. <paramref name="childName"/>: the child's name; "" for the
+    /// group's next index, with a list-bodied block splicing its layers into the enclosing list.
+    /// </summary>
+    private Flow RunInstance(Entry entry, int? index, Flow flow, Group group, string? childName, Scope scope, bool anonymous)
+    {
+        if (_blocks.TryGetValue(entry.Name, out var block))
+            return Instantiate(block, entry, scope, index, flow, group, string.IsNullOrEmpty(childName) ? null : childName);
+
+        var kind = LayerCatalog.Find(entry.Name)!;
+        var layerScope = new Scope(scope);
+        if (index is not null) layerScope.Set("i", Value.Of(index.Value));
+        var args = Bind(kind, entry, layerScope, flow.Shape);
+        if (args is null) return flow with { Shape = null };
+        var name = anonymous && childName is null ? kind.Name : string.IsNullOrEmpty(childName) ? group.NextIndex() : childName!;
+        return AddLayer(kind, args, entry.Scalar, flow, group, name, Describe(entry), registerName: !(anonymous && childName is null));
+    }
+
+    /// <summary>The name of repetition <paramref name="index"/>: its index, or the entry's 'as' pattern (<c>as denselayer{i+1}</c>).</summary>
+    private string? RepetitionName(Entry entry, int index, Scope scope)
+    {
+        if (entry.NamePattern is null) return "";
+        var builder = new System.Text.StringBuilder();
+        var text = entry.NamePattern;
+        var position = 0;
+        while (position < text.Length)
+        {
+            var open = text.IndexOf('{', position);
+            if (open < 0) { builder.Append(text, position, text.Length - position); break; }
+            builder.Append(text, position, open - position);
+            var close = text.IndexOf('}', open);
+            if (close < 0)
+            {
+                Report(DiagnosticCatalog.ExpressionError, entry.Scalar.Span, $"The name pattern '{text}' has an unclosed '{{'");
+                return null;
+            }
+            var patternScope = new Scope(scope);
+            patternScope.Set("i", Value.Of(index));
+            try
+            {
+                builder.Append(Evaluator.Evaluate(ExpressionParser.Parse(text.Substring(open + 1, close - open - 1)), name => patternScope.Lookup(name)));
+            }
+            catch (ExpressionException error)
+            {
+                Report(DiagnosticCatalog.ExpressionError, entry.Scalar.Span, $"The name pattern '{text}': {error.Message}");
+                return null;
+            }
+            position = close + 1;
+        }
+        var result = builder.ToString();
+        if (Identifiers.IsName(result) || result.All(char.IsDigit)) return result;
+        Report(DiagnosticCatalog.InvalidValue, entry.Scalar.Span, result, "is not a valid layer name (from the 'as' pattern)");
+        return null;
     }
 
     private static string Describe(Entry entry)
@@ -98,10 +143,18 @@ public sealed partial class NetworkAnalyzer
                 : new NameExpr(countText, 0, countText.Length);
             offset = match.Length;
         }
+        string? pattern = null;
+        var body = text.Substring(offset);
+        var named = NamedAs.Match(body);
+        if (named.Success && count is not null)
+        {
+            pattern = named.Groups[1].Value.Trim();
+            body = body.Substring(0, named.Index);
+        }
         Expr target;
         try
         {
-            target = ExpressionParser.Parse(text.Substring(offset));
+            target = ExpressionParser.Parse(body);
         }
         catch (ExpressionException error)
         {
@@ -114,9 +167,9 @@ public sealed partial class NetworkAnalyzer
         switch (target)
         {
             case NameExpr bare:
-                return new Entry(scalar, count, countOffset, bare.Name, null, offset, target);
+                return new Entry(scalar, count, countOffset, bare.Name, null, offset, target) { NamePattern = pattern };
             case CallExpr call:
-                return new Entry(scalar, count, countOffset, call.Name, call, offset, target);
+                return new Entry(scalar, count, countOffset, call.Name, call, offset, target) { NamePattern = pattern };
             default:
                 Report(DiagnosticCatalog.ExpressionError, scalar.Span,
                     $"'{text.Trim()}' is not a layer entry; write a layer or block name with optional arguments, e.g. 'conv(64, k=3)' or '3x bottleneck(64)'");

@@ -14,6 +14,8 @@ public sealed partial class NetworkAnalyzer
     private BoundArguments? Bind(LayerKind kind, Entry entry, Scope scope, Shape? input)
     {
         if (input is not null) scope.Set("in", input.Channels);
+        scope.Set("same", Value.Of("same"));
+        scope.Set("valid", Value.Of(0));
         var args = new BoundArguments();
         var parameters = kind.Parameters;
         var call = entry.Call;
@@ -94,7 +96,9 @@ public sealed partial class NetworkAnalyzer
                 if (value.Kind != ValueKind.Int) return $"must be a positive integer, not {value.KindName} ({value})";
                 if (value.Int < 1) return $"must be a positive integer, not {value}";
                 return value.Int > int.MaxValue ? $"is {value}, larger than any tensor dimension TorchSharp accepts" : null;
-            case ArgumentType.Pair:
+            case ArgumentType.Padding when value.Kind == ValueKind.String:
+                return value.Text == "same" ? null : $"must be an integer, a pair (height, width), same or valid, not {value}";
+            case ArgumentType.Pair or ArgumentType.Padding:
                 if (value.IsDynamic) return "sets a size, which must be fixed at compile time; it cannot depend on a model argument";
                 if (value.Kind == ValueKind.Int) return value.Int < 0 ? $"must not be negative ({value})" : value.Int > 1_000_000 ? $"is {value}, far larger than any feature map" : null;
                 if (value.Kind == ValueKind.Tuple && value.Items!.Count == 2 && value.Items.All(item => item.Kind == ValueKind.Int && item.Int >= 0 && item.Int <= 1_000_000)) return null;

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Expressions;
 using CnnGen.Generator.Syntax;
 
 namespace CnnGen.Generator.Analysis;
@@ -25,11 +26,13 @@ public sealed partial class NetworkAnalyzer
     {
         foreach (var item in sequence.Items)
         {
+            var index = group.Node.NextIndex;
             flow = item switch
             {
                 YamlScalar scalar => RunEntry(scalar, flow, group, name: null, scope),
                 _ => RunNode(item, flow, group.AddGroup(group.NextIndex()), scope),
             };
+            if (group.Node == _model.Root) AfterTopLevel(index.ToString(System.Globalization.CultureInfo.InvariantCulture), flow, group);
         }
         return flow;
     }
@@ -44,6 +47,16 @@ public sealed partial class NetworkAnalyzer
                 flow = RunResidual(key, entry.Value, flow, group, scope);
                 continue;
             }
+            if (key.Text == "concat")
+            {
+                flow = RunConcat(key, entry.Value, flow, group, scope);
+                continue;
+            }
+            if (key.Text == "dense")
+            {
+                flow = RunDense(key, entry.Value, flow, group, scope);
+                continue;
+            }
             if (!Identifiers.IsName(key.Text))
             {
                 Report(DiagnosticCatalog.InvalidValue, key.Span, key.Text,
@@ -56,11 +69,32 @@ public sealed partial class NetworkAnalyzer
                 YamlScalar scalar => RunEntry(scalar, flow, group, key.Text, scope),
                 _ => RunNode(entry.Value, flow, group.AddGroup(key.Text), scope),
             };
+            if (group.Node == _model.Root) AfterTopLevel(key.Text, flow, group);
         }
         return flow;
     }
 
-    private static readonly string[] ResidualKeys = { "body", "shortcut", "then" };
+    private Expressions.Value? ReadScale(YamlMapping spec, Scope scope)
+    {
+        if (spec.Get("scale") is not { } node) return Expressions.Value.Of(1.0);
+        if (node is YamlScalar scalar)
+        {
+            try
+            {
+                var value = Expressions.Evaluator.Evaluate(Expressions.ExpressionParser.Parse(scalar.Text), name => scope.Lookup(name));
+                if (value.IsNumber && !value.IsDynamic) return value;
+            }
+            catch (Expressions.ExpressionException error)
+            {
+                Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(error.Start, error.End), $"Residual scale: {error.Message}");
+                return null;
+            }
+        }
+        Report(DiagnosticCatalog.InvalidValue, node.Span, "scale", "must be a number fixed at compile time, e.g. 'scale: 0.17'");
+        return null;
+    }
+
+    private static readonly string[] ResidualKeys = { "body", "shortcut", "scale", "then" };
 
     /// <summary>
     /// <c>residual: { body, shortcut, then }</c>: output = then(body(x) + shortcut(x)). The body's layers
@@ -92,9 +126,15 @@ public sealed partial class NetworkAnalyzer
             return new Flow(bodyFlow.Var, null);
         }
 
+        var scale = ReadScale(spec, scope);
+        if (scale is null) return new Flow(bodyFlow.Var, null);
         var sum = NewVar();
-        _model.Steps.Add(new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, "{0}.add({1})", "{0}.add_({1})",
-            $"{(group.Path.Length == 0 ? "residual" : group.Path)}: body + shortcut -> {bodyFlow.Shape}"));
+        var where = group.Path.Length == 0 ? "residual" : group.Path;
+        // Inception-ResNet scales the residual before adding it: out = shortcut + scale * body.
+        _model.Steps.Add(scale.AsDouble == 1.0
+            ? new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, "{0}.add({1})", "{0}.add_({1})", $"{where}: body + shortcut -> {bodyFlow.Shape}")
+            : new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, $"{{1}}.add({{0}}, {Value.FormatDouble(scale.AsDouble)})", $"{{0}}.mul_({Value.FormatDouble(scale.AsDouble)}).add_({{1}})",
+                $"{where}: shortcut + {scale} * body -> {bodyFlow.Shape}"));
         var result = new Flow(sum, bodyFlow.Shape);
 
         if (spec.Get("then") is { } then)

@@ -32,9 +32,12 @@ public sealed partial class NetworkAnalyzer
     private int _instances;
     private bool _tooLarge;
 
-    private NetworkAnalyzer(NetworkDocument document, List<Problem> problems, CancellationToken cancellationToken)
+    private readonly VariantDefinition? _variant;
+
+    private NetworkAnalyzer(NetworkDocument document, VariantDefinition? variant, List<Problem> problems, CancellationToken cancellationToken)
     {
         _document = document;
+        _variant = variant;
         _problems = problems;
         _cancellationToken = cancellationToken;
         _blocks = document.Blocks.ToDictionary(block => block.Name, StringComparer.Ordinal);
@@ -58,9 +61,13 @@ public sealed partial class NetworkAnalyzer
         }
     }
 
-    public static NetworkModel? Analyze(NetworkDocument document, string fallbackClassName, List<Problem> problems, CancellationToken cancellationToken = default)
+    public static NetworkModel? Analyze(NetworkDocument document, string fallbackClassName, List<Problem> problems, CancellationToken cancellationToken = default) =>
+        Analyze(document, null, fallbackClassName, problems, cancellationToken);
+
+    /// <summary>Analyses one class of the file: the file itself, or one of its <c>variants</c>.</summary>
+    public static NetworkModel? Analyze(NetworkDocument document, VariantDefinition? variant, string fallbackClassName, List<Problem> problems, CancellationToken cancellationToken = default)
     {
-        var analyzer = new NetworkAnalyzer(document, problems, cancellationToken);
+        var analyzer = new NetworkAnalyzer(document, variant, problems, cancellationToken);
         return analyzer.Run(fallbackClassName);
     }
 
@@ -73,7 +80,7 @@ public sealed partial class NetworkAnalyzer
     {
         var errorsBefore = _problems.Count(problem => problem.Severity == ProblemSeverity.Error);
         _model.SourcePath = _document.Path;
-        _model.Description = _document.Description;
+        _model.Description = _variant?.Description ?? _document.Description;
         _model.ClassName = ReadClassName(fallbackClassName);
         ReadArguments();
         var input = ReadInput();
@@ -81,7 +88,9 @@ public sealed partial class NetworkAnalyzer
         _model.Input = input;
 
         var root = new Group(_model.Root, "");
+        _auxHeads = ReadAuxHeads();
         var flow = RunNode(_document.Layers, new Flow(_model.InputVar, input), root, _globals);
+        CheckAuxTaps();
         _model.OutputVar = flow.Var;
         _model.Output = flow.Shape;
 
@@ -92,7 +101,7 @@ public sealed partial class NetworkAnalyzer
 
     private string ReadClassName(string fallback)
     {
-        var name = _document.Name;
+        var name = _variant?.Name ?? _document.Name;
         if (name is null) return fallback;
         if (Identifiers.IsClassName(name.Text)) return name.Text;
         Report(DiagnosticCatalog.InvalidValue, name.Span, "name", $"'{name.Text}' is not a valid C# class name (letters, digits and '_', not starting with a digit)");
@@ -101,8 +110,20 @@ public sealed partial class NetworkAnalyzer
 
     private void ReadArguments()
     {
-        foreach (var argument in _document.Arguments)
+        var fixedByVariant = new Dictionary<string, ArgumentDefinition>(StringComparer.Ordinal);
+        foreach (var setting in _variant?.Arguments ?? Array.Empty<ArgumentDefinition>())
         {
+            if (_document.Arguments.Any(argument => argument.Key.Text == setting.Key.Text))
+                fixedByVariant[setting.Key.Text] = setting;
+            else
+                Report(DiagnosticCatalog.UnknownArgument, setting.Key.Span, $"In variant '{_variant!.Name.Text}'", "args", setting.Key.Text,
+                    Suggestions.DidYouMean(setting.Key.Text, _document.Arguments.Select(a => a.Key.Text)) + " (declare it under the top-level 'args' with a default)");
+        }
+        foreach (var declared in _document.Arguments)
+        {
+            // A variant fixes an argument at compile time: it is a constant of that class, not a constructor parameter.
+            var isFixed = fixedByVariant.TryGetValue(declared.Key.Text, out var setting);
+            var argument = isFixed ? setting! : declared;
             if (argument.Default is null) continue;
             Value value;
             try
@@ -124,6 +145,11 @@ public sealed partial class NetworkAnalyzer
             if (type is null)
             {
                 Report(DiagnosticCatalog.InvalidValue, argument.DefaultText.Span, argument.Key.Text, $"must default to a number or true/false, not {value.KindName}");
+                continue;
+            }
+            if (isFixed)
+            {
+                _globals.Set(argument.Key.Text, value);
                 continue;
             }
             var csharpName = Identifiers.Camel(argument.Key.Text);
@@ -157,7 +183,7 @@ public sealed partial class NetworkAnalyzer
 
     private void CheckPublished()
     {
-        var scalar = _document.PublishedParams;
+        var scalar = _variant is null ? _document.PublishedParams : _variant.PublishedParams;
         if (scalar is null) return;
         if (!long.TryParse(scalar.Text.Replace("_", "").Replace(",", ""), out var published) || published < 0)
         {

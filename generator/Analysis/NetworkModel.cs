@@ -22,6 +22,7 @@ public sealed class NetworkModel
     public TensorVar InputVar { get; } = new(0, isInput: true);
     public TensorVar? OutputVar { get; set; }
     public List<LayerRow> Layers { get; } = new();
+    public List<AuxOutput> AuxOutputs { get; } = new();
     public long ParameterCount { get; set; }
     public long Macs { get; set; }
     public long? PublishedParameters { get; set; }
@@ -79,7 +80,14 @@ public sealed class TensorVar
 }
 
 /// <summary>One call of the forward pass: <c>var x5 = _layer1_0_conv1.forward(x4);</c>.</summary>
-public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inputs, string Template, string? InPlaceTemplate, string Comment);
+public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inputs, string Template, string? InPlaceTemplate, string Comment)
+{
+    /// <summary>The auxiliary head this step belongs to (it runs only when auxiliary outputs are asked for in training); null for the main path.</summary>
+    public string? Aux { get; init; }
+}
+
+/// <summary>An auxiliary output (GoogLeNet's aux1, Inception-v3's AuxLogits, a deep-supervision head).</summary>
+public sealed record AuxOutput(string Name, string PropertyName, string TappedAt, TensorVar Var, Layers.Shape Shape);
 
 /// <summary>One row of the layer table.</summary>
 public sealed record LayerRow(string Path, string Type, string Detail, Shape Output, long Parameters, long Macs);

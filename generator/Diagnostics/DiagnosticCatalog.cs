@@ -63,10 +63,13 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticInfo ShapeMismatch = new(
         "CNN0018", "Input shape not accepted by the layer", "{0} ({1}) receives {2} but needs {3}", ProblemSeverity.Error);
 
+    public static readonly DiagnosticInfo ConcatShapes = new(
+        "CNN0019", "Concatenated branches differ in size", "{0}: the concatenated branches produce {1}; they must agree in height and width ({2})", ProblemSeverity.Error);
+
     public static IReadOnlyList<DiagnosticInfo> All { get; } = new[]
     {
         YamlSyntax, MissingKey, InvalidValue, UnknownLayer, MissingArgument, UnknownArgument, ArgumentType,
         ChannelMismatch, SpatialTooSmall, ResidualShapes, ParameterCountMismatch, ExpressionError,
-        BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch,
+        BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch, ConcatShapes,
     };
 }

@@ -11,44 +11,91 @@ namespace CnnGen.Generator.Emit;
 /// is ours (not the caller's input or a view of it), this is its only use, and autograd did not keep
 /// it (a ReLU output must not be overwritten). Disposing a handle is safe under autograd: the graph
 /// holds its own reference to what it saved.
+/// Auxiliary heads are emitted right after the layer they tap, inside <c>if (withAux)</c>.
 /// </summary>
 internal static class ForwardEmitter
 {
     public static void Write(SourceWriter writer, NetworkModel model)
     {
+        if (model.AuxOutputs.Count == 0)
+        {
+            writer.Open("public override Tensor forward(Tensor input)");
+            writer.Line("CheckInput(input);");
+            WriteSteps(writer, model);
+            writer.Line($"return {model.OutputVar!.Name};");
+            writer.Close();
+            return;
+        }
+
+        var aux = model.AuxOutputs;
+        writer.Line("/// <summary>The outputs of one pass: the main output and, in training mode when asked for, the auxiliary heads' outputs.</summary>");
+        writer.Line($"/// <param name=\"Output\">The main output, {model.Output} per sample.</param>");
+        foreach (var head in aux)
+            writer.Line($"/// <param name=\"{head.PropertyName}\">The '{head.Name}' head's output ({head.Shape} per sample, from '{head.TappedAt}'); null in eval mode.</param>");
+        writer.Open($"public sealed record Outputs(Tensor Output, {string.Join(", ", aux.Select(head => $"Tensor? {head.PropertyName}"))}) : System.IDisposable");
+        writer.Open("public void Dispose()");
+        writer.Line("Output.Dispose();");
+        foreach (var head in aux) writer.Line($"{head.PropertyName}?.Dispose();");
+        writer.Close();
+        writer.Close();
+        writer.Line();
+        writer.Line("/// <summary>The main output only; the auxiliary heads are not run (torchvision's eval-mode result).</summary>");
+        writer.Line("public override Tensor forward(Tensor input) => Run(input, withAux: false).Output;");
+        writer.Line();
+        writer.Line("/// <summary>In training mode the main output and every auxiliary head's; in eval mode the main output only, as torchvision returns.</summary>");
+        writer.Line("public Outputs ForwardWithAux(Tensor input) => Run(input, withAux: training);");
+        writer.Line();
+        writer.Open("private Outputs Run(Tensor input, bool withAux)");
+        writer.Line("CheckInput(input);");
+        foreach (var head in aux) writer.Line($"Tensor? {Local(head)} = null;");
+        WriteSteps(writer, model);
+        writer.Line($"return new Outputs({model.OutputVar!.Name}, {string.Join(", ", aux.Select(Local))});");
+        writer.Close();
+    }
+
+    private static string Local(AuxOutput head) => "aux_" + head.Name;
+
+    private static void WriteSteps(SourceWriter writer, NetworkModel model)
+    {
         var steps = model.Steps;
+        var results = new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! };
         var uses = new Dictionary<TensorVar, int>();
         var lastUse = new Dictionary<TensorVar, int>();
+        var producedInAux = new HashSet<TensorVar>(steps.Where(step => step.Aux is not null).Select(step => step.Output));
         for (var i = 0; i < steps.Count; i++)
         {
             foreach (var input in steps[i].Inputs)
             {
                 uses[input] = uses.TryGetValue(input, out var count) ? count + 1 : 1;
-                lastUse[input] = i;
+                // An aux head does not extend the life of a main-path tensor: it runs right after the tap.
+                if (steps[i].Aux is null || producedInAux.Contains(input)) lastUse[input] = i;
             }
         }
-        var result = model.OutputVar!;
-        // A tensor that was merged into a later one by an in-place step shares its name.
+        // A tensor merged into a later one by an in-place step shares its name.
         var names = new Dictionary<TensorVar, string>();
         string NameOf(TensorVar tensor) => names.TryGetValue(tensor, out var name) ? name : tensor.Name;
 
-        writer.Open("public override Tensor forward(Tensor input)");
-        writer.Line("CheckInput(input);");
+        string? openAux = null;
         for (var i = 0; i < steps.Count; i++)
         {
             var step = steps[i];
+            if (step.Aux != openAux)
+            {
+                if (openAux is not null) CloseAux(writer, model, openAux, NameOf);
+                if (step.Aux is not null) writer.Open("if (withAux)");
+                openAux = step.Aux;
+            }
             var operand = step.Inputs[0];
             var args = step.Inputs.Select(NameOf).Cast<object>().ToArray();
             writer.Line($"// {step.Comment}");
             var inPlace = step.InPlaceTemplate is not null
                 && !operand.IsInput && !operand.IsAlias && !operand.AliasesInput && !operand.SavedByProducer
-                && uses[operand] == 1 && operand != result
+                && uses[operand] == 1 && !results.Contains(operand)
                 && step.Inputs.Skip(1).All(other => other != operand);
             if (inPlace)
             {
                 writer.Line(string.Format(step.InPlaceTemplate!, args) + ";");
                 names[step.Output] = NameOf(operand);
-                // The merged tensor is overwritten; what autograd needs of it is what the new op saves.
                 step.Output.IsAlias = operand.IsAlias;
                 step.Output.AliasesInput = operand.AliasesInput;
             }
@@ -58,14 +105,20 @@ internal static class ForwardEmitter
             }
             foreach (var input in step.Inputs.Distinct())
             {
-                if (input.IsInput || input == result || lastUse[input] != i) continue;
+                if (input.IsInput || results.Contains(input) || !lastUse.TryGetValue(input, out var last) || last != i) continue;
                 if (inPlace && input == operand) continue;
                 writer.Line($"{NameOf(input)}.Dispose();");
             }
-            if (!uses.ContainsKey(step.Output) && step.Output != result)
+            if (!uses.ContainsKey(step.Output) && !results.Contains(step.Output))
                 writer.Line($"{NameOf(step.Output)}.Dispose();");
         }
-        writer.Line($"return {NameOf(result)};");
+        if (openAux is not null) CloseAux(writer, model, openAux, NameOf);
+    }
+
+    private static void CloseAux(SourceWriter writer, NetworkModel model, string head, System.Func<TensorVar, string> nameOf)
+    {
+        var output = model.AuxOutputs.FirstOrDefault(aux => aux.Name == head);
+        if (output is not null) writer.Line($"{Local(output)} = {nameOf(output.Var)};");
         writer.Close();
     }
 }

@@ -7,7 +7,7 @@ namespace CnnGen.Generator.Expressions;
 /// <summary>The functions arguments may call: <c>round</c>, <c>floor</c>, <c>ceil</c>, <c>int</c>, <c>min</c>, <c>max</c>, <c>abs</c>.</summary>
 internal static class Functions
 {
-    public static readonly string[] Names = { "round", "floor", "ceil", "int", "min", "max", "abs" };
+    public static readonly string[] Names = { "round", "floor", "ceil", "int", "min", "max", "abs", "make_divisible" };
 
     public static Value Call(CallExpr call, IReadOnlyList<Value> args)
     {
@@ -37,6 +37,14 @@ internal static class Functions
                     throw new ExpressionException($"{call.Name}() needs at least two arguments", call.Start, call.End);
                 var best = args.Aggregate((a, b) => (call.Name == "min" ? b.AsDouble < a.AsDouble : b.AsDouble > a.AsDouble) ? b : a);
                 return Evaluator.Dynamic(best with { Dynamic = null }, dynamic, args.ToArray());
+            case "make_divisible":
+                // torchvision's _make_divisible (MobileNet v2): round to the nearest multiple of the
+                // divisor (default 8), never below it, and never more than 10% below the value.
+                if (args.Count is < 1 or > 2)
+                    throw new ExpressionException("make_divisible(value, divisor = 8) takes one or two arguments", call.Start, call.End);
+                var divisor = args.Count == 2 ? (long)args[1].AsDouble : 8;
+                if (divisor < 1) throw new ExpressionException("make_divisible needs a positive divisor", call.Start, call.End);
+                return Evaluator.Dynamic(Value.Of(MakeDivisible(args[0].AsDouble, divisor)), $"CnnGen.Runtime.DslMath.MakeDivisible({args[0].ToCSharp()}, {divisor})", args.ToArray());
             default:
                 throw new ExpressionException($"'{call.Name}' is not a function (functions: {string.Join(", ", Names)})", call.Start, call.NameEnd);
         }
@@ -53,6 +61,12 @@ internal static class Functions
         if (double.IsNaN(value) || value > long.MaxValue || value < long.MinValue)
             throw new ExpressionException($"{call.Name}() gives {value}, which is not a 64-bit integer", call.Start, call.End);
         return Value.Of((long)value);
+    }
+
+    public static long MakeDivisible(double value, long divisor)
+    {
+        var rounded = Math.Max(divisor, (long)(value + divisor / 2.0) / divisor * divisor);
+        return rounded < 0.9 * value ? rounded + divisor : rounded;
     }
 
     private static string Capitalise(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);

@@ -29,6 +29,9 @@ public sealed class BoundArguments
 
     public double Number(string name) => _values[name].AsDouble;
 
+    /// <summary>True when a padding argument says <c>same</c> (output size = input size at stride 1).</summary>
+    public bool IsSame(string name) => _values[name].Kind == ValueKind.String && _values[name].Text == "same";
+
     /// <summary>A pair argument as (height, width); a single integer means the same for both.</summary>
     public (long H, long W) Pair(string name)
     {

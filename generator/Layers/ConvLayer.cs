@@ -19,7 +19,7 @@ public sealed class ConvLayer : LayerKind
         ParameterSpec.Required("out", ArgumentType.Count, "out_channels", "filters"),
         ParameterSpec.Required("kernel", ArgumentType.Pair, "k", "kernel_size"),
         ParameterSpec.Optional("stride", ArgumentType.Pair, Value.Of(1), "s"),
-        ParameterSpec.Optional("padding", ArgumentType.Pair, Value.Of(0), "p"),
+        ParameterSpec.Optional("padding", ArgumentType.Padding, Value.Of(0), "p"),
         ParameterSpec.Optional("dilation", ArgumentType.Pair, Value.Of(1), "d"),
         ParameterSpec.Optional("groups", ArgumentType.Count, Value.Of(1), "g"),
         ParameterSpec.Optional("bias", ArgumentType.Bool, Value.Of(true)),
@@ -33,8 +33,11 @@ public sealed class ConvLayer : LayerKind
         var outChannels = args["out"];
         var kernel = args.Pair("kernel");
         var stride = args.Pair("stride");
-        var padding = args.Pair("padding");
         var dilation = args.Pair("dilation");
+        string? sameProblem = null;
+        var same = args.IsSame("padding") ? Spatial.Same(kernel, stride, dilation, out sameProblem) : null;
+        if (args.IsSame("padding") && same is null) return context.BadArgument("padding", sameProblem!);
+        var padding = same ?? args.Pair("padding");
         var groups = args.Int("groups");
         var bias = args.Bool("bias");
         if (stride.H < 1 || stride.W < 1) return context.BadArgument("stride", "must be at least 1");

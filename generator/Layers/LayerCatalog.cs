@@ -10,6 +10,7 @@ public static class LayerCatalog
     public static IReadOnlyList<LayerKind> All { get; } = new LayerKind[]
     {
         new ConvLayer(),
+        new DepthwiseConvLayer(),
         new BatchNormLayer(),
         new LinearLayer(),
         ActivationLayer.Relu,
@@ -22,6 +23,8 @@ public static class LayerCatalog
         new AdaptiveAvgPoolLayer(),
         new DropoutLayer(),
         new FlattenLayer(),
+        new LocalResponseNormLayer(),
+        new ScaleLayer(),
     };
 
     private static readonly Dictionary<string, LayerKind> ByName =

@@ -21,6 +21,9 @@ public sealed class LayerContext
         _problems = problems;
     }
 
+    /// <summary>Where problems go (a composite layer passes it on to the layer it delegates to).</summary>
+    public List<Problem> Problems => _problems;
+
     /// <summary>The layer's full path as in the state dict: <c>layer3.1.conv2</c>.</summary>
     public string Path { get; }
 

@@ -14,7 +14,7 @@ public sealed class MaxPoolLayer : LayerKind
     {
         ParameterSpec.Required("kernel", ArgumentType.Pair, "k", "kernel_size"),
         ParameterSpec.Optional("stride", ArgumentType.Pair, Value.Of(0), "s"),
-        ParameterSpec.Optional("padding", ArgumentType.Pair, Value.Of(0), "p"),
+        ParameterSpec.Optional("padding", ArgumentType.Padding, Value.Of(0), "p"),
         ParameterSpec.Optional("ceil", ArgumentType.Bool, Value.Of(false), "ceil_mode"),
     };
 

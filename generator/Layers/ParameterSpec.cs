@@ -10,6 +10,8 @@ public enum ArgumentType
     Count,
     /// <summary>A non-negative integer, or a pair (h, w) for asymmetric kernels, strides and paddings.</summary>
     Pair,
+    /// <summary>A padding: like <see cref="Pair"/>, or <c>same</c> (keep the size at stride 1) or <c>valid</c> (0).</summary>
+    Padding,
     /// <summary>A real number (dropout rate, epsilon).</summary>
     Number,
     Bool,

@@ -18,7 +18,10 @@ internal static class PoolWindow
         var args = context.Args;
         var kernel = args.Pair("kernel");
         var stride = args.IsGiven("stride") ? args.Pair("stride") : kernel;
-        var padding = args.Pair("padding");
+        string? sameProblem = null;
+        var same = args.IsSame("padding") ? Spatial.Same(kernel, stride, dilation, out sameProblem) : null;
+        if (args.IsSame("padding") && same is null) { context.BadArgument("padding", sameProblem!); return null; }
+        var padding = same ?? args.Pair("padding");
         var ceil = args.Bool("ceil");
         if (kernel.H < 1 || kernel.W < 1) { context.BadArgument("kernel", "must be at least 1"); return null; }
         if (stride.H < 1 || stride.W < 1) { context.BadArgument("stride", "must be at least 1"); return null; }

@@ -18,6 +18,28 @@ public static class Spatial
         return output;
     }
 
+    /// <summary>
+    /// Resolves <c>padding=same</c>: at stride 1 with an odd effective kernel, d*(k-1)/2 on each side
+    /// keeps the size (PyTorch's padding='same'). Returns null, with the reason, where 'same' would
+    /// need asymmetric padding (TensorFlow pads more on the bottom/right; give the padding explicitly).
+    /// </summary>
+    public static (long H, long W)? Same((long H, long W) kernel, (long H, long W) stride, (long H, long W) dilation, out string? problem)
+    {
+        problem = null;
+        if (stride != (1, 1))
+        {
+            problem = $"'same' with stride {Describe(stride)} needs asymmetric padding (as TensorFlow does); give the padding explicitly, e.g. p={(dilation.H * (kernel.H - 1) + 1) / 2}";
+            return null;
+        }
+        long th = dilation.H * (kernel.H - 1), tw = dilation.W * (kernel.W - 1);
+        if (th % 2 != 0 || tw % 2 != 0)
+        {
+            problem = $"'same' with an even kernel ({Describe(kernel)}) needs asymmetric padding; give the padding explicitly";
+            return null;
+        }
+        return (th / 2, tw / 2);
+    }
+
     private static long FloorDivide(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     public static string Describe((long H, long W) pair) => pair.H == pair.W ? pair.H.ToString() : $"{pair.H}x{pair.W}";

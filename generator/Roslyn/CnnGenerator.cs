@@ -45,7 +45,7 @@ public sealed class CnnGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Namespace);
 
         var compiled = files.Combine(ns)
-            .Select((pair, cancellationToken) => CompileNetwork.Run(pair.Left.Path, pair.Left.Text, pair.Right, cancellationToken) with { Model = null })
+            .Select((pair, cancellationToken) => CompileNetwork.Run(pair.Left.Path, pair.Left.Text, pair.Right, cancellationToken) with { Models = System.Array.Empty<Analysis.NetworkModel>() })
             .WithTrackingName(TrackingNames.Compiled);
 
         context.RegisterSourceOutput(compiled, static (output, result) => Report(output, result));
@@ -66,34 +66,33 @@ public sealed class CnnGenerator : IIncrementalGenerator
     /// <summary>Two files that produce the same class would make the compilation fail obscurely; say so at both.</summary>
     private static void AddSources(SourceProductionContext output, ImmutableArray<CompileResult> results)
     {
-        AddCatalog(output, results.Where(r => r.Source is not null).GroupBy(r => r.ClassName).Where(g => g.Count() == 1).Select(g => g.Single()));
-        foreach (var group in results.Where(r => r.Source is not null).GroupBy(r => r.ClassName!).OrderBy(g => g.Key, System.StringComparer.Ordinal))
+        var generated = results.SelectMany(result => result.Networks.Select(network => (result.Path, result.Namespace, Network: network)))
+            .GroupBy(item => item.Network.ClassName)
+            .OrderBy(group => group.Key, System.StringComparer.Ordinal)
+            .ToList();
+        var unique = new List<(string Namespace, string ClassName, bool Published)>();
+        foreach (var group in generated)
         {
+            var paths = group.Select(item => item.Path).Distinct().OrderBy(p => p, System.StringComparer.Ordinal).ToList();
             if (group.Count() == 1)
             {
-                var result = group.Single();
-                output.AddSource(HintName(result), SourceText.From(result.Source!, System.Text.Encoding.UTF8));
+                var item = group.Single();
+                output.AddSource(HintName(item.Network.ClassName), SourceText.From(item.Network.Source, System.Text.Encoding.UTF8));
+                unique.Add((item.Namespace, item.Network.ClassName, item.Network.IsPublished));
                 continue;
             }
-            var paths = group.Select(r => r.Path).OrderBy(p => p, System.StringComparer.Ordinal).ToList();
             foreach (var path in paths)
             {
                 output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Get("CNN0014"), ToLocation(path, new SourceSpan(0, 0, 0, 0, 0, 0)),
-                    $"The class '{group.Key}' is generated from more than one file ({string.Join(", ", paths.Select(Path.GetFileName))}); give each network its own 'name'"));
+                    $"The class '{group.Key}' is generated more than once ({string.Join(", ", paths.Select(Path.GetFileName))}); give each network its own 'name'"));
             }
         }
-    }
-
-    /// <summary>One class per project listing every network it generates, for samples, tools and tests.</summary>
-    private static void AddCatalog(SourceProductionContext output, IEnumerable<CompileResult> unique)
-    {
-        var networks = unique.OrderBy(r => r.ClassName, System.StringComparer.Ordinal).ToList();
-        if (networks.Count == 0) return;
-        output.AddSource("NetworkCatalog.g.cs", SourceText.From(Emit.CatalogEmitter.Emit(networks[0].Namespace, networks.Select(r => (r.Namespace, r.ClassName!, r.IsPublished))), System.Text.Encoding.UTF8));
+        if (unique.Count > 0)
+            output.AddSource("NetworkCatalog.g.cs", SourceText.From(Emit.CatalogEmitter.Emit(unique[0].Namespace, unique), System.Text.Encoding.UTF8));
     }
 
     /// <summary>Hint names are unique per class (duplicates are reported above) and stable across machines.</summary>
-    private static string HintName(CompileResult result) => result.ClassName + ".g.cs";
+    private static string HintName(string className) => className + ".g.cs";
 
     private static Location ToLocation(string path, SourceSpan span) =>
         Location.Create(path, new TextSpan(span.Start, span.End - span.Start),

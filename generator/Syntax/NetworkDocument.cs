@@ -16,6 +16,8 @@ public sealed class NetworkDocument
     public List<ArgumentDefinition> Arguments { get; } = new();
     public List<BlockDefinition> Blocks { get; } = new();
     public YamlNodeSyntax? Layers { get; set; }
+    public List<VariantDefinition> Variants { get; } = new();
+    public YamlNodeSyntax? Aux { get; set; }
     public SourceSpan FileStart { get; set; }
 }
 
@@ -26,3 +28,9 @@ public sealed record ArgumentDefinition(YamlScalar Key, YamlScalar DefaultText, 
 public sealed record BlockDefinition(string Name, YamlScalar Header, IReadOnlyList<BlockParameter> Parameters, YamlNodeSyntax Body);
 
 public sealed record BlockParameter(string Name, Expr? Default, int Start, int End);
+
+/// <summary>
+/// One class generated from a family file: <c>ResNet18: { args: { ... }, params: 11689512 }</c>. The
+/// arguments it sets are fixed at compile time in that class (they may shape the network).
+/// </summary>
+public sealed record VariantDefinition(YamlScalar Name, IReadOnlyList<ArgumentDefinition> Arguments, YamlScalar? PublishedParams, string? Description);

@@ -10,7 +10,7 @@ namespace CnnGen.Generator.Syntax;
 /// <summary>Reads the top-level keys of a network file into a <see cref="NetworkDocument"/>.</summary>
 public static class NetworkReader
 {
-    public static readonly string[] TopLevelKeys = { "name", "description", "input", "published", "args", "blocks", "layers" };
+    public static readonly string[] TopLevelKeys = { "name", "description", "input", "published", "args", "blocks", "layers", "aux", "variants" };
 
     public static NetworkDocument? Read(string path, YamlNodeSyntax? root, List<Problem> problems)
     {
@@ -49,6 +49,12 @@ public static class NetworkReader
                 case "layers":
                     document.Layers = entry.Value;
                     break;
+                case "aux":
+                    document.Aux = entry.Value;
+                    break;
+                case "variants":
+                    ReadVariants(document, entry.Value, problems);
+                    break;
                 default:
                     problems.Add(Problem.Create(DiagnosticCatalog.UnknownKey, key.Span, key.Text, "the network file",
                         Suggestions.DidYouMean(key.Text, TopLevelKeys)));
@@ -57,7 +63,7 @@ public static class NetworkReader
         }
 
         var firstKey = mapping.Entries.Count > 0 ? mapping.Entries[0].Key.Span : mapping.Span;
-        if (document.Name is null && mapping.Get("name") is null)
+        if (document.Name is null && mapping.Get("name") is null && document.Variants.Count == 0)
             problems.Add(Problem.Create(DiagnosticCatalog.MissingKey, firstKey, "name", "the name of the generated class, e.g. 'name: ResNet50'"));
         if (document.Input is null)
             problems.Add(Problem.Create(DiagnosticCatalog.MissingKey, firstKey, "input", "the input shape [channels, height, width], e.g. 'input: [3, 224, 224]'"));
@@ -98,12 +104,58 @@ public static class NetworkReader
         }
     }
 
-    private static void ReadArguments(NetworkDocument document, YamlNodeSyntax node, List<Problem> problems)
+    private static readonly string[] VariantKeys = { "args", "params", "description" };
+
+    private static void ReadVariants(NetworkDocument document, YamlNodeSyntax node, List<Problem> problems)
     {
+        if (node is not YamlMapping variants)
+        {
+            problems.Add(Problem.Create(DiagnosticCatalog.InvalidValue, node.Span, "variants", "must map class names to their settings, e.g. 'ResNet18: { args: { depth: 18 }, params: 11689512 }'"));
+            return;
+        }
+        foreach (var entry in variants.Entries)
+        {
+            if (entry.Value is not YamlMapping settings)
+            {
+                problems.Add(Problem.Create(DiagnosticCatalog.InvalidValue, entry.Value.Span, entry.Key.Text, "must be a mapping with 'args' and 'params'"));
+                continue;
+            }
+            var arguments = new List<ArgumentDefinition>();
+            YamlScalar? published = null;
+            string? description = null;
+            foreach (var setting in settings.Entries)
+            {
+                switch (setting.Key.Text)
+                {
+                    case "args":
+                        arguments.AddRange(ReadArgumentMap(setting.Value, "args", problems));
+                        break;
+                    case "params":
+                        published = RequireScalar(setting.Value, "params", "the published parameter count of this variant", problems);
+                        break;
+                    case "description":
+                        description = RequireScalar(setting.Value, "description", "text", problems)?.Text;
+                        break;
+                    default:
+                        problems.Add(Problem.Create(DiagnosticCatalog.UnknownKey, setting.Key.Span, setting.Key.Text, $"variant '{entry.Key.Text}'",
+                            Suggestions.DidYouMean(setting.Key.Text, VariantKeys)));
+                        break;
+                }
+            }
+            document.Variants.Add(new VariantDefinition(entry.Key, arguments, published, description));
+        }
+    }
+
+    private static void ReadArguments(NetworkDocument document, YamlNodeSyntax node, List<Problem> problems) =>
+        document.Arguments.AddRange(ReadArgumentMap(node, "args", problems));
+
+    private static List<ArgumentDefinition> ReadArgumentMap(YamlNodeSyntax node, string key, List<Problem> problems)
+    {
+        var result = new List<ArgumentDefinition>();
         if (node is not YamlMapping arguments)
         {
-            problems.Add(Problem.Create(DiagnosticCatalog.InvalidValue, node.Span, "args", "must be a mapping of argument names to defaults, e.g. '{ num_classes: 1000 }'"));
-            return;
+            problems.Add(Problem.Create(DiagnosticCatalog.InvalidValue, node.Span, key, "must be a mapping of argument names to defaults, e.g. '{ num_classes: 1000 }'"));
+            return result;
         }
         foreach (var entry in arguments.Entries)
         {
@@ -126,8 +178,9 @@ public static class NetworkReader
             {
                 problems.Add(Problem.Create(DiagnosticCatalog.ExpressionError, value.SpanOf(error.Start, error.End), $"Default of '{entry.Key.Text}': {error.Message}"));
             }
-            document.Arguments.Add(new ArgumentDefinition(entry.Key, value, expr));
+            result.Add(new ArgumentDefinition(entry.Key, value, expr));
         }
+        return result;
     }
 
     private static void ReadBlocks(NetworkDocument document, YamlNodeSyntax node, List<Problem> problems)

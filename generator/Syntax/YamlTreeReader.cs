@@ -43,7 +43,7 @@ public static class YamlTreeReader
         var documents = 0;
         try
         {
-            var parser = new Parser(new StringReader(text));
+            var parser = new Parser(new StringReader(ProtectCallCommas(text)));
             while (parser.MoveNext())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -75,7 +75,7 @@ public static class YamlTreeReader
                         var scalarSpan = ToSpan(scalar.Start, scalar.End);
                         var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted;
                         var contentStart = quoted ? ToSpan(scalar.Start, scalar.End).Slice(1, 0) : scalarSpan;
-                        Attach(stack, ref root, new YamlScalar(scalar.Value, scalarSpan, contentStart, scalar.Style == ScalarStyle.Plain), problems);
+                        Attach(stack, ref root, new YamlScalar(scalar.Value.Replace(ProtectedComma, ','), scalarSpan, contentStart, scalar.Style == ScalarStyle.Plain), problems);
                         break;
                     case SequenceStart or MappingStart:
                         ReportAnchor((NodeEvent)current, problems);
@@ -104,6 +104,53 @@ public static class YamlTreeReader
             return null;
         }
         return root;
+    }
+
+    /// <summary>Stands in for a comma inside parentheses while YAML parses the text (same length, so every location stays exact).</summary>
+    private const char ProtectedComma = '\uE000';
+
+    /// <summary>
+    /// In a YAML flow collection (<c>{ conv1: conv(64, k=3) }</c>, <c>[conv(64, k=3), relu]</c>) every
+    /// comma separates items, which would cut a layer call in two. Commas inside parentheses are
+    /// therefore hidden from the YAML parser and restored in the scalars it returns, so the compact
+    /// flow style reads as intended. Quoted text and comments are left alone.
+    /// </summary>
+    internal static string ProtectCallCommas(string text)
+    {
+        if (text.IndexOf('(') < 0) return text;
+        var chars = text.ToCharArray();
+        var depth = 0;
+        char quote = '\0';
+        var comment = false;
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var c = chars[i];
+            if (c == '\n') { depth = 0; quote = '\0'; comment = false; continue; }
+            if (comment) continue;
+            if (quote != '\0')
+            {
+                if (c == quote) quote = '\0';
+                continue;
+            }
+            var previous = i == 0 ? '\n' : chars[i - 1];
+            if (c == '#' && (previous == ' ' || previous == '\t' || previous == '\n')) { comment = true; continue; }
+            if ((c == '\'' || c == '"') && depth == 0 && IsScalarStart(chars, i)) { quote = c; continue; }
+            if (c == '(') depth++;
+            else if (c == ')' && depth > 0) depth--;
+            else if (c == ',' && depth > 0) chars[i] = ProtectedComma;
+        }
+        return new string(chars);
+    }
+
+    private static bool IsScalarStart(char[] chars, int index)
+    {
+        for (var j = index - 1; j >= 0; j--)
+        {
+            var c = chars[j];
+            if (c == ' ' || c == '\t') continue;
+            return c is ':' or '[' or '{' or ',' or '-' or '\n';
+        }
+        return true;
     }
 
     private static void ReportAnchor(NodeEvent node, List<Problem> problems)

@@ -27,4 +27,11 @@ public static class DslMath
     public static long Max(long a, long b) => Math.Max(a, b);
 
     public static double Max(double a, double b) => Math.Max(a, b);
+
+    /// <summary>torchvision's <c>_make_divisible</c>: the nearest multiple of <paramref name="divisor"/>, at least the divisor, at most 10% below.</summary>
+    public static long MakeDivisible(double value, long divisor = 8)
+    {
+        var rounded = Math.Max(divisor, (long)(value + divisor / 2.0) / divisor * divisor);
+        return rounded < 0.9 * value ? rounded + divisor : rounded;
+    }
 }

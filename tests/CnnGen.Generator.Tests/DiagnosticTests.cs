@@ -171,6 +171,14 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CNN0019_concatenated_branches_must_agree_in_size()
+    {
+        var yaml = Header + "layers:\n  mixed:\n    concat:\n      - { b1: conv(8, k=1) }\n      - { b2: conv(8, k=3, s=2) }\n";
+        var result = Pipeline.Compile(yaml);
+        Single(result, "CNN0019", 7, 9, "'mixed'", "32x32, 15x15", "branch 2 is smaller: a stride-2 layer");
+    }
+
+    [Fact]
     public void Every_catalog_id_is_unique_and_covered_by_a_test()
     {
         var ids = DiagnosticCatalog.All.Select(d => d.Id).ToList();

@@ -1,0 +1,97 @@
+using System.Collections.Generic;
+using System.Linq;
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Syntax;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// <c>aux:</c> auxiliary heads attached at named layers (GoogLeNet's aux1/aux2, Inception-v3's
+/// AuxLogits, deep supervision). Each head is a group of the module tree registered right after the
+/// layer it taps, and its forward steps run only when the caller asks for auxiliary outputs in
+/// training mode, as torchvision does.
+/// </summary>
+public sealed partial class NetworkAnalyzer
+{
+    private static readonly string[] AuxKeys = { "at", "when", "layers" };
+
+    private sealed record AuxHead(YamlScalar Name, YamlScalar At, YamlNodeSyntax Layers);
+
+    private List<AuxHead> ReadAuxHeads()
+    {
+        var heads = new List<AuxHead>();
+        if (_document.Aux is null) return heads;
+        if (_document.Aux is not YamlMapping mapping)
+        {
+            Report(DiagnosticCatalog.InvalidValue, _document.Aux.Span, "aux", "must map head names to '{ at: layer, layers: ... }'");
+            return heads;
+        }
+        foreach (var entry in mapping.Entries)
+        {
+            if (!Identifiers.IsName(entry.Key.Text) || entry.Value is not YamlMapping head || head.Get("at") is not YamlScalar at || head.Get("layers") is not { } layers)
+            {
+                Report(DiagnosticCatalog.InvalidValue, entry.Value.Span, entry.Key.Text, "must be '{ at: <top-level layer name>, layers: <the head's layers>, when: <optional condition> }'");
+                continue;
+            }
+            foreach (var unknown in head.Entries.Where(e => !AuxKeys.Contains(e.Key.Text)))
+                Report(DiagnosticCatalog.UnknownKey, unknown.Key.Span, unknown.Key.Text, $"aux head '{entry.Key.Text}'", Suggestions.DidYouMean(unknown.Key.Text, AuxKeys));
+            if (head.Get("when") is { } when && !IsEnabled(when)) continue;
+            heads.Add(new AuxHead(entry.Key, at, layers));
+        }
+        return heads;
+    }
+
+    /// <summary>A head's <c>when:</c> condition, evaluated at compile time (e.g. a variant's <c>aux_logits</c>).</summary>
+    private bool IsEnabled(YamlNodeSyntax when)
+    {
+        if (when is YamlScalar scalar)
+        {
+            try
+            {
+                var value = Evaluator.Evaluate(ExpressionParser.Parse(scalar.Text), name => _globals.Lookup(name));
+                if (value.Kind == ValueKind.Bool && !value.IsDynamic) return value.Bool;
+            }
+            catch (ExpressionException error)
+            {
+                Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(error.Start, error.End), $"Aux condition: {error.Message}");
+                return false;
+            }
+        }
+        Report(DiagnosticCatalog.Unsupported, when.Span, "An aux head's 'when' must be true or false at compile time (a variant's argument); a constructor argument cannot add or remove modules");
+        return false;
+    }
+
+    /// <summary>Runs the heads that tap <paramref name="name"/>, right after that top-level layer.</summary>
+    private void RunAuxHeads(List<AuxHead> heads, string name, Flow tapped, Group root)
+    {
+        foreach (var head in heads.Where(h => h.At.Text == name))
+        {
+            var firstStep = _model.Steps.Count;
+            var output = RunNode(head.Layers, tapped, root.AddGroup(head.Name.Text), _globals);
+            for (var i = firstStep; i < _model.Steps.Count; i++)
+                _model.Steps[i] = _model.Steps[i] with { Aux = head.Name.Text };
+            if (output.Shape is not null)
+                _model.AuxOutputs.Add(new AuxOutput(head.Name.Text, Identifiers.Pascal(head.Name.Text), name, output.Var, output.Shape));
+        }
+    }
+
+    private List<AuxHead> _auxHeads = new();
+    private readonly HashSet<string> _tapped = new();
+    private readonly List<string> _topLevelNames = new();
+
+    /// <summary>Called after each top-level layer of 'layers' with its output.</summary>
+    private void AfterTopLevel(string name, Flow flow, Group root)
+    {
+        _topLevelNames.Add(name);
+        if (flow.Shape is null || _auxHeads.All(head => head.At.Text != name)) return;
+        _tapped.Add(name);
+        RunAuxHeads(_auxHeads, name, flow, root);
+    }
+
+    private void CheckAuxTaps()
+    {
+        foreach (var head in _auxHeads.Where(h => !_tapped.Contains(h.At.Text) && !_topLevelNames.Contains(h.At.Text)))
+            Report(DiagnosticCatalog.UnknownLayer, head.At.Span, head.At.Text, Suggestions.DidYouMean(head.At.Text, _topLevelNames) + " (an aux head attaches after a top-level layer of 'layers')");
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Generic;
+using System.Linq;
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Layers;
+using CnnGen.Generator.Syntax;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// <c>concat: [branch, branch, ...]</c>: parallel branches from the same input, concatenated on
+/// channels (Inception). A branch written as a mapping adds its layers to the enclosing group, as
+/// torchvision's Inception blocks hold <c>branch1x1</c>, <c>branch5x5_1</c>, <c>branch5x5_2</c> side by side.
+/// </summary>
+public sealed partial class NetworkAnalyzer
+{
+    private Flow RunConcat(YamlScalar key, YamlNodeSyntax node, Flow flow, Group group, Scope scope)
+    {
+        if (node is not YamlSequence branches || branches.Items.Count < 2)
+        {
+            Report(DiagnosticCatalog.InvalidValue, node.Span, "concat", "needs a list of at least two branches, each a layer, a list or a mapping of layers");
+            return flow with { Shape = null };
+        }
+        var outputs = new List<(Flow Flow, YamlNodeSyntax Branch)>();
+        foreach (var branch in branches.Items)
+        {
+            var branchFlow = branch is YamlScalar entry
+                ? RunEntry(entry, flow, group, name: null, scope, anonymous: true)
+                : RunNode(branch, flow, group, scope);
+            outputs.Add((branchFlow, branch));
+        }
+        if (outputs.Any(output => output.Flow.Shape is null)) return new Flow(outputs[0].Flow.Var, null);
+
+        var shapes = outputs.Select(output => output.Flow.Shape!).ToList();
+        if (shapes.Any(shape => !shape.IsMap))
+        {
+            Report(DiagnosticCatalog.ShapeMismatch, key.Span, Where(group), "concat", string.Join(" and ", shapes), "feature maps in every branch");
+            return new Flow(outputs[0].Flow.Var, null);
+        }
+        var first = shapes[0];
+        var odd = shapes.FindIndex(shape => shape.Height != first.Height || shape.Width != first.Width);
+        if (odd > 0)
+        {
+            var sizes = string.Join(", ", shapes.Select(shape => $"{shape.Height}x{shape.Width}"));
+            var smaller = shapes[odd].Height < first.Height ? odd : 0;
+            Report(DiagnosticCatalog.ConcatShapes, outputs[odd].Branch.Span, Where(group), sizes,
+                $"branch {smaller + 1} is smaller: a stride-2 layer, or missing padding?");
+            return new Flow(outputs[0].Flow.Var, null);
+        }
+
+        return Concatenate(outputs.Select(o => o.Flow).ToList(), $"{(group.Path.Length == 0 ? "concat" : group.Path)}: concat of {outputs.Count} branches");
+    }
+
+    private static string Where(Group group) => group.Path.Length == 0 ? "the network" : $"'{group.Path}'";
+
+    private static Value Add(Value a, Value b) =>
+        Evaluator.Dynamic(Value.Of(checked(a.Int + b.Int)), $"({a.ToCSharp()} + {b.ToCSharp()})", a, b);
+}

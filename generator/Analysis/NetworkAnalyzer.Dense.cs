@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using System.Linq;
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Layers;
+using CnnGen.Generator.Syntax;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// <c>dense: 6x dense_layer(32) as denselayer{i+1}</c>: dense connectivity (DenseNet). Each
+/// repetition sees the concatenation of the block input and every earlier repetition's output; the
+/// block outputs the concatenation of all of them, so its channels grow by the growth rate per layer.
+/// </summary>
+public sealed partial class NetworkAnalyzer
+{
+    private Flow RunDense(YamlScalar key, YamlNodeSyntax node, Flow flow, Group group, Scope scope)
+    {
+        if (node is not YamlScalar scalar)
+        {
+            Report(DiagnosticCatalog.InvalidValue, node.Span, "dense", "must be a repetition such as '6x dense_layer(32) as denselayer{i+1}'");
+            return flow with { Shape = null };
+        }
+        var entry = ParseEntry(scalar);
+        if (entry is null || !Resolve(entry, key.Text, anonymous: false)) return flow with { Shape = null };
+        if (entry.Count is null)
+        {
+            Report(DiagnosticCatalog.InvalidValue, scalar.Span, "dense", "needs a repetition count, e.g. '6x dense_layer(32)'");
+            return flow with { Shape = null };
+        }
+        var count = EvaluateCount(entry, scope);
+        if (count is null) return flow with { Shape = null };
+
+        var features = new List<Flow> { flow };
+        for (var i = 0; i < count; i++)
+        {
+            var childName = RepetitionName(entry, i, scope);
+            if (childName is null) return flow with { Shape = null };
+            var input = features.Count == 1 ? features[0] : Concatenate(features, $"{Where(group).Trim('\'')}: dense input of layer {i + 1}");
+            var output = RunInstance(entry, i, input, group, childName, scope, anonymous: false);
+            if (output.Shape is null) return output;
+            if (!output.Shape.IsMap || output.Shape.Height != flow.Shape!.Height || output.Shape.Width != flow.Shape.Width)
+            {
+                Report(DiagnosticCatalog.ConcatShapes, scalar.Span, Where(group), $"{flow.Shape.Height}x{flow.Shape.Width} and {output.Shape}",
+                    "a dense layer must keep the height and width of its input");
+                return output with { Shape = null };
+            }
+            features.Add(output);
+        }
+        return Concatenate(features, $"{Where(group).Trim('\'')}: dense output");
+    }
+
+    /// <summary>A forward step concatenating feature maps of equal size on channels.</summary>
+    private Flow Concatenate(IReadOnlyList<Flow> parts, string comment)
+    {
+        var first = parts[0].Shape!;
+        var channels = parts.Select(part => part.Shape!.Channels).Aggregate((a, b) => Add(a, b));
+        var shape = Shape.Map(channels, first.Height, first.Width);
+        var output = NewVar();
+        var placeholders = string.Join(", ", Enumerable.Range(0, parts.Count).Select(i => "{" + i + "}"));
+        _model.Steps.Add(new ForwardStep(output, parts.Select(part => part.Var).ToList(), $"cat(new[] {{{{ {placeholders} }}}}, 1)", null, $"{comment} -> {shape}"));
+        return new Flow(output, shape);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Collections.Generic;
+using CnnGen.Generator.Expressions;
+
+namespace CnnGen.Generator.Layers;
+
+/// <summary><c>scale(factor)</c>: multiplies by a constant (no parameters).</summary>
+public sealed class ScaleLayer : LayerKind
+{
+    public override string Name => "scale";
+
+    public override IReadOnlyList<ParameterSpec> Parameters { get; } = new[]
+    {
+        ParameterSpec.Required("factor", ArgumentType.Number),
+    };
+
+    public override LayerResult? Analyze(LayerContext context)
+    {
+        var factor = context.Args["factor"];
+        var text = factor.IsDynamic ? factor.ToCSharp() : Value.FormatDouble(factor.AsDouble);
+        return new LayerResult(context.Input, 0, 0, new ForwardOp($"{{0}}.mul({text})", $"{{0}}.mul_({text})")) { Detail = $"x{factor}" };
+    }
+}

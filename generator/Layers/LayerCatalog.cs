@@ -25,6 +25,7 @@ public static class LayerCatalog
         new FlattenLayer(),
         new LocalResponseNormLayer(),
         new ScaleLayer(),
+        new UpsampleLayer(),
     };
 
     private static readonly Dictionary<string, LayerKind> ByName =

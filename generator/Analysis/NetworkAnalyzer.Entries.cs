@@ -216,6 +216,7 @@ public sealed partial class NetworkAnalyzer
             Report(DiagnosticCatalog.BlockDefinition, entry.NameSpan, $"The block '{block.Name}' uses itself ({chain}); blocks cannot be recursive");
             return flow with { Shape = null };
         }
+        _usedBlocks.Add(block.Name);
         var blockScope = BindBlock(block, entry, callerScope, index, flow.Shape);
         if (blockScope is null) return flow with { Shape = null };
 

@@ -95,6 +95,7 @@ public sealed partial class NetworkAnalyzer
         _model.Output = flow.Shape;
 
         var errors = _problems.Count(problem => problem.Severity == ProblemSeverity.Error) - errorsBefore;
+        if (errors == 0) ReportUnused();
         if (errors == 0 && flow.Shape is not null) CheckPublished();
         return _model;
     }
@@ -179,6 +180,17 @@ public sealed partial class NetworkAnalyzer
         }
         Report(DiagnosticCatalog.InvalidValue, node.Span, "input", "must be [channels, height, width], e.g. [3, 224, 224]");
         return null;
+    }
+
+    private readonly HashSet<string> _usedBlocks = new();
+
+    /// <summary>Warnings for what the file declares but never uses (only on a clean run: errors stop the walk early).</summary>
+    private void ReportUnused()
+    {
+        foreach (var block in _document.Blocks.Where(block => !_usedBlocks.Contains(block.Name)))
+            Report(DiagnosticCatalog.UnusedBlock, block.Header.SpanOf(0, block.Name.Length), block.Name);
+        foreach (var argument in _document.Arguments.Where(argument => !_globals.WasUsed(argument.Key.Text)))
+            Report(DiagnosticCatalog.UnusedArgument, argument.Key.Span, argument.Key.Text);
     }
 
     private void CheckPublished()

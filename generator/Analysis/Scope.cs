@@ -13,7 +13,17 @@ internal sealed class Scope
 
     public void Set(string name, Value value) => _values[name] = value;
 
-    public Value? Lookup(string name) => _values.TryGetValue(name, out var value) ? value : _parent?.Lookup(name);
+    private readonly HashSet<string> _used = new();
+
+    public Value? Lookup(string name)
+    {
+        if (!_values.TryGetValue(name, out var value)) return _parent?.Lookup(name);
+        _used.Add(name);
+        return value;
+    }
+
+    /// <summary>Whether an expression has read <paramref name="name"/> from this scope (for unused-argument warnings).</summary>
+    public bool WasUsed(string name) => _used.Contains(name);
 
     public IEnumerable<string> Names
     {

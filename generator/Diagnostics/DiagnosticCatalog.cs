@@ -66,10 +66,16 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticInfo ConcatShapes = new(
         "CNN0019", "Concatenated branches differ in size", "{0}: the concatenated branches produce {1}; they must agree in height and width ({2})", ProblemSeverity.Error);
 
+    public static readonly DiagnosticInfo UnusedBlock = new(
+        "CNN0020", "Unused block", "The block '{0}' is never used", ProblemSeverity.Warning);
+
+    public static readonly DiagnosticInfo UnusedArgument = new(
+        "CNN0021", "Unused model argument", "The model argument '{0}' is never used; it still becomes a constructor parameter", ProblemSeverity.Warning);
+
     public static IReadOnlyList<DiagnosticInfo> All { get; } = new[]
     {
         YamlSyntax, MissingKey, InvalidValue, UnknownLayer, MissingArgument, UnknownArgument, ArgumentType,
         ChannelMismatch, SpatialTooSmall, ResidualShapes, ParameterCountMismatch, ExpressionError,
-        BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch, ConcatShapes,
+        BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch, ConcatShapes, UnusedBlock, UnusedArgument,
     };
 }

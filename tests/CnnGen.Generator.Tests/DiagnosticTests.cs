@@ -179,6 +179,23 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CNN0020_unused_block_is_a_warning()
+    {
+        var result = Pipeline.Compile(Header + "blocks:\n  unit(w): [conv(w, k=1)]\nlayers:\n  f: flatten\n");
+        var problem = Single(result, "CNN0020", 4, 3, "'unit' is never used");
+        Assert.Equal(ProblemSeverity.Warning, problem.Severity);
+        Assert.NotNull(result.Source);
+    }
+
+    [Fact]
+    public void CNN0021_unused_model_argument_is_a_warning()
+    {
+        var result = Pipeline.Compile(Header + "args: { num_classes: 10, width: 8 }\nlayers:\n  c: conv(width, k=1)\n");
+        var problem = Single(result, "CNN0021", 3, 9, "'num_classes' is never used");
+        Assert.Equal(ProblemSeverity.Warning, problem.Severity);
+    }
+
+    [Fact]
     public void Every_catalog_id_is_unique_and_covered_by_a_test()
     {
         var ids = DiagnosticCatalog.All.Select(d => d.Id).ToList();

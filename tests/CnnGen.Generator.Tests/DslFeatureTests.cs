@@ -64,9 +64,11 @@ public class DslFeatureTests
     [Fact]
     public void Local_response_norm_and_make_divisible()
     {
-        var model = Model("name: Net\ninput: [3, 16, 16]\nargs: { alpha: 0.75 }\nlayers:\n  c: conv(make_divisible(32 * 0.75), k=3)\n  n: lrn(5, alpha=0.0001, beta=0.75)\n");
+        var model = Model("name: Net\ninput: [3, 16, 16]\nargs: { alpha: 0.75 }\nlayers:\n  c: conv(make_divisible(32 * alpha), k=3)\n  n: lrn(5, alpha=0.0001, beta=0.75)\n");
         Assert.Equal("24x14x14", model.Output!.ToString());
         Assert.Contains("LocalResponseNorm(5", model.Root.Children[1].Construct);
+        // alpha is a constructor argument, so the channel count is recomputed from it at run time.
+        Assert.Contains("CnnGen.Runtime.DslMath.MakeDivisible((32 * alpha), 8)", model.Root.Children[0].Construct);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
@@ -41,6 +42,7 @@ public static class YamlTreeReader
         YamlNodeSyntax? root = null;
         var skipDepth = 0;
         var documents = 0;
+        var lastEnd = new Mark();
         try
         {
             var parser = new Parser(new StringReader(ProtectCallCommas(text)));
@@ -48,6 +50,7 @@ public static class YamlTreeReader
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var current = parser.Current!;
+                lastEnd = current.End;
                 if (skipDepth > 0)
                 {
                     if (current is MappingStart or SequenceStart) skipDepth++;
@@ -101,6 +104,13 @@ public static class YamlTreeReader
         catch (YamlException exception)
         {
             problems.Add(Problem.Create(DiagnosticCatalog.YamlSyntax, ToSpan(exception.Start, exception.End), CleanMessage(exception)));
+            return null;
+        }
+        catch (InvalidOperationException exception)
+        {
+            // YamlDotNet's scanner can fail this way on some malformed input (found by the fuzz test);
+            // it is still a syntax error of the file, after the last piece that parsed.
+            problems.Add(Problem.Create(DiagnosticCatalog.YamlSyntax, ToSpan(lastEnd, lastEnd), "the YAML cannot be read after this point (" + exception.Message + ")"));
             return null;
         }
         return root;

@@ -205,6 +205,21 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void Every_catalog_id_has_a_help_page()
+    {
+        var docs = Path.GetFullPath(Path.Combine(RepoRoot(), "docs", "diagnostics"));
+        foreach (var info in DiagnosticCatalog.All)
+        {
+            var page = Path.Combine(docs, info.Id + ".md");
+            Assert.True(File.Exists(page), page);
+            Assert.StartsWith($"# {info.Id}: {info.Title}", File.ReadAllText(page));
+        }
+    }
+
+    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.Combine(Path.GetDirectoryName(file)!, "..", "..");
+
+    [Fact]
     public void Independent_errors_are_all_reported_without_a_cascade()
     {
         var yaml = Header + "layers:\n  conv1: conv(8, k=3, strid=2)\n  bn1: bn\n  fc: linear(10)\n  head:\n    - relu\n    - dropot\n";

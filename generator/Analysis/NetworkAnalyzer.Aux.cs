@@ -68,7 +68,8 @@ public sealed partial class NetworkAnalyzer
         foreach (var head in heads.Where(h => h.At.Text == name))
         {
             var firstStep = _model.Steps.Count;
-            var output = RunNode(head.Layers, tapped, root.AddGroup(head.Name.Text), _globals);
+            var group = root.AddGroup(head.Name.Text);
+            var output = head.Layers is YamlScalar scalar ? RunHeadBlock(scalar, tapped, group) : RunNode(head.Layers, tapped, group, _globals);
             for (var i = firstStep; i < _model.Steps.Count; i++)
                 _model.Steps[i] = _model.Steps[i] with { Aux = head.Name.Text };
             if (output.Shape is not null)
@@ -87,6 +88,16 @@ public sealed partial class NetworkAnalyzer
         if (flow.Shape is null || _auxHeads.All(head => head.At.Text != name)) return;
         _tapped.Add(name);
         RunAuxHeads(_auxHeads, name, flow, root);
+    }
+
+    /// <summary><c>layers: aux_head(...)</c>: a block whose layers become the head's own children (aux1.conv, aux1.fc1).</summary>
+    private Flow RunHeadBlock(YamlScalar scalar, Flow tapped, Group group)
+    {
+        var entry = ParseEntry(scalar);
+        if (entry is null || !Resolve(entry, group.Node.Name, anonymous: false)) return tapped with { Shape = null };
+        if (entry.Count is null && _blocks.TryGetValue(entry.Name, out var block))
+            return Instantiate(block, entry, _globals, null, tapped, group, null, hoist: true);
+        return RunEntry(scalar, tapped, group, name: null, _globals);
     }
 
     private void CheckAuxTaps()

@@ -208,7 +208,7 @@ public sealed partial class NetworkAnalyzer
         return value.Int;
     }
 
-    private Flow Instantiate(BlockDefinition block, Entry entry, Scope callerScope, int? index, Flow flow, Group group, string? name)
+    private Flow Instantiate(BlockDefinition block, Entry entry, Scope callerScope, int? index, Flow flow, Group group, string? name, bool hoist = false)
     {
         if (_instantiations.Any(frame => frame.Block == block))
         {
@@ -224,7 +224,7 @@ public sealed partial class NetworkAnalyzer
         try
         {
             var body = block.Body;
-            if (name is null && body is not YamlMapping)
+            if (hoist || (name is null && body is not YamlMapping))
                 return RunNode(body, flow, group, blockScope);
             var target = group.AddGroup(name ?? group.NextIndex());
             return RunNode(body, flow, target, blockScope);

@@ -102,6 +102,14 @@ public class DslFeatureTests
     }
 
     [Fact]
+    public void An_aux_head_given_as_one_block_holds_the_block_layers_directly()
+    {
+        var yaml = "name: Net\ninput: [3, 16, 16]\nblocks:\n  head(n):\n    pool: gap\n    fc: linear(n)\n" +
+                   "aux:\n  aux1: { at: stage1, layers: head(10) }\nlayers:\n  stage1: conv(8, k=3, p=1)\n  pool: gap\n  fc: linear(10)\n";
+        Assert.Equal(new[] { "stage1", "aux1.fc", "fc" }, Leaves(Model(yaml).Root));
+    }
+
+    [Fact]
     public void An_aux_head_at_an_unknown_layer_is_reported()
     {
         var result = Pipeline.Compile("name: Net\ninput: [3, 8, 8]\naux:\n  a: { at: stgae1, layers: { fc: linear(2) } }\nlayers:\n  stage1: conv(8, k=3)\n");

@@ -82,6 +82,11 @@ public sealed class TensorVar
 /// <summary>One call of the forward pass: <c>var x5 = _layer1_0_conv1.forward(x4);</c>.</summary>
 public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inputs, string Template, string? InPlaceTemplate, string Comment)
 {
+    /// <summary>The layer kind (<c>conv</c>, <c>bn</c> ...) and module field of a layer step; null for adds and concats.</summary>
+    public string? Kind { get; init; }
+
+    public string? Field { get; init; }
+
     /// <summary>The auxiliary head this step belongs to (it runs only when auxiliary outputs are asked for in training); null for the main path.</summary>
     public string? Aux { get; init; }
 }

@@ -21,8 +21,9 @@ internal static class ForwardEmitter
         {
             writer.Open("public override Tensor forward(Tensor input)");
             writer.Line("CheckInput(input);");
-            WriteSteps(writer, model);
-            writer.Line($"return {model.OutputVar!.Name};");
+            InferenceFolding.WriteForwardPrologue(writer);
+            var nameOf = WriteSteps(writer, model);
+            writer.Line($"return {nameOf(model.OutputVar!)};");
             writer.Close();
             return;
         }
@@ -47,17 +48,20 @@ internal static class ForwardEmitter
         writer.Line();
         writer.Open("private Outputs Run(Tensor input, bool withAux)");
         writer.Line("CheckInput(input);");
+        InferenceFolding.WriteForwardPrologue(writer);
         foreach (var head in aux) writer.Line($"Tensor? {Local(head)} = null;");
-        WriteSteps(writer, model);
-        writer.Line($"return new Outputs({model.OutputVar!.Name}, {string.Join(", ", aux.Select(Local))});");
+        var name = WriteSteps(writer, model);
+        writer.Line($"return new Outputs({name(model.OutputVar!)}, {string.Join(", ", aux.Select(Local))});");
         writer.Close();
     }
 
     private static string Local(AuxOutput head) => "aux_" + head.Name;
 
-    private static void WriteSteps(SourceWriter writer, NetworkModel model)
+    /// <summary>Writes the steps; returns the C# name of each tensor (in-place steps merge names).</summary>
+    private static System.Func<TensorVar, string> WriteSteps(SourceWriter writer, NetworkModel model)
     {
         var steps = model.Steps;
+        var folded = InferenceFolding.FoldedBatchNorms(model);
         var results = new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! };
         var uses = new Dictionary<TensorVar, int>();
         var lastUse = new Dictionary<TensorVar, int>();
@@ -92,6 +96,13 @@ internal static class ForwardEmitter
                 && !operand.IsInput && !operand.IsAlias && !operand.AliasesInput && !operand.SavedByProducer
                 && uses[operand] == 1 && !results.Contains(operand)
                 && step.Inputs.Skip(1).All(other => other != operand);
+            if (folded.ContainsKey(i))
+            {
+                // In the inference form this batch norm lives in the convolution's weights.
+                writer.Line($"var {NameOf(step.Output)} = _inference ? {args[0]} : {string.Format(step.Template, args)};");
+                writer.Line($"if (!_inference) {args[0]}.Dispose();");
+                continue;
+            }
             if (inPlace)
             {
                 writer.Line(string.Format(step.InPlaceTemplate!, args) + ";");
@@ -113,6 +124,7 @@ internal static class ForwardEmitter
                 writer.Line($"{NameOf(step.Output)}.Dispose();");
         }
         if (openAux is not null) CloseAux(writer, model, openAux, NameOf);
+        return NameOf;
     }
 
     private static void CloseAux(SourceWriter writer, NetworkModel model, string head, System.Func<TensorVar, string> nameOf)

@@ -35,6 +35,7 @@ public static class NetworkEmitter
         WriteConstants(writer, model);
         WriteFields(writer, model);
         WriteConstructor(writer, model);
+        InferenceFolding.WriteToInference(writer, model);
         ForwardEmitter.Write(writer, model);
         writer.Line();
         WriteInputCheck(writer, model);

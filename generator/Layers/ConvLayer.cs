@@ -78,7 +78,7 @@ public sealed class ConvLayer : LayerKind
         {
             construct.Append($", kernel_size: {Spatial.Tuple(kernel)}, stride: {Spatial.Tuple(stride)}, padding: {Spatial.Tuple(padding)}, dilation: {Spatial.Tuple(dilation)}");
         }
-        if (groups != 1) construct.Append($", groups: {groups}");
+        if (groups != 1) construct.Append($", groups: {args["groups"].ToCSharp()}");
         if (!bias) construct.Append(", bias: false");
         construct.Append(')');
 

@@ -26,6 +26,8 @@ public static class LayerCatalog
         new LocalResponseNormLayer(),
         new ScaleLayer(),
         new UpsampleLayer(),
+        new SubsampleLayer(),
+        new TableConvLayer(),
     };
 
     private static readonly Dictionary<string, LayerKind> ByName =

@@ -98,9 +98,32 @@ namespace CnnGen.Architectures
             register_module("output", _output = Linear(84, numClasses));
         }
 
+        private bool _inference;
+
+        /// <summary>
+        /// Turns this network into its inference form, in place: eval mode, 0 batch norms folded into the
+        /// convolutions before them, convolution weights and the input in channels-last layout. Outputs equal the
+        /// eval-mode network's within float rounding. The network cannot be trained afterwards.
+        /// </summary>
+        public LeNet5 ToInference()
+        {
+            if (_inference) return this;
+            eval();
+            using (no_grad())
+            {
+                Inference.ToChannelsLast(_c1);
+                Inference.ToChannelsLast(_c3);
+            }
+            _inference = true;
+            return this;
+        }
+
         public override Tensor forward(Tensor input)
         {
             CheckInput(input);
+            if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
+            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            if (channelsLast is not null) input = channelsLast;
             // c1: conv(6, k=5) -> 6x28x28
             var x1 = _c1.forward(input);
             // relu1: relu -> 6x28x28

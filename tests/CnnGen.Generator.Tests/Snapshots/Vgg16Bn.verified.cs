@@ -190,22 +190,69 @@ namespace CnnGen.Architectures
             ));
         }
 
+        private bool _inference;
+
+        /// <summary>
+        /// Turns this network into its inference form, in place: eval mode, 13 batch norms folded into the
+        /// convolutions before them, convolution weights and the input in channels-last layout. Outputs equal the
+        /// eval-mode network's within float rounding. The network cannot be trained afterwards.
+        /// </summary>
+        public Vgg16Bn ToInference()
+        {
+            if (_inference) return this;
+            eval();
+            using (no_grad())
+            {
+                Inference.FoldBatchNorm(_features_0, _features_1);
+                Inference.FoldBatchNorm(_features_3, _features_4);
+                Inference.FoldBatchNorm(_features_7, _features_8);
+                Inference.FoldBatchNorm(_features_10, _features_11);
+                Inference.FoldBatchNorm(_features_14, _features_15);
+                Inference.FoldBatchNorm(_features_17, _features_18);
+                Inference.FoldBatchNorm(_features_20, _features_21);
+                Inference.FoldBatchNorm(_features_24, _features_25);
+                Inference.FoldBatchNorm(_features_27, _features_28);
+                Inference.FoldBatchNorm(_features_30, _features_31);
+                Inference.FoldBatchNorm(_features_34, _features_35);
+                Inference.FoldBatchNorm(_features_37, _features_38);
+                Inference.FoldBatchNorm(_features_40, _features_41);
+                Inference.ToChannelsLast(_features_0);
+                Inference.ToChannelsLast(_features_3);
+                Inference.ToChannelsLast(_features_7);
+                Inference.ToChannelsLast(_features_10);
+                Inference.ToChannelsLast(_features_14);
+                Inference.ToChannelsLast(_features_17);
+                Inference.ToChannelsLast(_features_20);
+                Inference.ToChannelsLast(_features_24);
+                Inference.ToChannelsLast(_features_27);
+                Inference.ToChannelsLast(_features_30);
+                Inference.ToChannelsLast(_features_34);
+                Inference.ToChannelsLast(_features_37);
+                Inference.ToChannelsLast(_features_40);
+            }
+            _inference = true;
+            return this;
+        }
+
         public override Tensor forward(Tensor input)
         {
             CheckInput(input);
+            if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
+            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            if (channelsLast is not null) input = channelsLast;
             // features.0: conv(width, k=3, p=1) -> 64x224x224
             var x1 = _features_0.forward(input);
             // features.1: bn -> 64x224x224
-            var x2 = _features_1.forward(x1);
-            x1.Dispose();
+            var x2 = _inference ? x1 : _features_1.forward(x1);
+            if (!_inference) x1.Dispose();
             // features.2: relu -> 64x224x224
             x2.relu_();
             // features.3: conv(width, k=3, p=1) -> 64x224x224
             var x4 = _features_3.forward(x2);
             x2.Dispose();
             // features.4: bn -> 64x224x224
-            var x5 = _features_4.forward(x4);
-            x4.Dispose();
+            var x5 = _inference ? x4 : _features_4.forward(x4);
+            if (!_inference) x4.Dispose();
             // features.5: relu -> 64x224x224
             x5.relu_();
             // features.6: maxpool(k=2, s=2) -> 64x112x112
@@ -215,16 +262,16 @@ namespace CnnGen.Architectures
             var x8 = _features_7.forward(x7);
             x7.Dispose();
             // features.8: bn -> 128x112x112
-            var x9 = _features_8.forward(x8);
-            x8.Dispose();
+            var x9 = _inference ? x8 : _features_8.forward(x8);
+            if (!_inference) x8.Dispose();
             // features.9: relu -> 128x112x112
             x9.relu_();
             // features.10: conv(width, k=3, p=1) -> 128x112x112
             var x11 = _features_10.forward(x9);
             x9.Dispose();
             // features.11: bn -> 128x112x112
-            var x12 = _features_11.forward(x11);
-            x11.Dispose();
+            var x12 = _inference ? x11 : _features_11.forward(x11);
+            if (!_inference) x11.Dispose();
             // features.12: relu -> 128x112x112
             x12.relu_();
             // features.13: maxpool(k=2, s=2) -> 128x56x56
@@ -234,24 +281,24 @@ namespace CnnGen.Architectures
             var x15 = _features_14.forward(x14);
             x14.Dispose();
             // features.15: bn -> 256x56x56
-            var x16 = _features_15.forward(x15);
-            x15.Dispose();
+            var x16 = _inference ? x15 : _features_15.forward(x15);
+            if (!_inference) x15.Dispose();
             // features.16: relu -> 256x56x56
             x16.relu_();
             // features.17: conv(width, k=3, p=1) -> 256x56x56
             var x18 = _features_17.forward(x16);
             x16.Dispose();
             // features.18: bn -> 256x56x56
-            var x19 = _features_18.forward(x18);
-            x18.Dispose();
+            var x19 = _inference ? x18 : _features_18.forward(x18);
+            if (!_inference) x18.Dispose();
             // features.19: relu -> 256x56x56
             x19.relu_();
             // features.20: conv(width, k=3, p=1) -> 256x56x56
             var x21 = _features_20.forward(x19);
             x19.Dispose();
             // features.21: bn -> 256x56x56
-            var x22 = _features_21.forward(x21);
-            x21.Dispose();
+            var x22 = _inference ? x21 : _features_21.forward(x21);
+            if (!_inference) x21.Dispose();
             // features.22: relu -> 256x56x56
             x22.relu_();
             // features.23: maxpool(k=2, s=2) -> 256x28x28
@@ -261,24 +308,24 @@ namespace CnnGen.Architectures
             var x25 = _features_24.forward(x24);
             x24.Dispose();
             // features.25: bn -> 512x28x28
-            var x26 = _features_25.forward(x25);
-            x25.Dispose();
+            var x26 = _inference ? x25 : _features_25.forward(x25);
+            if (!_inference) x25.Dispose();
             // features.26: relu -> 512x28x28
             x26.relu_();
             // features.27: conv(width, k=3, p=1) -> 512x28x28
             var x28 = _features_27.forward(x26);
             x26.Dispose();
             // features.28: bn -> 512x28x28
-            var x29 = _features_28.forward(x28);
-            x28.Dispose();
+            var x29 = _inference ? x28 : _features_28.forward(x28);
+            if (!_inference) x28.Dispose();
             // features.29: relu -> 512x28x28
             x29.relu_();
             // features.30: conv(width, k=3, p=1) -> 512x28x28
             var x31 = _features_30.forward(x29);
             x29.Dispose();
             // features.31: bn -> 512x28x28
-            var x32 = _features_31.forward(x31);
-            x31.Dispose();
+            var x32 = _inference ? x31 : _features_31.forward(x31);
+            if (!_inference) x31.Dispose();
             // features.32: relu -> 512x28x28
             x32.relu_();
             // features.33: maxpool(k=2, s=2) -> 512x14x14
@@ -288,24 +335,24 @@ namespace CnnGen.Architectures
             var x35 = _features_34.forward(x34);
             x34.Dispose();
             // features.35: bn -> 512x14x14
-            var x36 = _features_35.forward(x35);
-            x35.Dispose();
+            var x36 = _inference ? x35 : _features_35.forward(x35);
+            if (!_inference) x35.Dispose();
             // features.36: relu -> 512x14x14
             x36.relu_();
             // features.37: conv(width, k=3, p=1) -> 512x14x14
             var x38 = _features_37.forward(x36);
             x36.Dispose();
             // features.38: bn -> 512x14x14
-            var x39 = _features_38.forward(x38);
-            x38.Dispose();
+            var x39 = _inference ? x38 : _features_38.forward(x38);
+            if (!_inference) x38.Dispose();
             // features.39: relu -> 512x14x14
             x39.relu_();
             // features.40: conv(width, k=3, p=1) -> 512x14x14
             var x41 = _features_40.forward(x39);
             x39.Dispose();
             // features.41: bn -> 512x14x14
-            var x42 = _features_41.forward(x41);
-            x41.Dispose();
+            var x42 = _inference ? x41 : _features_41.forward(x41);
+            if (!_inference) x41.Dispose();
             // features.42: relu -> 512x14x14
             x42.relu_();
             // features.43: maxpool(k=2, s=2) -> 512x7x7

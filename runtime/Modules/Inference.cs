@@ -1,0 +1,47 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CnnGen.Runtime;
+
+/// <summary>What generated <c>ToInference()</c> methods call: batch-norm folding and channels-last layout.</summary>
+public static class Inference
+{
+    /// <summary>
+    /// Folds an eval-mode batch norm into the convolution before it: w' = w * s, b' = (b - mean) * s + beta,
+    /// with s = gamma / sqrt(var + eps) per output channel. The convolution gains a bias if it had none.
+    /// </summary>
+    public static void FoldBatchNorm(Conv2d conv, BatchNorm2d bn)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var mean = bn.running_mean ?? throw new System.InvalidOperationException("Batch norm without running statistics cannot be folded.");
+        var variance = bn.running_var!;
+        var scale = (variance + bn.eps).rsqrt();
+        if (bn.weight is not null) scale = scale * bn.weight;
+        var outChannels = conv.weight!.shape[0];
+        var weight = conv.weight * scale.reshape(outChannels, 1, 1, 1);
+        var bias = ((conv.bias is null ? zeros_like(mean) : (Tensor)conv.bias) - mean) * scale;
+        if (bn.bias is not null) bias = bias + bn.bias;
+        conv.weight = new Parameter(weight.MoveToOuterDisposeScope(), requires_grad: false);
+        conv.bias = new Parameter(bias.MoveToOuterDisposeScope(), requires_grad: false);
+    }
+
+    /// <summary>Stores a convolution's weight channels-last (NHWC strides), the layout oneDNN convolves fastest.</summary>
+    public static void ToChannelsLast(Conv2d conv)
+    {
+        using var noGrad = no_grad();
+        conv.weight = new Parameter(ChannelsLast(conv.weight!), requires_grad: false);
+    }
+
+    /// <summary>
+    /// The same 4-D tensor with channels-last strides (TorchSharp 0.107 has no memory-format API;
+    /// a permuted contiguous copy permuted back has exactly those strides).
+    /// </summary>
+    public static Tensor ChannelsLast(Tensor tensor)
+    {
+        using var permuted = tensor.permute(0, 2, 3, 1);
+        using var contiguous = permuted.contiguous();
+        return contiguous.permute(0, 3, 1, 2);
+    }
+}

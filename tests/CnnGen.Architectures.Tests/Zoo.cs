@@ -1,0 +1,75 @@
+using CnnGen.Architectures;
+using CnnGen.Runtime;
+
+namespace CnnGen.Architectures.Tests;
+
+/// <summary>The zoo's networks and the torchvision manifest each one must match (null where torchvision lacks it).</summary>
+public static class Zoo
+{
+    public static readonly IReadOnlyDictionary<string, string?> TorchvisionKey = new Dictionary<string, string?>
+    {
+        ["AlexNet"] = "alexnet",
+        ["AlexNetCaffe"] = null,
+        ["BNInception"] = null,
+        ["DenseNet121"] = "densenet121",
+        ["DenseNet169"] = "densenet169",
+        ["DenseNet201"] = "densenet201",
+        ["FcnResNet18"] = null,
+        ["GoogLeNet"] = "googlenet",
+        ["GoogLeNetAux"] = "googlenet_aux",
+        ["GoogLeNetCaffe"] = null,
+        ["InceptionResNetV1"] = null,
+        ["InceptionResNetV2"] = null,
+        ["InceptionV3"] = "inception_v3",
+        ["InceptionV3Aux"] = "inception_v3_aux",
+        ["InceptionV4"] = null,
+        ["LeNet5"] = null,
+        ["LeNet5Paper"] = null,
+        ["MobileNetV1"] = null,
+        ["MobileNetV1_025"] = null,
+        ["MobileNetV1_050"] = null,
+        ["MobileNetV1_075"] = null,
+        ["MobileNetV2"] = "mobilenet_v2",
+        ["NiN"] = null,
+        ["ResNeXt101_32x8d"] = "resnext101_32x8d",
+        ["ResNeXt50_32x4d"] = "resnext50_32x4d",
+        ["ResNet101"] = "resnet101",
+        ["ResNet152"] = "resnet152",
+        ["ResNet18"] = "resnet18",
+        ["ResNet34"] = "resnet34",
+        ["ResNet50"] = "resnet50",
+        ["Vgg16"] = "vgg16",
+        ["Vgg16Bn"] = "vgg16_bn",
+        ["Vgg19"] = "vgg19",
+        ["Vgg19Bn"] = "vgg19_bn",
+        ["Xception"] = null,
+    };
+
+    /// <summary>Networks whose auxiliary heads torchvision registers elsewhere in the module order.</summary>
+    public static readonly ISet<string> OrderDiffers = new HashSet<string> { "GoogLeNetAux" };
+
+    public static NetworkInfo Get(string name) => NetworkCatalog.All.Single(network => network.Name == name);
+
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (var network in NetworkCatalog.All) data.Add(network.Name);
+        return data;
+    }
+
+    public static TheoryData<string> TorchvisionOrderedNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var (name, key) in TorchvisionKey.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            if (key is not null && !OrderDiffers.Contains(name)) data.Add(name);
+        return data;
+    }
+
+    public static TheoryData<string> TorchvisionNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var (name, key) in TorchvisionKey.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            if (key is not null) data.Add(name);
+        return data;
+    }
+}

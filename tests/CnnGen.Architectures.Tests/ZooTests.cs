@@ -1,0 +1,97 @@
+using CnnGen.Architectures;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnGen.Architectures.Tests;
+
+/// <summary>
+/// For every generated network: the parameters TorchSharp counts equal the generator's compile-time
+/// constant and the published number, and a forward pass gives the inferred output shape.
+/// </summary>
+public class ZooTests
+{
+    [Fact]
+    public void Every_network_of_the_zoo_is_listed_and_known_to_the_tests()
+    {
+        Assert.Equal(Zoo.TorchvisionKey.Keys.Order(StringComparer.Ordinal), NetworkCatalog.All.Select(n => n.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Zoo.Names), MemberType = typeof(Zoo))]
+    public void TorchSharp_parameter_count_equals_compile_time_constant_and_published_number(string name)
+    {
+        var info = Zoo.Get(name);
+        using var model = info.Create();
+        var counted = model.parameters().Sum(p => p.numel());
+        Assert.Equal(info.ParameterCount, counted);
+        if (info.PublishedParameterCount is { } published) Assert.Equal(published, counted);
+        else Assert.Equal("FcnResNet18", name);
+        Assert.Equal(info.ParameterCount, info.Layers.Sum(layer => layer.Parameters));
+    }
+
+    [Theory]
+    [MemberData(nameof(Zoo.Names), MemberType = typeof(Zoo))]
+    public void Forward_pass_gives_the_inferred_output_shape(string name)
+    {
+        var info = Zoo.Get(name);
+        using var model = info.Create();
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var input = randn(new[] { 2L }.Concat(info.InputShape).ToArray());
+        var output = model.forward(input);
+        Assert.Equal(new[] { 2L }.Concat(info.OutputShape).ToArray(), output.shape);
+        Assert.True(output.isfinite().all().item<bool>());
+    }
+
+    [Fact]
+    public void Training_forward_and_backward_work_with_in_place_operations()
+    {
+        // The generated forward runs ReLU and residual adds in place where autograd allows it;
+        // a backward pass would throw if one of them overwrote a tensor autograd had saved.
+        using var model = new ResNet18(numClasses: 10);
+        model.train();
+        using var scope = NewDisposeScope();
+        var input = randn(2, 3, 64, 64);
+        var loss = model.forward(input).square().sum();
+        loss.backward();
+        Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+        Assert.True(model.parameters().First().grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void Constructor_arguments_change_the_head()
+    {
+        using var model = new ResNet50(numClasses: 10);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Assert.Equal(new long[] { 1, 10 }, model.forward(randn(1, 3, 224, 224)).shape);
+        Assert.Equal(10, model.NumClasses);
+        Assert.Equal(ResNet50.ParameterCount - 2048L * 990 - 990, model.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void A_wrong_input_is_rejected_with_the_expected_shape_named()
+    {
+        using var model = new LeNet5();
+        using var scope = NewDisposeScope();
+        var error = Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 32, 32)));
+        Assert.Contains("[N, 1, 32, 32]", error.Message);
+        Assert.Contains("[1, 3, 32, 32]", error.Message);
+    }
+
+    [Fact]
+    public void The_layer_table_lists_every_layer_with_shapes()
+    {
+        var table = ResNet50.LayerTable;
+        Assert.Equal("conv1", table[0].Path);
+        Assert.Equal(new long[] { 64, 112, 112 }, table[0].OutputShape);
+        Assert.Equal(9408, table[0].Parameters);
+        Assert.Contains(table, layer => layer.Path == "layer4.0.downsample.0" && layer.OutputShape.SequenceEqual(new long[] { 2048, 7, 7 }));
+        Assert.Equal("fc", table[^1].Path);
+        var summary = ResNet50.Summary();
+        Assert.Contains("Total parameters: 25,557,032", summary);
+        Assert.Contains("layer3.5.conv2", summary);
+    }
+}

@@ -115,21 +115,36 @@ public static class NetworkEmitter
         foreach (var group in model.Root.Children.Where(child => child.IsGroup))
             writer.Line($"private readonly ModuleGroup {Identifiers.Field(group.Name)};");
         writer.Line();
+        // Typed properties for the model arguments and the named top-level children, skipping any
+        // name the class already uses (a child called 'dropout' next to an argument 'dropout').
+        var taken = new HashSet<string>(Reserved) { model.ClassName };
         foreach (var argument in model.Arguments)
         {
+            var property = Identifiers.Pascal(argument.YamlName);
+            if (!taken.Add(property)) continue;
             writer.Line($"/// <summary>The model argument '{argument.YamlName}' this instance was built with.</summary>");
-            writer.Line($"public {argument.CSharpType} {Identifiers.Pascal(argument.YamlName)} => {argument.CSharpName};");
+            writer.Line($"public {argument.CSharpType} {property} => {argument.CSharpName};");
             writer.Line();
         }
         foreach (var child in model.Root.Children.Where(child => Identifiers.IsName(child.Name)))
         {
+            var property = Identifiers.Pascal(child.Name);
+            if (!taken.Add(property)) continue;
             var type = child.IsGroup ? "ModuleGroup" : child.ModuleType;
             var field = child.IsGroup ? Identifiers.Field(child.Name) : child.Field;
             writer.Line($"/// <summary>The child module '{child.Name}'.</summary>");
-            writer.Line($"public {type} {Identifiers.Pascal(child.Name)} => {field};");
+            writer.Line($"public {type} {property} => {field};");
             writer.Line();
         }
     }
+
+    /// <summary>Member names the generated class defines or inherits and that a property must not take.</summary>
+    private static readonly string[] Reserved =
+    {
+        "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ModuleGroup", "LayerInfo",
+        "Inference", "InputCheck", "Dispose", "GetType", "ToString", "Equals", "GetHashCode",
+    };
 
     private static void WriteConstructor(SourceWriter writer, NetworkModel model)
     {

@@ -32,7 +32,7 @@ public sealed class BatchNormLayer : LayerKind
         var affine = args.Bool("affine");
         var channels = input.Channels;
 
-        var construct = $"BatchNorm2d({channels.ToCSharp()}";
+        var construct = $"nn.BatchNorm2d({channels.ToCSharp()}";
         if (args.IsGiven("eps")) construct += $", eps: {args["eps"].ToCSharp()}";
         if (args.IsGiven("momentum")) construct += $", momentum: {args["momentum"].ToCSharp()}";
         if (!affine) construct += ", affine: false";
@@ -40,7 +40,7 @@ public sealed class BatchNormLayer : LayerKind
 
         return new LayerResult(input, affine ? checked(2 * channels.Int) : 0, 0, ForwardOp.Module)
         {
-            ModuleType = "BatchNorm2d",
+            ModuleType = "TorchSharp.Modules.BatchNorm2d",
             Construct = construct,
         };
     }

@@ -66,7 +66,7 @@ public sealed class ConvLayer : LayerKind
         var parameters = checked(weights + (bias ? outChannels.Int : 0));
         var macs = checked(weights * height * width);
 
-        var construct = new System.Text.StringBuilder($"Conv2d({inChannels.ToCSharp()}, {outChannels.ToCSharp()}");
+        var construct = new System.Text.StringBuilder($"nn.Conv2d({inChannels.ToCSharp()}, {outChannels.ToCSharp()}");
         if (Spatial.IsSquare(kernel, stride, padding, dilation))
         {
             construct.Append($", kernel_size: {kernel.H}");
@@ -85,7 +85,7 @@ public sealed class ConvLayer : LayerKind
         var detail = $"{Spatial.Describe(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + (groups != 1 ? $", g={groups}" : "");
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
         {
-            ModuleType = "Conv2d",
+            ModuleType = "TorchSharp.Modules.Conv2d",
             Construct = construct.ToString(),
             Detail = detail,
         };

@@ -26,8 +26,8 @@ public sealed class LinearLayer : LayerKind
         var weights = checked(inFeatures.Int * outFeatures.Int);
         return new LayerResult(Shape.Flat(outFeatures), checked(weights + (bias ? outFeatures.Int : 0)), weights, ForwardOp.Module)
         {
-            ModuleType = "Linear",
-            Construct = $"Linear({inFeatures.ToCSharp()}, {outFeatures.ToCSharp()}{(bias ? "" : ", hasBias: false")})",
+            ModuleType = "TorchSharp.Modules.Linear",
+            Construct = $"nn.Linear({inFeatures.ToCSharp()}, {outFeatures.ToCSharp()}{(bias ? "" : ", hasBias: false")})",
         };
     }
 }

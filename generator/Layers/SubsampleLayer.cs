@@ -42,8 +42,8 @@ public sealed class SubsampleLayer : LayerKind
         var macs = checked(channels.Int * height * width);
         return new LayerResult(Shape.Map(channels, height, width), parameters, macs, ForwardOp.Module)
         {
-            ModuleType = "TrainableSubsample",
-            Construct = $"new TrainableSubsample({channels.ToCSharp()}, {Format(kernel)})",
+            ModuleType = "CnnGen.Runtime.TrainableSubsample",
+            Construct = $"new CnnGen.Runtime.TrainableSubsample({channels.ToCSharp()}, {Format(kernel)})",
             Detail = $"{kernel}x{kernel} sum, x w + b",
         };
     }

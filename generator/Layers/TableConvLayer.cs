@@ -75,11 +75,11 @@ public sealed class TableConvLayer : LayerKind
         var parameters = checked(weights + (bias ? outChannels.Int : 0));
         var macs = checked(weights * height * width);
         var table = "new int[][] { " + string.Join(", ", LeCunC3.Select(row => "new[] { " + string.Join(", ", row) + " }")) + " }";
-        var construct = $"new TableConv2d({TableInputs}, {Format(outChannels.Int)}, {table}, kernel: {Spatial.Tuple(kernel)}, stride: {Spatial.Tuple(stride)}, padding: {Spatial.Tuple(padding)}" +
+        var construct = $"new CnnGen.Runtime.TableConv2d({TableInputs}, {Format(outChannels.Int)}, {table}, kernel: {Spatial.Tuple(kernel)}, stride: {Spatial.Tuple(stride)}, padding: {Spatial.Tuple(padding)}" +
                         (bias ? ")" : ", bias: false)");
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
         {
-            ModuleType = "TableConv2d",
+            ModuleType = "CnnGen.Runtime.TableConv2d",
             Construct = construct,
             Detail = $"{Spatial.Describe(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + $", table {connections}/{TableInputs * LeCunC3.Length}",
         };

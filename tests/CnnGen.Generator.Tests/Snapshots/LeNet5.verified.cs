@@ -62,40 +62,40 @@ namespace CnnGen.Architectures
         };
 
         private readonly int numClasses;
-        private readonly Conv2d _c1;
-        private readonly Conv2d _c3;
-        private readonly Linear _c5;
-        private readonly Linear _f6;
-        private readonly Linear _output;
+        private readonly TorchSharp.Modules.Conv2d _c1;
+        private readonly TorchSharp.Modules.Conv2d _c3;
+        private readonly TorchSharp.Modules.Linear _c5;
+        private readonly TorchSharp.Modules.Linear _f6;
+        private readonly TorchSharp.Modules.Linear _output;
 
         /// <summary>The model argument 'num_classes' this instance was built with.</summary>
         public int NumClasses => numClasses;
 
         /// <summary>The child module 'c1'.</summary>
-        public Conv2d C1 => _c1;
+        public TorchSharp.Modules.Conv2d C1 => _c1;
 
         /// <summary>The child module 'c3'.</summary>
-        public Conv2d C3 => _c3;
+        public TorchSharp.Modules.Conv2d C3 => _c3;
 
         /// <summary>The child module 'c5'.</summary>
-        public Linear C5 => _c5;
+        public TorchSharp.Modules.Linear C5 => _c5;
 
         /// <summary>The child module 'f6'.</summary>
-        public Linear F6 => _f6;
+        public TorchSharp.Modules.Linear F6 => _f6;
 
         /// <summary>The child module 'output'.</summary>
-        public Linear Output => _output;
+        public TorchSharp.Modules.Linear Output => _output;
 
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 10).</param>
         public LeNet5(int numClasses = 10) : base(nameof(LeNet5))
         {
             this.numClasses = numClasses;
-            register_module("c1", _c1 = Conv2d(1, 6, kernel_size: 5));
-            register_module("c3", _c3 = Conv2d(6, 16, kernel_size: 5));
-            register_module("c5", _c5 = Linear(400, 120));
-            register_module("f6", _f6 = Linear(120, 84));
-            register_module("output", _output = Linear(84, numClasses));
+            register_module("c1", _c1 = nn.Conv2d(1, 6, kernel_size: 5));
+            register_module("c3", _c3 = nn.Conv2d(6, 16, kernel_size: 5));
+            register_module("c5", _c5 = nn.Linear(400, 120));
+            register_module("f6", _f6 = nn.Linear(120, 84));
+            register_module("output", _output = nn.Linear(84, numClasses));
         }
 
         private bool _inference;

@@ -110,47 +110,47 @@ namespace CnnGen.Architectures
         };
 
         private readonly int numClasses;
-        private readonly Conv2d _conv1;
-        private readonly BatchNorm2d _bn1;
-        private readonly Conv2d _layer1_0_conv1;
-        private readonly BatchNorm2d _layer1_0_bn1;
-        private readonly Conv2d _layer1_0_conv2;
-        private readonly BatchNorm2d _layer1_0_bn2;
-        private readonly Conv2d _layer1_1_conv1;
-        private readonly BatchNorm2d _layer1_1_bn1;
-        private readonly Conv2d _layer1_1_conv2;
-        private readonly BatchNorm2d _layer1_1_bn2;
-        private readonly Conv2d _layer2_0_conv1;
-        private readonly BatchNorm2d _layer2_0_bn1;
-        private readonly Conv2d _layer2_0_conv2;
-        private readonly BatchNorm2d _layer2_0_bn2;
-        private readonly Conv2d _layer2_0_downsample_0;
-        private readonly BatchNorm2d _layer2_0_downsample_1;
-        private readonly Conv2d _layer2_1_conv1;
-        private readonly BatchNorm2d _layer2_1_bn1;
-        private readonly Conv2d _layer2_1_conv2;
-        private readonly BatchNorm2d _layer2_1_bn2;
-        private readonly Conv2d _layer3_0_conv1;
-        private readonly BatchNorm2d _layer3_0_bn1;
-        private readonly Conv2d _layer3_0_conv2;
-        private readonly BatchNorm2d _layer3_0_bn2;
-        private readonly Conv2d _layer3_0_downsample_0;
-        private readonly BatchNorm2d _layer3_0_downsample_1;
-        private readonly Conv2d _layer3_1_conv1;
-        private readonly BatchNorm2d _layer3_1_bn1;
-        private readonly Conv2d _layer3_1_conv2;
-        private readonly BatchNorm2d _layer3_1_bn2;
-        private readonly Conv2d _layer4_0_conv1;
-        private readonly BatchNorm2d _layer4_0_bn1;
-        private readonly Conv2d _layer4_0_conv2;
-        private readonly BatchNorm2d _layer4_0_bn2;
-        private readonly Conv2d _layer4_0_downsample_0;
-        private readonly BatchNorm2d _layer4_0_downsample_1;
-        private readonly Conv2d _layer4_1_conv1;
-        private readonly BatchNorm2d _layer4_1_bn1;
-        private readonly Conv2d _layer4_1_conv2;
-        private readonly BatchNorm2d _layer4_1_bn2;
-        private readonly Linear _fc;
+        private readonly TorchSharp.Modules.Conv2d _conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer1_0_conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer1_0_bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer1_0_conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer1_0_bn2;
+        private readonly TorchSharp.Modules.Conv2d _layer1_1_conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer1_1_bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer1_1_conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer1_1_bn2;
+        private readonly TorchSharp.Modules.Conv2d _layer2_0_conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer2_0_bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer2_0_conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer2_0_bn2;
+        private readonly TorchSharp.Modules.Conv2d _layer2_0_downsample_0;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer2_0_downsample_1;
+        private readonly TorchSharp.Modules.Conv2d _layer2_1_conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer2_1_bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer2_1_conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer2_1_bn2;
+        private readonly TorchSharp.Modules.Conv2d _layer3_0_conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer3_0_bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer3_0_conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer3_0_bn2;
+        private readonly TorchSharp.Modules.Conv2d _layer3_0_downsample_0;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer3_0_downsample_1;
+        private readonly TorchSharp.Modules.Conv2d _layer3_1_conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer3_1_bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer3_1_conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer3_1_bn2;
+        private readonly TorchSharp.Modules.Conv2d _layer4_0_conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer4_0_bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer4_0_conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer4_0_bn2;
+        private readonly TorchSharp.Modules.Conv2d _layer4_0_downsample_0;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer4_0_downsample_1;
+        private readonly TorchSharp.Modules.Conv2d _layer4_1_conv1;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer4_1_bn1;
+        private readonly TorchSharp.Modules.Conv2d _layer4_1_conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d _layer4_1_bn2;
+        private readonly TorchSharp.Modules.Linear _fc;
         private readonly ModuleGroup _layer1;
         private readonly ModuleGroup _layer2;
         private readonly ModuleGroup _layer3;
@@ -160,10 +160,10 @@ namespace CnnGen.Architectures
         public int NumClasses => numClasses;
 
         /// <summary>The child module 'conv1'.</summary>
-        public Conv2d Conv1 => _conv1;
+        public TorchSharp.Modules.Conv2d Conv1 => _conv1;
 
         /// <summary>The child module 'bn1'.</summary>
-        public BatchNorm2d Bn1 => _bn1;
+        public TorchSharp.Modules.BatchNorm2d Bn1 => _bn1;
 
         /// <summary>The child module 'layer1'.</summary>
         public ModuleGroup Layer1 => _layer1;
@@ -178,84 +178,84 @@ namespace CnnGen.Architectures
         public ModuleGroup Layer4 => _layer4;
 
         /// <summary>The child module 'fc'.</summary>
-        public Linear Fc => _fc;
+        public TorchSharp.Modules.Linear Fc => _fc;
 
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 1000).</param>
         public ResNet18(int numClasses = 1000) : base(nameof(ResNet18))
         {
             this.numClasses = numClasses;
-            register_module("conv1", _conv1 = Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false));
-            register_module("bn1", _bn1 = BatchNorm2d(64));
+            register_module("conv1", _conv1 = nn.Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false));
+            register_module("bn1", _bn1 = nn.BatchNorm2d(64));
             register_module("layer1", _layer1 = new ModuleGroup(
                 ("0", new ModuleGroup(
-                    ("conv1", _layer1_0_conv1 = Conv2d(64, 64, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn1", _layer1_0_bn1 = BatchNorm2d(64)),
-                    ("conv2", _layer1_0_conv2 = Conv2d(64, 64, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn2", _layer1_0_bn2 = BatchNorm2d(64))
+                    ("conv1", _layer1_0_conv1 = nn.Conv2d(64, 64, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn1", _layer1_0_bn1 = nn.BatchNorm2d(64)),
+                    ("conv2", _layer1_0_conv2 = nn.Conv2d(64, 64, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn2", _layer1_0_bn2 = nn.BatchNorm2d(64))
                 )),
                 ("1", new ModuleGroup(
-                    ("conv1", _layer1_1_conv1 = Conv2d(64, 64, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn1", _layer1_1_bn1 = BatchNorm2d(64)),
-                    ("conv2", _layer1_1_conv2 = Conv2d(64, 64, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn2", _layer1_1_bn2 = BatchNorm2d(64))
+                    ("conv1", _layer1_1_conv1 = nn.Conv2d(64, 64, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn1", _layer1_1_bn1 = nn.BatchNorm2d(64)),
+                    ("conv2", _layer1_1_conv2 = nn.Conv2d(64, 64, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn2", _layer1_1_bn2 = nn.BatchNorm2d(64))
                 ))
             ));
             register_module("layer2", _layer2 = new ModuleGroup(
                 ("0", new ModuleGroup(
-                    ("conv1", _layer2_0_conv1 = Conv2d(64, 128, kernel_size: 3, stride: 2, padding: 1, bias: false)),
-                    ("bn1", _layer2_0_bn1 = BatchNorm2d(128)),
-                    ("conv2", _layer2_0_conv2 = Conv2d(128, 128, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn2", _layer2_0_bn2 = BatchNorm2d(128)),
+                    ("conv1", _layer2_0_conv1 = nn.Conv2d(64, 128, kernel_size: 3, stride: 2, padding: 1, bias: false)),
+                    ("bn1", _layer2_0_bn1 = nn.BatchNorm2d(128)),
+                    ("conv2", _layer2_0_conv2 = nn.Conv2d(128, 128, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn2", _layer2_0_bn2 = nn.BatchNorm2d(128)),
                     ("downsample", new ModuleGroup(
-                        ("0", _layer2_0_downsample_0 = Conv2d(64, 128, kernel_size: 1, stride: 2, bias: false)),
-                        ("1", _layer2_0_downsample_1 = BatchNorm2d(128))
+                        ("0", _layer2_0_downsample_0 = nn.Conv2d(64, 128, kernel_size: 1, stride: 2, bias: false)),
+                        ("1", _layer2_0_downsample_1 = nn.BatchNorm2d(128))
                     ))
                 )),
                 ("1", new ModuleGroup(
-                    ("conv1", _layer2_1_conv1 = Conv2d(128, 128, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn1", _layer2_1_bn1 = BatchNorm2d(128)),
-                    ("conv2", _layer2_1_conv2 = Conv2d(128, 128, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn2", _layer2_1_bn2 = BatchNorm2d(128))
+                    ("conv1", _layer2_1_conv1 = nn.Conv2d(128, 128, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn1", _layer2_1_bn1 = nn.BatchNorm2d(128)),
+                    ("conv2", _layer2_1_conv2 = nn.Conv2d(128, 128, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn2", _layer2_1_bn2 = nn.BatchNorm2d(128))
                 ))
             ));
             register_module("layer3", _layer3 = new ModuleGroup(
                 ("0", new ModuleGroup(
-                    ("conv1", _layer3_0_conv1 = Conv2d(128, 256, kernel_size: 3, stride: 2, padding: 1, bias: false)),
-                    ("bn1", _layer3_0_bn1 = BatchNorm2d(256)),
-                    ("conv2", _layer3_0_conv2 = Conv2d(256, 256, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn2", _layer3_0_bn2 = BatchNorm2d(256)),
+                    ("conv1", _layer3_0_conv1 = nn.Conv2d(128, 256, kernel_size: 3, stride: 2, padding: 1, bias: false)),
+                    ("bn1", _layer3_0_bn1 = nn.BatchNorm2d(256)),
+                    ("conv2", _layer3_0_conv2 = nn.Conv2d(256, 256, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn2", _layer3_0_bn2 = nn.BatchNorm2d(256)),
                     ("downsample", new ModuleGroup(
-                        ("0", _layer3_0_downsample_0 = Conv2d(128, 256, kernel_size: 1, stride: 2, bias: false)),
-                        ("1", _layer3_0_downsample_1 = BatchNorm2d(256))
+                        ("0", _layer3_0_downsample_0 = nn.Conv2d(128, 256, kernel_size: 1, stride: 2, bias: false)),
+                        ("1", _layer3_0_downsample_1 = nn.BatchNorm2d(256))
                     ))
                 )),
                 ("1", new ModuleGroup(
-                    ("conv1", _layer3_1_conv1 = Conv2d(256, 256, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn1", _layer3_1_bn1 = BatchNorm2d(256)),
-                    ("conv2", _layer3_1_conv2 = Conv2d(256, 256, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn2", _layer3_1_bn2 = BatchNorm2d(256))
+                    ("conv1", _layer3_1_conv1 = nn.Conv2d(256, 256, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn1", _layer3_1_bn1 = nn.BatchNorm2d(256)),
+                    ("conv2", _layer3_1_conv2 = nn.Conv2d(256, 256, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn2", _layer3_1_bn2 = nn.BatchNorm2d(256))
                 ))
             ));
             register_module("layer4", _layer4 = new ModuleGroup(
                 ("0", new ModuleGroup(
-                    ("conv1", _layer4_0_conv1 = Conv2d(256, 512, kernel_size: 3, stride: 2, padding: 1, bias: false)),
-                    ("bn1", _layer4_0_bn1 = BatchNorm2d(512)),
-                    ("conv2", _layer4_0_conv2 = Conv2d(512, 512, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn2", _layer4_0_bn2 = BatchNorm2d(512)),
+                    ("conv1", _layer4_0_conv1 = nn.Conv2d(256, 512, kernel_size: 3, stride: 2, padding: 1, bias: false)),
+                    ("bn1", _layer4_0_bn1 = nn.BatchNorm2d(512)),
+                    ("conv2", _layer4_0_conv2 = nn.Conv2d(512, 512, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn2", _layer4_0_bn2 = nn.BatchNorm2d(512)),
                     ("downsample", new ModuleGroup(
-                        ("0", _layer4_0_downsample_0 = Conv2d(256, 512, kernel_size: 1, stride: 2, bias: false)),
-                        ("1", _layer4_0_downsample_1 = BatchNorm2d(512))
+                        ("0", _layer4_0_downsample_0 = nn.Conv2d(256, 512, kernel_size: 1, stride: 2, bias: false)),
+                        ("1", _layer4_0_downsample_1 = nn.BatchNorm2d(512))
                     ))
                 )),
                 ("1", new ModuleGroup(
-                    ("conv1", _layer4_1_conv1 = Conv2d(512, 512, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn1", _layer4_1_bn1 = BatchNorm2d(512)),
-                    ("conv2", _layer4_1_conv2 = Conv2d(512, 512, kernel_size: 3, padding: 1, bias: false)),
-                    ("bn2", _layer4_1_bn2 = BatchNorm2d(512))
+                    ("conv1", _layer4_1_conv1 = nn.Conv2d(512, 512, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn1", _layer4_1_bn1 = nn.BatchNorm2d(512)),
+                    ("conv2", _layer4_1_conv2 = nn.Conv2d(512, 512, kernel_size: 3, padding: 1, bias: false)),
+                    ("bn2", _layer4_1_bn2 = nn.BatchNorm2d(512))
                 ))
             ));
-            register_module("fc", _fc = Linear(512, numClasses));
+            register_module("fc", _fc = nn.Linear(512, numClasses));
         }
 
         private bool _inference;

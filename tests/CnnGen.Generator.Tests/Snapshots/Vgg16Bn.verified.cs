@@ -104,35 +104,37 @@ namespace CnnGen.Architectures
 
         private readonly int numClasses;
         private readonly double dropout;
-        private readonly Conv2d _features_0;
-        private readonly BatchNorm2d _features_1;
-        private readonly Conv2d _features_3;
-        private readonly BatchNorm2d _features_4;
-        private readonly Conv2d _features_7;
-        private readonly BatchNorm2d _features_8;
-        private readonly Conv2d _features_10;
-        private readonly BatchNorm2d _features_11;
-        private readonly Conv2d _features_14;
-        private readonly BatchNorm2d _features_15;
-        private readonly Conv2d _features_17;
-        private readonly BatchNorm2d _features_18;
-        private readonly Conv2d _features_20;
-        private readonly BatchNorm2d _features_21;
-        private readonly Conv2d _features_24;
-        private readonly BatchNorm2d _features_25;
-        private readonly Conv2d _features_27;
-        private readonly BatchNorm2d _features_28;
-        private readonly Conv2d _features_30;
-        private readonly BatchNorm2d _features_31;
-        private readonly Conv2d _features_34;
-        private readonly BatchNorm2d _features_35;
-        private readonly Conv2d _features_37;
-        private readonly BatchNorm2d _features_38;
-        private readonly Conv2d _features_40;
-        private readonly BatchNorm2d _features_41;
-        private readonly Linear _classifier_0;
-        private readonly Linear _classifier_3;
-        private readonly Linear _classifier_6;
+        private readonly TorchSharp.Modules.Conv2d _features_0;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_1;
+        private readonly TorchSharp.Modules.Conv2d _features_3;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_4;
+        private readonly TorchSharp.Modules.Conv2d _features_7;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_8;
+        private readonly TorchSharp.Modules.Conv2d _features_10;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_11;
+        private readonly TorchSharp.Modules.Conv2d _features_14;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_15;
+        private readonly TorchSharp.Modules.Conv2d _features_17;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_18;
+        private readonly TorchSharp.Modules.Conv2d _features_20;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_21;
+        private readonly TorchSharp.Modules.Conv2d _features_24;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_25;
+        private readonly TorchSharp.Modules.Conv2d _features_27;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_28;
+        private readonly TorchSharp.Modules.Conv2d _features_30;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_31;
+        private readonly TorchSharp.Modules.Conv2d _features_34;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_35;
+        private readonly TorchSharp.Modules.Conv2d _features_37;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_38;
+        private readonly TorchSharp.Modules.Conv2d _features_40;
+        private readonly TorchSharp.Modules.BatchNorm2d _features_41;
+        private readonly TorchSharp.Modules.Linear _classifier_0;
+        private readonly TorchSharp.Modules.Dropout _classifier_2;
+        private readonly TorchSharp.Modules.Linear _classifier_3;
+        private readonly TorchSharp.Modules.Dropout _classifier_5;
+        private readonly TorchSharp.Modules.Linear _classifier_6;
         private readonly ModuleGroup _features;
         private readonly ModuleGroup _classifier;
 
@@ -156,37 +158,39 @@ namespace CnnGen.Architectures
             this.numClasses = numClasses;
             this.dropout = dropout;
             register_module("features", _features = new ModuleGroup(
-                ("0", _features_0 = Conv2d(3, 64, kernel_size: 3, padding: 1)),
-                ("1", _features_1 = BatchNorm2d(64)),
-                ("3", _features_3 = Conv2d(64, 64, kernel_size: 3, padding: 1)),
-                ("4", _features_4 = BatchNorm2d(64)),
-                ("7", _features_7 = Conv2d(64, 128, kernel_size: 3, padding: 1)),
-                ("8", _features_8 = BatchNorm2d(128)),
-                ("10", _features_10 = Conv2d(128, 128, kernel_size: 3, padding: 1)),
-                ("11", _features_11 = BatchNorm2d(128)),
-                ("14", _features_14 = Conv2d(128, 256, kernel_size: 3, padding: 1)),
-                ("15", _features_15 = BatchNorm2d(256)),
-                ("17", _features_17 = Conv2d(256, 256, kernel_size: 3, padding: 1)),
-                ("18", _features_18 = BatchNorm2d(256)),
-                ("20", _features_20 = Conv2d(256, 256, kernel_size: 3, padding: 1)),
-                ("21", _features_21 = BatchNorm2d(256)),
-                ("24", _features_24 = Conv2d(256, 512, kernel_size: 3, padding: 1)),
-                ("25", _features_25 = BatchNorm2d(512)),
-                ("27", _features_27 = Conv2d(512, 512, kernel_size: 3, padding: 1)),
-                ("28", _features_28 = BatchNorm2d(512)),
-                ("30", _features_30 = Conv2d(512, 512, kernel_size: 3, padding: 1)),
-                ("31", _features_31 = BatchNorm2d(512)),
-                ("34", _features_34 = Conv2d(512, 512, kernel_size: 3, padding: 1)),
-                ("35", _features_35 = BatchNorm2d(512)),
-                ("37", _features_37 = Conv2d(512, 512, kernel_size: 3, padding: 1)),
-                ("38", _features_38 = BatchNorm2d(512)),
-                ("40", _features_40 = Conv2d(512, 512, kernel_size: 3, padding: 1)),
-                ("41", _features_41 = BatchNorm2d(512))
+                ("0", _features_0 = nn.Conv2d(3, 64, kernel_size: 3, padding: 1)),
+                ("1", _features_1 = nn.BatchNorm2d(64)),
+                ("3", _features_3 = nn.Conv2d(64, 64, kernel_size: 3, padding: 1)),
+                ("4", _features_4 = nn.BatchNorm2d(64)),
+                ("7", _features_7 = nn.Conv2d(64, 128, kernel_size: 3, padding: 1)),
+                ("8", _features_8 = nn.BatchNorm2d(128)),
+                ("10", _features_10 = nn.Conv2d(128, 128, kernel_size: 3, padding: 1)),
+                ("11", _features_11 = nn.BatchNorm2d(128)),
+                ("14", _features_14 = nn.Conv2d(128, 256, kernel_size: 3, padding: 1)),
+                ("15", _features_15 = nn.BatchNorm2d(256)),
+                ("17", _features_17 = nn.Conv2d(256, 256, kernel_size: 3, padding: 1)),
+                ("18", _features_18 = nn.BatchNorm2d(256)),
+                ("20", _features_20 = nn.Conv2d(256, 256, kernel_size: 3, padding: 1)),
+                ("21", _features_21 = nn.BatchNorm2d(256)),
+                ("24", _features_24 = nn.Conv2d(256, 512, kernel_size: 3, padding: 1)),
+                ("25", _features_25 = nn.BatchNorm2d(512)),
+                ("27", _features_27 = nn.Conv2d(512, 512, kernel_size: 3, padding: 1)),
+                ("28", _features_28 = nn.BatchNorm2d(512)),
+                ("30", _features_30 = nn.Conv2d(512, 512, kernel_size: 3, padding: 1)),
+                ("31", _features_31 = nn.BatchNorm2d(512)),
+                ("34", _features_34 = nn.Conv2d(512, 512, kernel_size: 3, padding: 1)),
+                ("35", _features_35 = nn.BatchNorm2d(512)),
+                ("37", _features_37 = nn.Conv2d(512, 512, kernel_size: 3, padding: 1)),
+                ("38", _features_38 = nn.BatchNorm2d(512)),
+                ("40", _features_40 = nn.Conv2d(512, 512, kernel_size: 3, padding: 1)),
+                ("41", _features_41 = nn.BatchNorm2d(512))
             ));
             register_module("classifier", _classifier = new ModuleGroup(
-                ("0", _classifier_0 = Linear(25088, 4096)),
-                ("3", _classifier_3 = Linear(4096, 4096)),
-                ("6", _classifier_6 = Linear(4096, numClasses))
+                ("0", _classifier_0 = nn.Linear(25088, 4096)),
+                ("2", _classifier_2 = nn.Dropout(dropout)),
+                ("3", _classifier_3 = nn.Linear(4096, 4096)),
+                ("5", _classifier_5 = nn.Dropout(dropout)),
+                ("6", _classifier_6 = nn.Linear(4096, numClasses))
             ));
         }
 
@@ -370,7 +374,7 @@ namespace CnnGen.Architectures
             // classifier.1: relu -> 4096
             x47.relu_();
             // classifier.2: dropout(dropout) -> 4096
-            var x49 = functional.dropout(x47, dropout, training);
+            var x49 = _classifier_2.forward(x47);
             x47.Dispose();
             // classifier.3: linear(4096) -> 4096
             var x50 = _classifier_3.forward(x49);
@@ -378,7 +382,7 @@ namespace CnnGen.Architectures
             // classifier.4: relu -> 4096
             x50.relu_();
             // classifier.5: dropout(dropout) -> 4096
-            var x52 = functional.dropout(x50, dropout, training);
+            var x52 = _classifier_5.forward(x50);
             x50.Dispose();
             // classifier.6: linear(num_classes) -> 1000
             var x53 = _classifier_6.forward(x52);

@@ -57,6 +57,8 @@ internal static class InferenceFolding
         writer.Line("return this;");
         writer.Close();
         writer.Line();
+        writer.Line("void IGeneratedNetwork.ConvertToInference() => ToInference();");
+        writer.Line();
     }
 
     /// <summary>The first lines of the forward pass in the inference form.</summary>

@@ -31,7 +31,7 @@ public static class NetworkEmitter
         writer.Open($"namespace {@namespace}");
         WriteClassDocs(writer, model);
         writer.Line("[System.CodeDom.Compiler.GeneratedCode(\"CnnGen\", \"1.0\")]");
-        writer.Open($"public sealed partial class {model.ClassName} : Module<Tensor, Tensor>");
+        writer.Open($"public sealed partial class {model.ClassName} : Module<Tensor, Tensor>, IGeneratedNetwork");
         WriteConstants(writer, model);
         WriteFields(writer, model);
         WriteConstructor(writer, model);

@@ -15,16 +15,18 @@ public static class Inference
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var mean = bn.running_mean ?? throw new System.InvalidOperationException("Batch norm without running statistics cannot be folded.");
-        var variance = bn.running_var!;
+        var mean = (bn.running_mean ?? throw new System.InvalidOperationException("Batch norm without running statistics cannot be folded.")).to(ScalarType.Float64);
+        var variance = bn.running_var!.to(ScalarType.Float64);
+        // In double precision, so the folded weights round once (to the parameter's type) instead of at every step.
         var scale = (variance + bn.eps).rsqrt();
-        if (bn.weight is not null) scale = scale * bn.weight;
-        var outChannels = conv.weight!.shape[0];
-        var weight = conv.weight * scale.reshape(outChannels, 1, 1, 1);
-        var bias = ((conv.bias is null ? zeros_like(mean) : (Tensor)conv.bias) - mean) * scale;
-        if (bn.bias is not null) bias = bias + bn.bias;
+        if (bn.weight is not null) scale = scale * bn.weight.to(ScalarType.Float64);
+        var type = conv.weight!.dtype;
+        var outChannels = conv.weight.shape[0];
+        var weight = (conv.weight.to(ScalarType.Float64) * scale.reshape(outChannels, 1, 1, 1)).to(type);
+        var bias = ((conv.bias is null ? zeros_like(mean) : conv.bias.to(ScalarType.Float64)) - mean) * scale;
+        if (bn.bias is not null) bias = bias + bn.bias.to(ScalarType.Float64);
         conv.weight = new Parameter(weight.MoveToOuterDisposeScope(), requires_grad: false);
-        conv.bias = new Parameter(bias.MoveToOuterDisposeScope(), requires_grad: false);
+        conv.bias = new Parameter(bias.to(type).MoveToOuterDisposeScope(), requires_grad: false);
     }
 
     /// <summary>Stores a convolution's weight channels-last (NHWC strides), the layout oneDNN convolves fastest.</summary>

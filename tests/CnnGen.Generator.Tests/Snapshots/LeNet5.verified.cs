@@ -19,7 +19,7 @@ namespace CnnGen.Architectures
     /// Input 1x32x32 (C x H x W), output 10; 61,706 parameters (published: 61,706, arithmetic (LeCun et al. 1998 layer sizes)). Generated from lenet5.cnn.yaml.
     /// </remarks>
     [System.CodeDom.Compiler.GeneratedCode("CnnGen", "1.0")]
-    public sealed partial class LeNet5 : Module<Tensor, Tensor>
+    public sealed partial class LeNet5 : Module<Tensor, Tensor>, IGeneratedNetwork
     {
         /// <summary>Trainable parameters with the default arguments, counted by the generator at compile time.</summary>
         public const long ParameterCount = 61706L;
@@ -117,6 +117,8 @@ namespace CnnGen.Architectures
             _inference = true;
             return this;
         }
+
+        void IGeneratedNetwork.ConvertToInference() => ToInference();
 
         public override Tensor forward(Tensor input)
         {

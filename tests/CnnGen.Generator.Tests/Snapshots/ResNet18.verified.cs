@@ -19,7 +19,7 @@ namespace CnnGen.Architectures
     /// Input 3x224x224 (C x H x W), output 1000; 11,689,512 parameters (published: 11,689,512, torchvision resnet18). Generated from resnet18.cnn.yaml.
     /// </remarks>
     [System.CodeDom.Compiler.GeneratedCode("CnnGen", "1.0")]
-    public sealed partial class ResNet18 : Module<Tensor, Tensor>
+    public sealed partial class ResNet18 : Module<Tensor, Tensor>, IGeneratedNetwork
     {
         /// <summary>Trainable parameters with the default arguments, counted by the generator at compile time.</summary>
         public const long ParameterCount = 11689512L;
@@ -315,6 +315,8 @@ namespace CnnGen.Architectures
             _inference = true;
             return this;
         }
+
+        void IGeneratedNetwork.ConvertToInference() => ToInference();
 
         public override Tensor forward(Tensor input)
         {

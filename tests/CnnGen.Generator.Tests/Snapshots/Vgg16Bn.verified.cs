@@ -19,7 +19,7 @@ namespace CnnGen.Architectures
     /// Input 3x224x224 (C x H x W), output 1000; 138,365,992 parameters (published: 138,365,992, torchvision vgg16_bn). Generated from vgg16_bn.cnn.yaml.
     /// </remarks>
     [System.CodeDom.Compiler.GeneratedCode("CnnGen", "1.0")]
-    public sealed partial class Vgg16Bn : Module<Tensor, Tensor>
+    public sealed partial class Vgg16Bn : Module<Tensor, Tensor>, IGeneratedNetwork
     {
         /// <summary>Trainable parameters with the default arguments, counted by the generator at compile time.</summary>
         public const long ParameterCount = 138365992L;
@@ -237,6 +237,8 @@ namespace CnnGen.Architectures
             _inference = true;
             return this;
         }
+
+        void IGeneratedNetwork.ConvertToInference() => ToInference();
 
         public override Tensor forward(Tensor input)
         {

@@ -55,11 +55,15 @@ public static class CompileNetwork
             if (document is not null)
             {
                 var variants = document.Variants.Count == 0 ? new VariantDefinition?[] { null } : document.Variants.ToArray<VariantDefinition?>();
+                var perVariant = new List<List<Problem>>();
                 foreach (var variant in variants)
                 {
-                    var model = NetworkAnalyzer.Analyze(document, variant, FallbackClassName(path), problems, cancellationToken);
+                    var found = new List<Problem>();
+                    var model = NetworkAnalyzer.Analyze(document, variant, FallbackClassName(path), found, cancellationToken);
                     if (model is not null) models.Add(model);
+                    perVariant.Add(found);
                 }
+                problems.AddRange(MergeVariantProblems(perVariant));
             }
             var networks = new List<GeneratedNetwork>();
             if (!problems.Any(problem => problem.Severity == ProblemSeverity.Error))
@@ -80,6 +84,20 @@ public static class CompileNetwork
             var frame = exception.StackTrace?.Split('\n').FirstOrDefault()?.Trim() ?? "";
             problems.Add(Problem.Create(DiagnosticCatalog.InternalError, SourceSpan.None, $"{exception.GetType().Name}: {exception.Message} {frame}"));
             return new CompileResult(path, @namespace, EquatableArray<GeneratedNetwork>.Empty, problems.ToEquatableArray());
+        }
+    }
+
+    /// <summary>
+    /// Problems of all variants, each once. "Never used" warnings count only when no variant uses the
+    /// block or argument (GoogLeNet's aux-head block is used by the variant that has aux heads).
+    /// </summary>
+    private static IEnumerable<Problem> MergeVariantProblems(List<List<Problem>> perVariant)
+    {
+        var unusedIds = new[] { DiagnosticCatalog.UnusedBlock.Id, DiagnosticCatalog.UnusedArgument.Id };
+        foreach (var problem in perVariant.SelectMany(found => found).Distinct())
+        {
+            if (unusedIds.Contains(problem.Id) && !perVariant.All(found => found.Contains(problem))) continue;
+            yield return problem;
         }
     }
 

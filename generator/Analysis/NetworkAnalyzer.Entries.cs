@@ -16,7 +16,7 @@ namespace CnnGen.Generator.Analysis;
 /// </summary>
 public sealed partial class NetworkAnalyzer
 {
-    private static readonly Regex Repetition = new(@"^(\s*)(\d+|[A-Za-z_]\w*)\s*x\s+(?=\S)", RegexOptions.CultureInvariant);
+    private static readonly Regex Repetition = new(@"^(\s*)(\d+|[A-Za-z_]\w*|\([^()]*\))\s*x\s+(?=\S)", RegexOptions.CultureInvariant);
     private static readonly Regex NamedAs = new(@"\s+as\s+([A-Za-z_][\w{}+\-*/ ]*)\s*$", RegexOptions.CultureInvariant);
 
     /// <summary>A parsed entry: an optional repetition count and the call; offsets are into the scalar's text.</summary>
@@ -40,7 +40,11 @@ public sealed partial class NetworkAnalyzer
         if (entry is null || !Resolve(entry, name, anonymous)) return flow with { Shape = null };
 
         if (entry.Count is null)
-            return RunInstance(entry, null, flow, group, name ?? (anonymous ? null : ""), scope, anonymous);
+        {
+            // 'block(...) as unit1' names a single instance inside a list.
+            var single = entry.NamePattern is null ? name ?? (anonymous ? null : "") : RepetitionName(entry, 0, scope);
+            return single is null && entry.NamePattern is not null ? flow with { Shape = null } : RunInstance(entry, null, flow, group, single, scope, anonymous);
+        }
 
         var count = EvaluateCount(entry, scope);
         if (count is null) return flow with { Shape = null };
@@ -138,15 +142,22 @@ public sealed partial class NetworkAnalyzer
         {
             countOffset = match.Groups[2].Index;
             var countText = match.Groups[2].Value;
-            count = long.TryParse(countText, out var literal)
-                ? new IntLiteral(literal, 0, countText.Length)
-                : new NameExpr(countText, 0, countText.Length);
+            try
+            {
+                // A literal, a name, or a parenthesised expression such as (1 if first else 0).
+                count = long.TryParse(countText, out var literal) ? new IntLiteral(literal, 0, countText.Length) : ExpressionParser.Parse(countText);
+            }
+            catch (ExpressionException error)
+            {
+                Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(countOffset + error.Start, countOffset + error.End), $"Repetition count: {error.Message}");
+                return null;
+            }
             offset = match.Length;
         }
         string? pattern = null;
         var body = text.Substring(offset);
         var named = NamedAs.Match(body);
-        if (named.Success && count is not null)
+        if (named.Success)
         {
             pattern = named.Groups[1].Value.Trim();
             body = body.Substring(0, named.Index);
@@ -190,9 +201,9 @@ public sealed partial class NetworkAnalyzer
             Report(DiagnosticCatalog.ExpressionError, span, $"Repetition count: {error.Message}");
             return null;
         }
-        if (value.Kind != ValueKind.Int || value.Int < 1)
+        if (value.Kind != ValueKind.Int || value.Int < 0)
         {
-            Report(DiagnosticCatalog.InvalidValue, span, "repetition count", $"must be a positive integer, not {value}");
+            Report(DiagnosticCatalog.InvalidValue, span, "repetition count", $"must be a whole number (0 leaves the entry out), not {value}");
             return null;
         }
         if (value.IsDynamic)

@@ -110,6 +110,32 @@ public class DslFeatureTests
     }
 
     [Fact]
+    public void A_computed_repetition_count_can_leave_a_layer_out()
+    {
+        var yaml = "name: Net\ninput: [8, 4, 4]\nblocks:\n  unit(first):\n    - (0 if first else 1)x relu\n    - conv(8, k=1)\nlayers:\n  a: [unit(true), unit(false)]\n";
+        var model = Model(yaml);
+        Assert.Equal(new[] { "conv", "relu", "conv" }, model.Layers.Select(row => row.Type));
+        Assert.Equal(new[] { "a.0", "a.1", "a.2" }, model.Layers.Select(row => row.Path));
+    }
+
+    [Fact]
+    public void A_single_block_in_a_list_can_be_named_with_as()
+    {
+        var yaml = "name: Net\ninput: [8, 4, 4]\nblocks:\n  unit: { conv: conv(8, k=1) }\nlayers:\n  features:\n    - conv(8, k=1)\n    - unit as unit1\n";
+        Assert.Equal(new[] { "features.0", "features.unit1.conv" }, Leaves(Model(yaml).Root));
+    }
+
+    [Fact]
+    public void Unused_warnings_count_only_what_no_variant_uses()
+    {
+        var yaml = "input: [3, 16, 16]\nargs: { aux: false, aux_rate: 0.7 }\nvariants:\n  Plain: { args: { aux: false } }\n  WithAux: { args: { aux: true } }\n" +
+                   "blocks:\n  head: { pool: gap, drop: dropout(aux_rate), fc: linear(10) }\n" +
+                   "aux:\n  aux1: { at: stage1, when: aux, layers: head }\n" +
+                   "layers:\n  stage1: conv(8, k=3, p=1)\n  pool: gap\n  fc: linear(10)\n";
+        Assert.Empty(Pipeline.Compile(yaml).Problems);
+    }
+
+    [Fact]
     public void An_aux_head_at_an_unknown_layer_is_reported()
     {
         var result = Pipeline.Compile("name: Net\ninput: [3, 8, 8]\naux:\n  a: { at: stgae1, layers: { fc: linear(2) } }\nlayers:\n  stage1: conv(8, k=3)\n");

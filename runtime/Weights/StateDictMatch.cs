@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp;
+
+namespace CnnGen.Runtime.Weights;
+
+/// <summary>
+/// Pairs a file's entries with a module's state-dict tensors and sorts every key into loadable,
+/// missing, unexpected, wrong shape, unconvertible or tolerated, looking only at the header.
+/// </summary>
+/// <remarks>
+/// Kept apart from the copying so a strict load can see every problem before it writes a single
+/// byte: a refused file leaves the module exactly as it was.
+/// </remarks>
+internal sealed class StateDictMatch
+{
+    private StateDictMatch() { }
+
+    /// <summary>The (file entry, module tensor) pairs that can be copied.</summary>
+    public List<(SafetensorsEntry Entry, torch.Tensor Target)> Loadable { get; } = new();
+
+    public List<string> Missing { get; } = new();
+    public List<string> Unexpected { get; } = new();
+    public List<ShapeMismatch> ShapeMismatches { get; } = new();
+    public List<DtypeMismatch> DtypeMismatches { get; } = new();
+    public List<string> Ignored { get; } = new();
+
+    public bool HasProblems =>
+        Missing.Count + Unexpected.Count + ShapeMismatches.Count + DtypeMismatches.Count > 0;
+
+    public static StateDictMatch Build(SafetensorsFile file, Dictionary<string, torch.Tensor> stateDict)
+    {
+        var match = new StateDictMatch();
+        foreach (var (key, target) in stateDict)
+        {
+            if (!file.TryGetEntry(key, out var entry))
+            {
+                (BatchCounter.Is(key) ? match.Ignored : match.Missing).Add(key);
+                continue;
+            }
+            var moduleShape = target.shape;
+            if (!SafetensorsFile.ShapesEqual(entry.Shape, moduleShape))
+            {
+                match.ShapeMismatches.Add(new ShapeMismatch(key, entry.ShapeArray(), moduleShape));
+                continue;
+            }
+            if (SafetensorsDtypes.ConversionProblem(entry.Dtype, target.dtype, BatchCounter.Is(key)) is { } reason)
+            {
+                match.DtypeMismatches.Add(new DtypeMismatch(key, entry.Dtype, target.dtype, reason));
+                continue;
+            }
+            match.Loadable.Add((entry, target));
+        }
+        foreach (var entry in file.Entries)
+        {
+            if (stateDict.ContainsKey(entry.Name))
+                continue;
+            (BatchCounter.Is(entry.Name) ? match.Ignored : match.Unexpected).Add(entry.Name);
+        }
+        return match;
+    }
+
+    public LoadReport ToReport(IReadOnlyList<string> loaded) =>
+        new(Missing, Unexpected, ShapeMismatches, DtypeMismatches, Ignored, loaded);
+}

@@ -1,0 +1,140 @@
+using CnnGen.Architectures;
+using CnnGen.Runtime.Weights;
+using TorchSharp;
+using TorchSharp.Modules;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace CnnGen.Architectures.Tests;
+
+/// <summary>
+/// Published weights load by name and give the reference implementation's numbers: torchvision's
+/// model with random weights and randomised BatchNorm statistics is saved as safetensors with an
+/// input batch and its eval-mode output; the generated class loads the file strictly and must agree
+/// within 1e-4 of the output's largest magnitude.
+/// </summary>
+public class EquivalenceTests(ITestOutputHelper output)
+{
+    private const double Tolerance = 1e-4;
+
+    private static double MaxAbsDifference(Tensor actual, Tensor expected) => (actual - expected).abs().max().item<float>();
+
+    private void AssertClose(string what, Tensor actual, Tensor expected)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        var difference = MaxAbsDifference(actual, expected);
+        var magnitude = expected.abs().max().item<float>();
+        output.WriteLine($"{what}: max |difference| {difference:E2}, max |output| {magnitude:G4}, ratio {difference / magnitude:E2}");
+        Assert.True(difference <= Tolerance * magnitude, $"{what}: max |difference| {difference:E3} exceeds {Tolerance} x {magnitude:G4}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Zoo.TorchvisionNames), MemberType = typeof(Zoo))]
+    public void Eval_output_equals_torchvision(string name)
+    {
+        var folder = ReferenceData.Get(Zoo.TorchvisionKey[name]!);
+        using var model = Zoo.Get(name).Create();
+        var report = model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
+        Assert.False(report.HasProblems, report.ToString());
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
+        AssertClose(name, model.forward(io.ReadTensor("input")), io.ReadTensor("output"));
+    }
+
+    [Fact]
+    public void A_network_at_another_class_count_and_input_size_equals_torchvision()
+    {
+        var folder = ReferenceData.Get("resnet18", "c10-160", "--num-classes", "10", "--size", "160", "160");
+        using var model = new ResNet18(numClasses: 10);
+        model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
+        var input = io.ReadTensor("input");
+        Assert.Equal(new long[] { 2, 3, 160, 160 }, input.shape);
+        AssertClose("ResNet18 (10 classes, 160x160)", model.forward(input), io.ReadTensor("output"));
+    }
+
+    /// <summary>Training mode with the same weights, dropout off and batch norm in eval, as the reference script does.</summary>
+    private static void TrainWithoutNoise(nn.Module model)
+    {
+        model.train();
+        foreach (var (_, module) in model.named_modules())
+            if (module is BatchNorm2d or Dropout) module.eval();
+    }
+
+    [Fact]
+    public void GoogLeNet_aux_outputs_in_training_equal_torchvision()
+    {
+        var folder = ReferenceData.Get("googlenet_aux");
+        using var model = new GoogLeNetAux();
+        model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
+        TrainWithoutNoise(model);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
+        var outputs = model.ForwardWithAux(io.ReadTensor("input"));
+        AssertClose("GoogLeNet main", outputs.Output, io.ReadTensor("output"));
+        AssertClose("GoogLeNet aux1", outputs.Aux1!, io.ReadTensor("aux1"));
+        AssertClose("GoogLeNet aux2", outputs.Aux2!, io.ReadTensor("aux2"));
+        model.eval();
+        var eval = model.ForwardWithAux(io.ReadTensor("input"));
+        Assert.Null(eval.Aux1);
+        Assert.Null(eval.Aux2);
+    }
+
+    [Fact]
+    public void Inception_v3_aux_output_in_training_equals_torchvision()
+    {
+        var folder = ReferenceData.Get("inception_v3_aux");
+        using var model = new InceptionV3Aux();
+        model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
+        TrainWithoutNoise(model);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
+        var outputs = model.ForwardWithAux(io.ReadTensor("input"));
+        AssertClose("Inception-v3 main", outputs.Output, io.ReadTensor("output"));
+        AssertClose("Inception-v3 AuxLogits", outputs.AuxLogits!, io.ReadTensor("aux"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Zoo.TorchvisionNames), MemberType = typeof(Zoo))]
+    public void The_inference_form_equals_the_eval_network(string name)
+    {
+        // Batch norm folded into the convolutions and channels-last layout change only rounding.
+        var folder = ReferenceData.Get(Zoo.TorchvisionKey[name]!);
+        var weights = Path.Combine(folder, "weights.safetensors");
+        using var model = Zoo.Get(name).Create();
+        model.LoadSafetensors(weights);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
+        var input = io.ReadTensor("input");
+        var eval = model.forward(input);
+        ((CnnGen.Runtime.IGeneratedNetwork)model).ConvertToInference();
+        var inference = model.forward(input);
+        static double Relative(Tensor a, Tensor b) => ((a.to(ScalarType.Float64) - b.to(ScalarType.Float64)).norm() / b.to(ScalarType.Float64).norm()).item<double>();
+        // Relative error as ||difference|| / ||eval output||.
+        var relative = Relative(inference, eval);
+        output.WriteLine($"{name} inference form: relative error {relative:E2}, max |difference| {MaxAbsDifference(inference, eval):E2} (max |output| {eval.abs().max().item<float>():G4})");
+        if (relative <= Tolerance) return;
+
+        // Deep networks with random weights amplify float32 rounding: then the eval network itself is
+        // about as far from the exact result. Measure both against a float64 run of the same weights:
+        // the inference form must be no less accurate than twice the eval network's own error.
+        using var exactModel = Zoo.Get(name).Create();
+        exactModel.LoadSafetensors(weights);
+        exactModel.eval();
+        exactModel.to(ScalarType.Float64);
+        var exact = exactModel.forward(input.to(ScalarType.Float64));
+        var evalError = Relative(eval, exact);
+        var inferenceError = Relative(inference, exact);
+        output.WriteLine($"{name}: against float64, eval {evalError:E2}, inference form {inferenceError:E2}");
+        Assert.True(inferenceError <= 2 * evalError, $"{name}: the inference form is {inferenceError:E2} from the float64 result, the eval network {evalError:E2}");
+    }
+}

@@ -54,7 +54,7 @@ public sealed partial class NetworkAnalyzer
     {
         var first = parts[0].Shape!;
         var channels = parts.Select(part => part.Shape!.Channels).Aggregate((a, b) => Add(a, b));
-        var shape = Shape.Map(channels, first.Height, first.Width);
+        var shape = Joined(Shape.Map(channels, first.Height, first.Width), parts.Select(part => part.Shape!));
         var output = NewVar();
         var placeholders = string.Join(", ", Enumerable.Range(0, parts.Count).Select(i => "{" + i + "}"));
         _model.Steps.Add(new ForwardStep(output, parts.Select(part => part.Var).ToList(), $"cat(new[] {{{{ {placeholders} }}}}, 1)", null, $"{comment} -> {shape}"));

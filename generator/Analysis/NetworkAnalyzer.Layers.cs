@@ -133,6 +133,7 @@ public sealed partial class NetworkAnalyzer
             result = null;
         }
         if (result is null) return flow with { Shape = null };
+        result = result with { Output = WithFormulas(result.Output, flow.Shape, result.SizeRule) };
 
         string? field = null;
         if (result.ModuleType is not null)
@@ -164,7 +165,10 @@ public sealed partial class NetworkAnalyzer
             Report(DiagnosticCatalog.ArgumentType, site.Span, $"'{path}'", "size", kind.Name, "pushes the network's parameter or MAC total beyond 64 bits");
             return flow with { Shape = null };
         }
-        _model.Layers.Add(new LayerRow(registerName ? path : group.ChildPath(kind.Name), kind.Name, result.Detail, result.Output, result.Parameters, result.Macs));
+        _model.Layers.Add(new LayerRow(registerName ? path : group.ChildPath(kind.Name), kind.Name, result.Detail, result.Output, result.Parameters, result.Macs)
+        {
+            Formula = DescribeFormula(result.Output),
+        });
         return new Flow(output, result.Output);
     }
 }

@@ -135,7 +135,7 @@ public sealed partial class NetworkAnalyzer
             ? new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, "{0}.add({1})", "{0}.add_({1})", $"{where}: body + shortcut -> {bodyFlow.Shape}")
             : new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, $"{{1}}.add({{0}}, {Value.FormatDouble(scale.AsDouble)})", $"{{0}}.mul_({Value.FormatDouble(scale.AsDouble)}).add_({{1}})",
                 $"{where}: shortcut + {scale} * body -> {bodyFlow.Shape}"));
-        var result = new Flow(sum, bodyFlow.Shape);
+        var result = new Flow(sum, Joined(bodyFlow.Shape, new[] { bodyFlow.Shape, shortcutFlow.Shape }));
 
         if (spec.Get("then") is { } then)
         {

@@ -67,8 +67,17 @@ public sealed partial class NetworkAnalyzer
     /// <summary>Analyses one class of the file: the file itself, or one of its <c>variants</c>.</summary>
     public static NetworkModel? Analyze(NetworkDocument document, VariantDefinition? variant, string fallbackClassName, List<Problem> problems, CancellationToken cancellationToken = default)
     {
-        var analyzer = new NetworkAnalyzer(document, variant, problems, cancellationToken);
-        return analyzer.Run(fallbackClassName);
+        var found = new List<Problem>();
+        var analyzer = new NetworkAnalyzer(document, variant, found, cancellationToken);
+        var model = analyzer.Run(fallbackClassName);
+        var symbolic = model is not null && (model.InputSymbols.Height is not null || model.InputSymbols.Width is not null);
+        var errors = found.Where(problem => problem.Severity == ProblemSeverity.Error).ToList();
+        var clean = model?.Output is not null && errors.Count == 0;
+        // A symbolic network's probe analysis only finds the formulas; its problems come from the final
+        // one. A size problem at the probe size (branches that disagree) may vanish at another size.
+        var sizeOnly = symbolic && errors.Count > 0 && errors.All(problem => SizeProblems.Contains(problem.Id));
+        if (!symbolic || !(clean || sizeOnly)) problems.AddRange(found);
+        return clean || sizeOnly ? ResolveSizes(document, variant, fallbackClassName, model!, analyzer, problems, cancellationToken) : model;
     }
 
     private SourceSpan? Related => _instantiations.Count > 0 ? _instantiations.Peek().Site : null;
@@ -165,18 +174,16 @@ public sealed partial class NetworkAnalyzer
         if (node is null) return null;
         if (node is YamlSequence sequence && sequence.Items.Count == 3 && sequence.Items.All(item => item is YamlScalar))
         {
-            var dims = new long[3];
-            var valid = true;
-            for (var i = 0; i < 3; i++)
+            var channelsScalar = (YamlScalar)sequence.Items[0];
+            if (!long.TryParse(channelsScalar.Text, out var channels) || channels < 1 || channels > 1_000_000)
             {
-                var scalar = (YamlScalar)sequence.Items[i];
-                if (!long.TryParse(scalar.Text, out dims[i]) || dims[i] < 1 || dims[i] > 1_000_000)
-                {
-                    Report(DiagnosticCatalog.InvalidValue, scalar.Span, "input", $"dimension '{scalar.Text}' must be a positive integer");
-                    valid = false;
-                }
+                Report(DiagnosticCatalog.InvalidValue, channelsScalar.Span, "input", $"dimension '{channelsScalar.Text}' must be a positive integer");
+                return null;
             }
-            return valid ? Shape.Map(Value.Of(dims[0]), dims[1], dims[2]) : null;
+            var height = ReadSpatialInput((YamlScalar)sequence.Items[1], height: true);
+            var width = ReadSpatialInput((YamlScalar)sequence.Items[2], height: false);
+            if (height is null || width is null) return null;
+            return Shape.Map(Value.Of(channels), height.Value, width.Value) with { HeightFormula = SizeFormula.Identity, WidthFormula = SizeFormula.Identity };
         }
         Report(DiagnosticCatalog.InvalidValue, node.Span, "input", "must be [channels, height, width], e.g. [3, 224, 224]");
         return null;

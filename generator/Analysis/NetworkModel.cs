@@ -23,6 +23,15 @@ public sealed class NetworkModel
     public TensorVar? OutputVar { get; set; }
     public List<LayerRow> Layers { get; } = new();
     public List<AuxOutput> AuxOutputs { get; } = new();
+    /// <summary>The smallest input height and width for which every layer keeps at least one pixel (and branches agree).</summary>
+    public (long Height, long Width) MinimumInput { get; set; } = (1, 1);
+
+    /// <summary>A flatten sees the raw feature map, so only the declared input size works.</summary>
+    public bool FixedInputSize { get; set; }
+
+    /// <summary>The names in <c>input: [3, H, W]</c>, or null for numbers.</summary>
+    public (string? Height, string? Width) InputSymbols { get; set; }
+
     public long ParameterCount { get; set; }
     public long Macs { get; set; }
     public long? PublishedParameters { get; set; }
@@ -95,4 +104,8 @@ public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inpu
 public sealed record AuxOutput(string Name, string PropertyName, string TappedAt, TensorVar Var, Layers.Shape Shape);
 
 /// <summary>One row of the layer table.</summary>
-public sealed record LayerRow(string Path, string Type, string Detail, Shape Output, long Parameters, long Macs);
+public sealed record LayerRow(string Path, string Type, string Detail, Shape Output, long Parameters, long Macs)
+{
+    /// <summary>The output size as formulas of the input size, e.g. <c>64 x floor((H - 1) / 2) + 1 x floor((W - 1) / 2) + 1</c>.</summary>
+    public string? Formula { get; init; }
+}

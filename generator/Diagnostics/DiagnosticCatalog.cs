@@ -72,10 +72,13 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticInfo UnusedArgument = new(
         "CNN0021", "Unused model argument", "The model argument '{0}' is never used; it still becomes a constructor parameter", ProblemSeverity.Warning);
 
+    public static readonly DiagnosticInfo NoValidInputSize = new(
+        "CNN0022", "No input size makes the network valid", "The network is valid for no input size: {0}", ProblemSeverity.Error);
+
     public static IReadOnlyList<DiagnosticInfo> All { get; } = new[]
     {
         YamlSyntax, MissingKey, InvalidValue, UnknownLayer, MissingArgument, UnknownArgument, ArgumentType,
         ChannelMismatch, SpatialTooSmall, ResidualShapes, ParameterCountMismatch, ExpressionError,
-        BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch, ConcatShapes, UnusedBlock, UnusedArgument,
+        BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch, ConcatShapes, UnusedBlock, UnusedArgument, NoValidInputSize,
     };
 }

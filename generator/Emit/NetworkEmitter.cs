@@ -83,6 +83,11 @@ public static class NetworkEmitter
         writer.Line("/// <summary>The shape of one input sample: channels, height, width.</summary>");
         writer.Line($"public static long[] InputShape => new long[] {{ {Shape(model.Input)} }};");
         writer.Line();
+        writer.Line(model.FixedInputSize
+            ? "/// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map).</summary>"
+            : "/// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>");
+        writer.Line($"public static long[] MinimumInputShape => new long[] {{ {model.Input.Channels.Int}, {model.MinimumInput.Height}, {model.MinimumInput.Width} }};");
+        writer.Line();
         writer.Line("/// <summary>The shape of one output sample with the default arguments.</summary>");
         writer.Line($"public static long[] OutputShape => new long[] {{ {Shape(model.Output!)} }};");
         writer.Line();
@@ -200,16 +205,12 @@ public static class NetworkEmitter
     {
         writer.Line("/// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>");
         writer.Open("private static void CheckInput(Tensor input)");
-        // Networks that pool adaptively before their classifier accept other sizes, as in torchvision;
-        // a flatten that sees the raw feature map ties the network to the declared size.
-        var sizeFree = false;
-        var exact = false;
-        foreach (var row in model.Layers)
-        {
-            if (row.Type is "gap" or "adaptive_avgpool") sizeFree = true;
-            if (row.Type == "flatten" && !sizeFree) exact = true;
-        }
-        writer.Line($"InputCheck.Require(input, nameof({model.ClassName}), {model.Input.Channels.Int}, {model.Input.Height}, {model.Input.Width}, exactSize: {(exact ? "true" : "false")});");
+        // Networks that pool adaptively before their classifier accept any size from the minimum up,
+        // as in torchvision; a flatten that sees the raw feature map ties the network to its declared size.
+        var (height, width) = model.MinimumInput;
+        writer.Line(model.FixedInputSize
+            ? $"InputCheck.RequireExactly(input, nameof({model.ClassName}), {model.Input.Channels.Int}, {model.Input.Height}, {model.Input.Width});"
+            : $"InputCheck.RequireAtLeast(input, nameof({model.ClassName}), {model.Input.Channels.Int}, {height}, {width});");
         writer.Close();
     }
 }

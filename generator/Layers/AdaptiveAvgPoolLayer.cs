@@ -21,6 +21,7 @@ public sealed class AdaptiveAvgPoolLayer : LayerKind
             new ForwardOp($"functional.adaptive_avg_pool2d({{0}}, {Spatial.Tuple(size)})"))
         {
             Detail = Spatial.Describe(size),
+            SizeRule = SpatialRule.Fixed(size.H, size.W),
         };
     }
 }

@@ -28,6 +28,7 @@ public sealed class AvgPoolLayer : LayerKind
         return new LayerResult(window.Output, 0, 0, new ForwardOp($"functional.avg_pool2d({{0}}, {arguments})"))
         {
             Detail = PoolWindow.Detail(window),
+            SizeRule = PoolWindow.Rule(window),
         };
     }
 }

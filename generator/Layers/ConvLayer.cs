@@ -86,6 +86,7 @@ public sealed class ConvLayer : LayerKind
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
         {
             ModuleType = "TorchSharp.Modules.Conv2d",
+            SizeRule = SpatialRule.Window(kernel, stride, padding, dilation, ceilMode: false),
             Construct = construct.ToString(),
             Detail = detail,
         };

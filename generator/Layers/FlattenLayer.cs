@@ -18,6 +18,6 @@ public sealed class FlattenLayer : LayerKind
         var area = checked(input.Height * input.Width);
         var features = Value.Of(checked(input.Channels.Int * area));
         if (input.Channels.IsDynamic) features = features.WithDynamic($"({input.Channels.ToCSharp()} * {area})");
-        return new LayerResult(Shape.Flat(features), 0, 0, new ForwardOp("{0}.flatten(1)", MayAlias: true));
+        return new LayerResult(Shape.Flat(features), 0, 0, new ForwardOp("{0}.flatten(1)", MayAlias: true)) { SizeRule = SpatialRule.Flatten };
     }
 }

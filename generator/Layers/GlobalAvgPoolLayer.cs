@@ -19,6 +19,6 @@ public sealed class GlobalAvgPoolLayer : LayerKind
     {
         if (!context.Input.IsMap) return context.WrongRank("a feature map (C x H x W)");
         // mean over H and W gives the same numbers as adaptive_avg_pool2d(1) + flatten, in one kernel.
-        return new LayerResult(Shape.Flat(context.Input.Channels), 0, 0, new ForwardOp("{0}.mean(new long[] {{ 2, 3 }})"));
+        return new LayerResult(Shape.Flat(context.Input.Channels), 0, 0, new ForwardOp("{0}.mean(new long[] {{ 2, 3 }})")) { SizeRule = SpatialRule.ToVector };
     }
 }

@@ -12,6 +12,9 @@ public sealed record LayerResult(Shape Output, long Parameters, long Macs, Forwa
     /// <summary>The C# expression that builds the module, e.g. <c>Conv2d(64, 128, kernel_size: 3, padding: 1)</c>.</summary>
     public string? Construct { get; init; }
 
+    /// <summary>How the layer changes height and width as formulas of the input size.</summary>
+    public SpatialRule SizeRule { get; init; } = SpatialRule.Keep;
+
     /// <summary>A short description for the layer table, e.g. <c>3x3/2, 64</c>.</summary>
     public string Detail { get; init; } = "";
 }

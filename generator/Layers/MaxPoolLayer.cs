@@ -25,6 +25,7 @@ public sealed class MaxPoolLayer : LayerKind
         return new LayerResult(window.Output, 0, 0, new ForwardOp($"functional.max_pool2d({{0}}, {PoolWindow.Arguments(window)})"))
         {
             Detail = PoolWindow.Detail(window),
+            SizeRule = PoolWindow.Rule(window),
         };
     }
 }

@@ -51,6 +51,8 @@ internal static class PoolWindow
         return text;
     }
 
+    public static SpatialRule Rule(Window window) => SpatialRule.Window(window.Kernel, window.Stride, window.Padding, (1, 1), window.Ceil);
+
     public static string Detail(Window window) =>
         Spatial.Describe(window.Kernel) + "/" + Spatial.Describe(window.Stride) + (window.Ceil ? ", ceil" : "");
 }

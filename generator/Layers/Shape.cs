@@ -16,6 +16,11 @@ public sealed record Shape(IReadOnlyList<Value> Dims)
 
     public static Shape Flat(Value features) => new(new[] { features });
 
+    /// <summary>Height and width as formulas of the network's input size; null where unknown.</summary>
+    public SizeFormula? HeightFormula { get; init; }
+
+    public SizeFormula? WidthFormula { get; init; }
+
     public int Rank => Dims.Count;
 
     public bool IsMap => Rank == 3;

@@ -45,6 +45,7 @@ public sealed class SubsampleLayer : LayerKind
             ModuleType = "CnnGen.Runtime.TrainableSubsample",
             Construct = $"new CnnGen.Runtime.TrainableSubsample({channels.ToCSharp()}, {Format(kernel)})",
             Detail = $"{kernel}x{kernel} sum, x w + b",
+            SizeRule = SpatialRule.Window((kernel, kernel), (kernel, kernel), (0, 0), (1, 1), ceilMode: false),
         };
     }
 }

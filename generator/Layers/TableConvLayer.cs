@@ -81,6 +81,7 @@ public sealed class TableConvLayer : LayerKind
         {
             ModuleType = "CnnGen.Runtime.TableConv2d",
             Construct = construct,
+            SizeRule = SpatialRule.Window(kernel, stride, padding, (1, 1), ceilMode: false),
             Detail = $"{Spatial.Describe(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + $", table {connections}/{TableInputs * LeCunC3.Length}",
         };
     }

@@ -30,6 +30,7 @@ public sealed class UpsampleLayer : LayerKind
             new ForwardOp($"functional.interpolate({{0}}, size: new long[] {{{{ {height}, {width} }}}}, mode: {mode})"))
         {
             Detail = $"x{factor}",
+            SizeRule = SpatialRule.Unknown,
         };
     }
 }

@@ -82,6 +82,20 @@ public class ZooTests
     }
 
     [Fact]
+    public void An_input_below_the_minimum_size_is_rejected_and_the_minimum_runs()
+    {
+        // torchvision documents 75x75 as Inception-v3's smallest input; the generator derives it.
+        Assert.Equal(new long[] { 3, 75, 75 }, InceptionV3.MinimumInputShape);
+        using var model = new InceptionV3();
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var error = Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 74, 74)));
+        Assert.Contains("[N, 3, H, W] with H >= 75 and W >= 75", error.Message);
+        Assert.Equal(new long[] { 1, 1000 }, model.forward(randn(1, 3, 75, 75)).shape);
+    }
+
+    [Fact]
     public void The_layer_table_lists_every_layer_with_shapes()
     {
         var table = ResNet50.LayerTable;

@@ -36,6 +36,9 @@ namespace CnnGen.Architectures
         /// <summary>The shape of one input sample: channels, height, width.</summary>
         public static long[] InputShape => new long[] { 1, 32, 32 };
 
+        /// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map).</summary>
+        public static long[] MinimumInputShape => new long[] { 1, 32, 32 };
+
         /// <summary>The shape of one output sample with the default arguments.</summary>
         public static long[] OutputShape => new long[] { 10 };
 
@@ -163,7 +166,7 @@ namespace CnnGen.Architectures
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
         private static void CheckInput(Tensor input)
         {
-            InputCheck.Require(input, nameof(LeNet5), 1, 32, 32, exactSize: true);
+            InputCheck.RequireExactly(input, nameof(LeNet5), 1, 32, 32);
         }
     }
 }

@@ -36,6 +36,9 @@ namespace CnnGen.Architectures
         /// <summary>The shape of one input sample: channels, height, width.</summary>
         public static long[] InputShape => new long[] { 3, 224, 224 };
 
+        /// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>
+        public static long[] MinimumInputShape => new long[] { 3, 1, 1 };
+
         /// <summary>The shape of one output sample with the default arguments.</summary>
         public static long[] OutputShape => new long[] { 1000 };
 
@@ -508,7 +511,7 @@ namespace CnnGen.Architectures
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
         private static void CheckInput(Tensor input)
         {
-            InputCheck.Require(input, nameof(ResNet18), 3, 224, 224, exactSize: false);
+            InputCheck.RequireAtLeast(input, nameof(ResNet18), 3, 1, 1);
         }
     }
 }

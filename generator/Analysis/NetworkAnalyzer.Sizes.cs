@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Layers;
+using CnnGen.Generator.Model;
+using CnnGen.Generator.Syntax;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// Input sizes: every layer's height and width as a formula of the input's (<see cref="SizeFormula"/>),
+/// the smallest input for which the whole network is valid, and symbolic inputs (<c>input: [3, H, W]</c>).
+/// </summary>
+public sealed partial class NetworkAnalyzer
+{
+    /// <summary>Where a symbolic input is first analysed to learn its formulas.</summary>
+    private const long ProbeSize = 512;
+
+    /// <summary>How far above the formulas' minimum to look for a size where every branch also agrees.</summary>
+    private const int SearchWindow = 64;
+
+    /// <summary>Problems that depend on the input size, which a symbolic input may avoid at another size.</summary>
+    private static readonly string[] SizeProblems = { DiagnosticCatalog.SpatialTooSmall.Id, DiagnosticCatalog.ResidualShapes.Id, DiagnosticCatalog.ConcatShapes.Id };
+
+    private (long Height, long Width)? _inputOverride;
+    private (long Height, long Width) _minimum = (1, 1);
+    private bool _fixedSize;
+
+    private Shape WithFormulas(Shape output, Shape input, SpatialRule rule)
+    {
+        if (!output.IsMap)
+        {
+            if (rule.NeedsFixedSize && input.IsMap && !(input.HeightFormula?.IsConstant == true && input.WidthFormula?.IsConstant == true))
+                _fixedSize = true;
+            return output;
+        }
+        var height = input.IsMap ? rule.Height(input.HeightFormula) : null;
+        var width = input.IsMap ? rule.Width(input.WidthFormula) : null;
+        // A formula must reproduce the size just computed; if it ever did not, it is dropped, never trusted.
+        if (height is not null && height.Evaluate(_model.Input.Height) != output.Height) height = null;
+        if (width is not null && width.Evaluate(_model.Input.Width) != output.Width) width = null;
+        if (height is not null) _minimum.Height = Math.Max(_minimum.Height, height.MinimumInput);
+        if (width is not null) _minimum.Width = Math.Max(_minimum.Width, width.MinimumInput);
+        return output with { HeightFormula = height, WidthFormula = width };
+    }
+
+    /// <summary>The formulas shared by branches that are joined (concat, residual add), or none if they differ.</summary>
+    private static Shape Joined(Shape output, IEnumerable<Shape> parts)
+    {
+        var list = parts.ToList();
+        var height = list.Select(p => p.HeightFormula).Distinct().Count() == 1 ? list[0].HeightFormula : null;
+        var width = list.Select(p => p.WidthFormula).Distinct().Count() == 1 ? list[0].WidthFormula : null;
+        return output with { HeightFormula = height, WidthFormula = width };
+    }
+
+    private string? DescribeFormula(Shape shape)
+    {
+        if (!shape.IsMap) return null;
+        var (h, w) = _model.InputSymbols;
+        return $"{shape.Channels.Int} x {shape.HeightFormula?.Describe(h ?? "H") ?? shape.Height.ToString()} x {shape.WidthFormula?.Describe(w ?? "W") ?? shape.Width.ToString()}";
+    }
+
+    /// <summary>Reads one spatial dimension of <c>input</c>: a number, or a name for a symbolic size.</summary>
+    private long? ReadSpatialInput(YamlScalar scalar, bool height)
+    {
+        if (long.TryParse(scalar.Text, out var size) && size >= 1 && size <= 1_000_000)
+            return _inputOverride is { } forced ? (height ? forced.Height : forced.Width) : size;
+        if (Identifiers.IsName(scalar.Text))
+        {
+            _model.InputSymbols = height ? (scalar.Text, _model.InputSymbols.Width) : (_model.InputSymbols.Height, scalar.Text);
+            return _inputOverride is { } forced ? (height ? forced.Height : forced.Width) : ProbeSize;
+        }
+        Report(DiagnosticCatalog.InvalidValue, scalar.Span, "input", $"dimension '{scalar.Text}' must be a positive integer or a name such as H");
+        return null;
+    }
+
+    /// <summary>
+    /// After a clean analysis: the smallest valid input (checked by analysing the network at that size,
+    /// and above it while branches disagree), and for a symbolic input the analysis at that size.
+    /// </summary>
+    private static NetworkModel? ResolveSizes(NetworkDocument document, VariantDefinition? variant, string fallbackClassName,
+        NetworkModel model, NetworkAnalyzer first, List<Problem> problems, CancellationToken cancellationToken)
+    {
+        var symbolic = model.InputSymbols.Height is not null || model.InputSymbols.Width is not null;
+        if (first._fixedSize)
+        {
+            model.FixedInputSize = true;
+            model.MinimumInput = (model.Input.Height, model.Input.Width);
+            if (symbolic)
+                problems.Add(Problem.Create(DiagnosticCatalog.NoValidInputSize, document.Input!.Span,
+                    "a flatten receives the raw feature map, so the layers after it fix the input size; give the input as numbers (or pool adaptively before flatten)"));
+            return model;
+        }
+
+        var declared = (model.Input.Height, model.Input.Width);
+        var start = first._minimum;
+        for (var step = 0; step <= SearchWindow; step++)
+        {
+            var candidate = (Math.Min(start.Height + step, symbolic ? long.MaxValue : declared.Height), Math.Min(start.Width + step, symbolic ? long.MaxValue : declared.Width));
+            if (!symbolic && candidate == declared)
+            {
+                model.MinimumInput = declared;
+                return model;
+            }
+            var found = new List<Problem>();
+            var trial = new NetworkAnalyzer(document, variant, found, cancellationToken) { _inputOverride = candidate };
+            var analysed = trial.Run(fallbackClassName);
+            if (analysed is null || analysed.Output is null || found.Any(p => p.Severity == ProblemSeverity.Error)) continue;
+            if (!symbolic)
+            {
+                model.MinimumInput = candidate;
+                return model;
+            }
+            // A symbolic network is generated at its smallest valid size; its formulas say the rest.
+            analysed.MinimumInput = candidate;
+            problems.AddRange(found);
+            return analysed;
+        }
+        if (symbolic)
+        {
+            problems.Add(Problem.Create(DiagnosticCatalog.NoValidInputSize, document.Input!.Span,
+                $"no input from {start.Height}x{start.Width} to {start.Height + SearchWindow}x{start.Width + SearchWindow} makes every layer valid (the sizes its layers need: at least {start.Height}x{start.Width})"));
+            return null;
+        }
+        model.MinimumInput = declared;
+        return model;
+    }
+}

@@ -68,7 +68,7 @@ public sealed partial class NetworkAnalyzer
         foreach (var head in heads.Where(h => h.At.Text == name))
         {
             var firstStep = _model.Steps.Count;
-            var group = root.AddGroup(head.Name.Text);
+            var group = root.AddGroup(head.Name.Text, head.Name.Span);
             var output = head.Layers is YamlScalar scalar ? RunHeadBlock(scalar, tapped, group) : RunNode(head.Layers, tapped, group, _globals);
             for (var i = firstStep; i < _model.Steps.Count; i++)
                 _model.Steps[i] = _model.Steps[i] with { Aux = head.Name.Text };

@@ -49,7 +49,7 @@ public sealed partial class NetworkAnalyzer
         var count = EvaluateCount(entry, scope);
         if (count is null) return flow with { Shape = null };
         // '3x block(...)' under a key is a group of that name holding the repetitions (torchvision's layer1.0, layer1.1 ...).
-        var target = name is null ? group : group.AddGroup(name);
+        var target = name is null ? group : group.AddGroup(name, scalar.Span);
         for (var i = 0; i < count; i++)
         {
             var childName = RepetitionName(entry, i, scope);
@@ -237,7 +237,7 @@ public sealed partial class NetworkAnalyzer
             var body = block.Body;
             if (hoist || (name is null && body is not YamlMapping))
                 return RunNode(body, flow, group, blockScope);
-            var target = group.AddGroup(name ?? group.NextIndex());
+            var target = group.AddGroup(name ?? group.NextIndex(), entry.Scalar.Span);
             return RunNode(body, flow, target, blockScope);
         }
         finally

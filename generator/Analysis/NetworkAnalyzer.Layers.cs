@@ -139,7 +139,7 @@ public sealed partial class NetworkAnalyzer
         if (result.ModuleType is not null)
         {
             field = Identifiers.Field(path);
-            group.Node.Children.Add(new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Construct = result.Construct });
+            group.Node.Children.Add(new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Construct = result.Construct, Site = site.Span });
         }
 
         var op = result.Forward;

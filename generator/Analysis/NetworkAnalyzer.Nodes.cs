@@ -30,7 +30,7 @@ public sealed partial class NetworkAnalyzer
             flow = item switch
             {
                 YamlScalar scalar => RunEntry(scalar, flow, group, name: null, scope),
-                _ => RunNode(item, flow, group.AddGroup(group.NextIndex()), scope),
+                _ => RunNode(item, flow, group.AddGroup(group.NextIndex(), item.Span), scope),
             };
             if (group.Node == _model.Root) AfterTopLevel(index.ToString(System.Globalization.CultureInfo.InvariantCulture), flow, group);
         }
@@ -67,7 +67,7 @@ public sealed partial class NetworkAnalyzer
             flow = entry.Value switch
             {
                 YamlScalar scalar => RunEntry(scalar, flow, group, key.Text, scope),
-                _ => RunNode(entry.Value, flow, group.AddGroup(key.Text), scope),
+                _ => RunNode(entry.Value, flow, group.AddGroup(key.Text, key.Span), scope),
             };
             if (group.Node == _model.Root) AfterTopLevel(key.Text, flow, group);
         }

@@ -66,7 +66,7 @@ public sealed partial class NetworkAnalyzer
             return null;
         }
 
-        var projection = group.AddGroup(name);
+        var projection = group.AddGroup(name, site.Span);
         var conv = new BoundArguments();
         conv.Set("out", target.Channels, default);
         conv.Set("kernel", Value.Of(1), default);

@@ -53,9 +53,9 @@ public sealed partial class NetworkAnalyzer
 
         public string NextIndex() => (Node.NextIndex++).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        public Group AddGroup(string name)
+        public Group AddGroup(string name, SourceSpan site = default)
         {
-            var node = new ModuleNode(name, isGroup: true);
+            var node = new ModuleNode(name, isGroup: true) { Site = site };
             Node.Children.Add(node);
             return new Group(node, ChildPath(name));
         }
@@ -100,6 +100,7 @@ public sealed partial class NetworkAnalyzer
         _auxHeads = ReadAuxHeads();
         var flow = RunNode(_document.Layers, new Flow(_model.InputVar, input), root, _globals);
         CheckAuxTaps();
+        CheckUniqueNames(_model.Root, "");
         _model.OutputVar = flow.Var;
         _model.Output = flow.Shape;
 

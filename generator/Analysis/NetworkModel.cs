@@ -60,6 +60,9 @@ public sealed class ModuleNode
     public string? ModuleType { get; set; }
     public string? Construct { get; set; }
 
+    /// <summary>Where the child was written (for a duplicate-name report).</summary>
+    public Model.SourceSpan Site { get; set; }
+
     /// <summary>Index for the next unnamed child, so spliced repetitions keep counting (features.0, .1 ...).</summary>
     public int NextIndex { get; set; }
 }

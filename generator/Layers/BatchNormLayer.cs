@@ -4,7 +4,8 @@ using CnnGen.Generator.Expressions;
 namespace CnnGen.Generator.Layers;
 
 /// <summary>
-/// <c>bn(eps=1e-5, momentum=0.1, affine=true)</c>: BatchNorm2d over the incoming channels.
+/// <c>bn(eps=1e-5, momentum=0.1, affine=true)</c>: batch norm over the incoming channels, BatchNorm2d
+/// on a feature map and BatchNorm1d on a flat vector (after a linear layer).
 /// Parameters: weight and bias per channel (running mean/var are buffers and are not counted).
 /// </summary>
 public sealed class BatchNormLayer : LayerKind
@@ -23,7 +24,6 @@ public sealed class BatchNormLayer : LayerKind
     public override LayerResult? Analyze(LayerContext context)
     {
         var input = context.Input;
-        if (!input.IsMap) return context.WrongRank("a feature map (C x H x W)");
         var args = context.Args;
         var eps = args.Number("eps");
         var momentum = args.Number("momentum");
@@ -32,7 +32,8 @@ public sealed class BatchNormLayer : LayerKind
         var affine = args.Bool("affine");
         var channels = input.Channels;
 
-        var construct = $"nn.BatchNorm2d({channels.ToCSharp()}";
+        var dimensions = input.IsMap ? "2d" : "1d";
+        var construct = $"nn.BatchNorm{dimensions}({channels.ToCSharp()}";
         if (args.IsGiven("eps")) construct += $", eps: {args["eps"].ToCSharp()}";
         if (args.IsGiven("momentum")) construct += $", momentum: {args["momentum"].ToCSharp()}";
         if (!affine) construct += ", affine: false";
@@ -40,7 +41,7 @@ public sealed class BatchNormLayer : LayerKind
 
         return new LayerResult(input, affine ? checked(2 * channels.Int) : 0, 0, ForwardOp.Module)
         {
-            ModuleType = "TorchSharp.Modules.BatchNorm2d",
+            ModuleType = $"TorchSharp.Modules.BatchNorm{dimensions}",
             Construct = construct,
         };
     }

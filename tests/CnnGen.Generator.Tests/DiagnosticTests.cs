@@ -137,6 +137,13 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CNN0014_two_layers_with_one_state_dict_name()
+    {
+        var yaml = Header + "blocks:\n  unit: { conv: conv(8, k=1) }\nlayers:\n  stage:\n    - 2x unit as unit{i+1}\n    - unit as unit2\n";
+        Single(Pipeline.Compile(yaml), "CNN0014", 8, 7, "Two layers are named 'stage.unit2'");
+    }
+
+    [Fact]
     public void CNN0015_unknown_key_is_a_warning_with_did_you_mean()
     {
         var result = Pipeline.Compile(Header + "publisehd: { params: 1 }\nlayers:\n  f: flatten\n");

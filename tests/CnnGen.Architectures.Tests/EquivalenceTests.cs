@@ -28,31 +28,35 @@ public class EquivalenceTests(ITestOutputHelper output)
         Assert.True(difference <= Tolerance * magnitude, $"{what}: max |difference| {difference:E3} exceeds {Tolerance} x {magnitude:G4}");
     }
 
+    /// <summary>Loads the reference weights for <paramref name="key"/> strictly and opens the reference input and outputs.</summary>
+    private static SafetensorsFile LoadReference(nn.Module model, string key, string variant = "default", params string[] arguments)
+    {
+        var folder = ReferenceData.Get(key, variant, arguments);
+        var report = model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
+        Assert.False(report.HasProblems, report.ToString());
+        return SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
+    }
+
     [Theory]
     [MemberData(nameof(Zoo.TorchvisionNames), MemberType = typeof(Zoo))]
     public void Eval_output_equals_torchvision(string name)
     {
-        var folder = ReferenceData.Get(Zoo.TorchvisionKey[name]!);
         using var model = Zoo.Get(name).Create();
-        var report = model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
-        Assert.False(report.HasProblems, report.ToString());
+        using var io = LoadReference(model, Zoo.TorchvisionKey[name]!);
         model.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
         AssertClose(name, model.forward(io.ReadTensor("input")), io.ReadTensor("output"));
     }
 
     [Fact]
     public void A_network_at_another_class_count_and_input_size_equals_torchvision()
     {
-        var folder = ReferenceData.Get("resnet18", "c10-160", "--num-classes", "10", "--size", "160", "160");
         using var model = new ResNet18(numClasses: 10);
-        model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
+        using var io = LoadReference(model, "resnet18", "c10-160", "--num-classes", "10", "--size", "160", "160");
         model.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
         var input = io.ReadTensor("input");
         Assert.Equal(new long[] { 2, 3, 160, 160 }, input.shape);
         AssertClose("ResNet18 (10 classes, 160x160)", model.forward(input), io.ReadTensor("output"));
@@ -69,13 +73,11 @@ public class EquivalenceTests(ITestOutputHelper output)
     [Fact]
     public void GoogLeNet_aux_outputs_in_training_equal_torchvision()
     {
-        var folder = ReferenceData.Get("googlenet_aux");
         using var model = new GoogLeNetAux();
-        model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
+        using var io = LoadReference(model, "googlenet_aux");
         TrainWithoutNoise(model);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
         var outputs = model.ForwardWithAux(io.ReadTensor("input"));
         AssertClose("GoogLeNet main", outputs.Output, io.ReadTensor("output"));
         AssertClose("GoogLeNet aux1", outputs.Aux1!, io.ReadTensor("aux1"));
@@ -89,13 +91,11 @@ public class EquivalenceTests(ITestOutputHelper output)
     [Fact]
     public void Inception_v3_aux_output_in_training_equals_torchvision()
     {
-        var folder = ReferenceData.Get("inception_v3_aux");
         using var model = new InceptionV3Aux();
-        model.LoadSafetensors(Path.Combine(folder, "weights.safetensors"));
+        using var io = LoadReference(model, "inception_v3_aux");
         TrainWithoutNoise(model);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
         var outputs = model.ForwardWithAux(io.ReadTensor("input"));
         AssertClose("Inception-v3 main", outputs.Output, io.ReadTensor("output"));
         AssertClose("Inception-v3 AuxLogits", outputs.AuxLogits!, io.ReadTensor("aux"));
@@ -106,14 +106,11 @@ public class EquivalenceTests(ITestOutputHelper output)
     public void The_inference_form_equals_the_eval_network(string name)
     {
         // Batch norm folded into the convolutions and channels-last layout change only rounding.
-        var folder = ReferenceData.Get(Zoo.TorchvisionKey[name]!);
-        var weights = Path.Combine(folder, "weights.safetensors");
         using var model = Zoo.Get(name).Create();
-        model.LoadSafetensors(weights);
+        using var io = LoadReference(model, Zoo.TorchvisionKey[name]!);
         model.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var io = SafetensorsFile.Open(Path.Combine(folder, "io.safetensors"));
         var input = io.ReadTensor("input");
         var eval = model.forward(input);
         ((CnnGen.Runtime.IGeneratedNetwork)model).ConvertToInference();
@@ -128,7 +125,7 @@ public class EquivalenceTests(ITestOutputHelper output)
         // about as far from the exact result. Measure both against a float64 run of the same weights:
         // the inference form must be no less accurate than twice the eval network's own error.
         using var exactModel = Zoo.Get(name).Create();
-        exactModel.LoadSafetensors(weights);
+        LoadReference(exactModel, Zoo.TorchvisionKey[name]!).Dispose();
         exactModel.eval();
         exactModel.to(ScalarType.Float64);
         var exact = exactModel.forward(input.to(ScalarType.Float64));

@@ -34,10 +34,19 @@ public sealed partial class NetworkAnalyzer
     /// Runs an entry. <paramref name="name"/> is its key in a mapping; null inside a list, where it
     /// takes the group's next index and a list-bodied block splices its layers into the list.
     /// </summary>
-    private Flow RunEntry(YamlScalar scalar, Flow flow, Group group, string? name, Scope scope, bool anonymous = false)
+    private Flow RunEntry(YamlScalar scalar, Flow flow, Group group, string? name, Scope scope, bool anonymous = false, string? namePattern = null)
     {
         var entry = ParseEntry(scalar);
         if (entry is null || !Resolve(entry, name, anonymous)) return flow with { Shape = null };
+        if (namePattern is not null)
+        {
+            if (entry.Count is null)
+            {
+                Report(DiagnosticCatalog.InvalidValue, scalar.Span, namePattern, "names repetitions, so its value must repeat, e.g. 'block{i+4}: 8x middle'");
+                return flow with { Shape = null };
+            }
+            entry = entry with { NamePattern = namePattern };
+        }
 
         if (entry.Count is null)
         {

@@ -57,6 +57,12 @@ public sealed partial class NetworkAnalyzer
                 flow = RunDense(key, entry.Value, flow, group, scope);
                 continue;
             }
+            if (key.Text.IndexOf('{') >= 0 && entry.Value is YamlScalar repeated)
+            {
+                // 'block{i+4}: 8x middle': the repetitions join this mapping, named by the key.
+                flow = RunEntry(repeated, flow, group, null, scope, namePattern: key.Text);
+                continue;
+            }
             if (!Identifiers.IsName(key.Text))
             {
                 Report(DiagnosticCatalog.InvalidValue, key.Span, key.Text,

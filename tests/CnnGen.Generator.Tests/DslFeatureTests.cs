@@ -119,6 +119,13 @@ public class DslFeatureTests
     }
 
     [Fact]
+    public void A_key_with_a_name_pattern_puts_the_repetitions_in_the_mapping_itself()
+    {
+        var yaml = "name: Net\ninput: [8, 4, 4]\nblocks:\n  unit: { conv: conv(8, k=1) }\nlayers:\n  block1: unit\n  block{i+2}: 3x unit\n";
+        Assert.Equal(new[] { "block1.conv", "block2.conv", "block3.conv", "block4.conv" }, Leaves(Model(yaml).Root));
+    }
+
+    [Fact]
     public void A_single_block_in_a_list_can_be_named_with_as()
     {
         var yaml = "name: Net\ninput: [8, 4, 4]\nblocks:\n  unit: { conv: conv(8, k=1) }\nlayers:\n  features:\n    - conv(8, k=1)\n    - unit as unit1\n";

@@ -149,7 +149,7 @@ public sealed partial class NetworkAnalyzer
         output.SavedByProducer = op.SavesOutput;
         var template = field is null ? op.Template : op.Template.Replace("{m}", field);
         var inPlace = field is null ? op.InPlace : op.InPlace?.Replace("{m}", field);
-        _model.Steps.Add(new ForwardStep(output, new[] { flow.Var }, template, inPlace, $"{(registerName ? path : group.Path)}: {description} -> {result.Output}")
+        _model.Steps.Add(new ForwardStep(output, new[] { flow.Var }, template, inPlace, $"{(registerName ? path : group.Path)}: {(kind.Name + " " + result.Detail).Trim()} -> {result.Output}")
         {
             Kind = kind.Name,
             Field = field,

@@ -58,7 +58,7 @@ public sealed class ConvLayer : LayerKind
         if (height < 1 || width < 1)
         {
             context.Report(DiagnosticCatalog.SpatialTooSmall, context.Span, context.Describe, Name, input, $"{outChannels.Int}x{height}x{width}",
-                $"a {Spatial.Describe(kernel)} kernel with dilation {Spatial.Describe(dilation)} and padding {Spatial.Describe(padding)} does not fit in {input.Height}x{input.Width}");
+                $"a {Spatial.Window(kernel)} kernel with dilation {Spatial.Describe(dilation)} and padding {Spatial.Describe(padding)} does not fit in {input.Height}x{input.Width}");
             return null;
         }
 
@@ -82,7 +82,7 @@ public sealed class ConvLayer : LayerKind
         if (!bias) construct.Append(", bias: false");
         construct.Append(')');
 
-        var detail = $"{Spatial.Describe(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + (groups != 1 ? $", g={groups}" : "");
+        var detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + (groups != 1 ? $", g={groups}" : "");
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
         {
             ModuleType = "TorchSharp.Modules.Conv2d",

@@ -27,7 +27,7 @@ internal static class PoolWindow
         if (stride.H < 1 || stride.W < 1) { context.BadArgument("stride", "must be at least 1"); return null; }
         if (padding.H * 2 > kernel.H || padding.W * 2 > kernel.W)
         {
-            context.BadArgument("padding", $"is {Spatial.Describe(padding)} but must be at most half the kernel ({Spatial.Describe(kernel)}), as PyTorch requires");
+            context.BadArgument("padding", $"is {Spatial.Describe(padding)} but must be at most half the kernel ({Spatial.Window(kernel)}), as PyTorch requires");
             return null;
         }
         var height = Spatial.Output(input.Height, kernel.H, stride.H, padding.H, dilation.H, ceil);
@@ -35,7 +35,7 @@ internal static class PoolWindow
         if (height < 1 || width < 1)
         {
             context.Report(DiagnosticCatalog.SpatialTooSmall, context.Span, context.Describe, layerName, input, $"{input.Channels.Int}x{height}x{width}",
-                $"a {Spatial.Describe(kernel)} window does not fit in {input.Height}x{input.Width}" + (padding == (0, 0) ? "" : $" with padding {Spatial.Describe(padding)}"));
+                $"a {Spatial.Window(kernel)} window does not fit in {input.Height}x{input.Width}" + (padding == (0, 0) ? "" : $" with padding {Spatial.Describe(padding)}"));
             return null;
         }
         return new Window(kernel, stride, padding, ceil, Shape.Map(input.Channels, height, width));
@@ -54,5 +54,5 @@ internal static class PoolWindow
     public static SpatialRule Rule(Window window) => SpatialRule.Window(window.Kernel, window.Stride, window.Padding, (1, 1), window.Ceil);
 
     public static string Detail(Window window) =>
-        Spatial.Describe(window.Kernel) + "/" + Spatial.Describe(window.Stride) + (window.Ceil ? ", ceil" : "");
+        Spatial.Window(window.Kernel) + "/" + Spatial.Describe(window.Stride) + (window.Ceil ? ", ceil" : "");
 }

@@ -42,6 +42,9 @@ public static class Spatial
 
     private static long FloorDivide(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
+    /// <summary>A kernel or window as the papers write it: <c>3x3</c>, <c>1x7</c>.</summary>
+    public static string Window((long H, long W) pair) => $"{pair.H}x{pair.W}";
+
     public static string Describe((long H, long W) pair) => pair.H == pair.W ? pair.H.ToString() : $"{pair.H}x{pair.W}";
 
     /// <summary>C# for a size argument: <c>3</c>, or <c>(1, 7)</c> when height and width differ.</summary>

@@ -65,7 +65,7 @@ public sealed class TableConvLayer : LayerKind
         if (height < 1 || width < 1)
         {
             context.Report(DiagnosticCatalog.SpatialTooSmall, context.Span, context.Describe, Name, input, $"{outChannels.Int}x{height}x{width}",
-                $"a {Spatial.Describe(kernel)} kernel with padding {Spatial.Describe(padding)} does not fit in {input.Height}x{input.Width}");
+                $"a {Spatial.Window(kernel)} kernel with padding {Spatial.Describe(padding)} does not fit in {input.Height}x{input.Width}");
             return null;
         }
 
@@ -82,7 +82,7 @@ public sealed class TableConvLayer : LayerKind
             ModuleType = "CnnGen.Runtime.TableConv2d",
             Construct = construct,
             SizeRule = SpatialRule.Window(kernel, stride, padding, (1, 1), ceilMode: false),
-            Detail = $"{Spatial.Describe(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + $", table {connections}/{TableInputs * LeCunC3.Length}",
+            Detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + $", table {connections}/{TableInputs * LeCunC3.Length}",
         };
     }
 }

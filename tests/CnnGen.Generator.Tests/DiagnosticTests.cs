@@ -91,7 +91,7 @@ public class DiagnosticTests
         Assert.Single(result.Problems);
 
         var tooSmall = Pipeline.Compile(Header + "layers:\n  pool: maxpool(k=2)\n  conv: conv(8, k=17)\n");
-        Single(tooSmall, "CNN0009", 5, 9, "'conv' (conv) receives 3x16x16", "8x0x0", "a 17 kernel");
+        Single(tooSmall, "CNN0009", 5, 9, "'conv' (conv) receives 3x16x16", "8x0x0", "a 17x17 kernel");
     }
 
     [Fact]

@@ -50,12 +50,12 @@ namespace CnnGen.Architectures
 
         private static readonly LayerInfo[] s_layerTable =
         {
-            new("c1", "conv", "5", new long[] { 6, 28, 28 }, 156L, 117600L),
+            new("c1", "conv", "5x5", new long[] { 6, 28, 28 }, 156L, 117600L),
             new("relu1", "relu", "", new long[] { 6, 28, 28 }, 0L, 0L),
-            new("s2", "maxpool", "2/2", new long[] { 6, 14, 14 }, 0L, 0L),
-            new("c3", "conv", "5", new long[] { 16, 10, 10 }, 2416L, 240000L),
+            new("s2", "maxpool", "2x2/2", new long[] { 6, 14, 14 }, 0L, 0L),
+            new("c3", "conv", "5x5", new long[] { 16, 10, 10 }, 2416L, 240000L),
             new("relu3", "relu", "", new long[] { 16, 10, 10 }, 0L, 0L),
-            new("s4", "maxpool", "2/2", new long[] { 16, 5, 5 }, 0L, 0L),
+            new("s4", "maxpool", "2x2/2", new long[] { 16, 5, 5 }, 0L, 0L),
             new("flatten", "flatten", "", new long[] { 400 }, 0L, 0L),
             new("c5", "linear", "", new long[] { 120 }, 48120L, 48000L),
             new("relu5", "relu", "", new long[] { 120 }, 0L, 0L),
@@ -129,35 +129,35 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // c1: conv(6, k=5) -> 6x28x28
+            // c1: conv 5x5 -> 6x28x28
             var x1 = _c1.forward(input);
             // relu1: relu -> 6x28x28
             x1.relu_();
-            // s2: maxpool(k=2) -> 6x14x14
+            // s2: maxpool 2x2/2 -> 6x14x14
             var x3 = functional.max_pool2d(x1, 2, stride: 2);
             x1.Dispose();
-            // c3: conv(16, k=5) -> 16x10x10
+            // c3: conv 5x5 -> 16x10x10
             var x4 = _c3.forward(x3);
             x3.Dispose();
             // relu3: relu -> 16x10x10
             x4.relu_();
-            // s4: maxpool(k=2) -> 16x5x5
+            // s4: maxpool 2x2/2 -> 16x5x5
             var x6 = functional.max_pool2d(x4, 2, stride: 2);
             x4.Dispose();
             // flatten: flatten -> 400
             var x7 = x6.flatten(1);
             x6.Dispose();
-            // c5: linear(120) -> 120
+            // c5: linear -> 120
             var x8 = _c5.forward(x7);
             x7.Dispose();
             // relu5: relu -> 120
             x8.relu_();
-            // f6: linear(84) -> 84
+            // f6: linear -> 84
             var x10 = _f6.forward(x8);
             x8.Dispose();
             // relu6: relu -> 84
             x10.relu_();
-            // output: linear(num_classes) -> 10
+            // output: linear -> 10
             var x12 = _output.forward(x10);
             x10.Dispose();
             return x12;

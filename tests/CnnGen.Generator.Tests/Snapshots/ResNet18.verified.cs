@@ -50,62 +50,62 @@ namespace CnnGen.Architectures
 
         private static readonly LayerInfo[] s_layerTable =
         {
-            new("conv1", "conv", "7/2", new long[] { 64, 112, 112 }, 9408L, 118013952L),
+            new("conv1", "conv", "7x7/2", new long[] { 64, 112, 112 }, 9408L, 118013952L),
             new("bn1", "bn", "", new long[] { 64, 112, 112 }, 128L, 0L),
             new("relu", "relu", "", new long[] { 64, 112, 112 }, 0L, 0L),
-            new("maxpool", "maxpool", "3/2", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer1.0.conv1", "conv", "3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
+            new("maxpool", "maxpool", "3x3/2", new long[] { 64, 56, 56 }, 0L, 0L),
+            new("layer1.0.conv1", "conv", "3x3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
             new("layer1.0.bn1", "bn", "", new long[] { 64, 56, 56 }, 128L, 0L),
             new("layer1.0.relu1", "relu", "", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer1.0.conv2", "conv", "3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
+            new("layer1.0.conv2", "conv", "3x3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
             new("layer1.0.bn2", "bn", "", new long[] { 64, 56, 56 }, 128L, 0L),
             new("layer1.0.relu", "relu", "", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer1.1.conv1", "conv", "3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
+            new("layer1.1.conv1", "conv", "3x3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
             new("layer1.1.bn1", "bn", "", new long[] { 64, 56, 56 }, 128L, 0L),
             new("layer1.1.relu1", "relu", "", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer1.1.conv2", "conv", "3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
+            new("layer1.1.conv2", "conv", "3x3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
             new("layer1.1.bn2", "bn", "", new long[] { 64, 56, 56 }, 128L, 0L),
             new("layer1.1.relu", "relu", "", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer2.0.conv1", "conv", "3/2", new long[] { 128, 28, 28 }, 73728L, 57802752L),
+            new("layer2.0.conv1", "conv", "3x3/2", new long[] { 128, 28, 28 }, 73728L, 57802752L),
             new("layer2.0.bn1", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
             new("layer2.0.relu1", "relu", "", new long[] { 128, 28, 28 }, 0L, 0L),
-            new("layer2.0.conv2", "conv", "3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
+            new("layer2.0.conv2", "conv", "3x3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
             new("layer2.0.bn2", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
-            new("layer2.0.downsample.0", "conv", "1/2", new long[] { 128, 28, 28 }, 8192L, 6422528L),
+            new("layer2.0.downsample.0", "conv", "1x1/2", new long[] { 128, 28, 28 }, 8192L, 6422528L),
             new("layer2.0.downsample.1", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
             new("layer2.0.relu", "relu", "", new long[] { 128, 28, 28 }, 0L, 0L),
-            new("layer2.1.conv1", "conv", "3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
+            new("layer2.1.conv1", "conv", "3x3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
             new("layer2.1.bn1", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
             new("layer2.1.relu1", "relu", "", new long[] { 128, 28, 28 }, 0L, 0L),
-            new("layer2.1.conv2", "conv", "3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
+            new("layer2.1.conv2", "conv", "3x3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
             new("layer2.1.bn2", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
             new("layer2.1.relu", "relu", "", new long[] { 128, 28, 28 }, 0L, 0L),
-            new("layer3.0.conv1", "conv", "3/2", new long[] { 256, 14, 14 }, 294912L, 57802752L),
+            new("layer3.0.conv1", "conv", "3x3/2", new long[] { 256, 14, 14 }, 294912L, 57802752L),
             new("layer3.0.bn1", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
             new("layer3.0.relu1", "relu", "", new long[] { 256, 14, 14 }, 0L, 0L),
-            new("layer3.0.conv2", "conv", "3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
+            new("layer3.0.conv2", "conv", "3x3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
             new("layer3.0.bn2", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
-            new("layer3.0.downsample.0", "conv", "1/2", new long[] { 256, 14, 14 }, 32768L, 6422528L),
+            new("layer3.0.downsample.0", "conv", "1x1/2", new long[] { 256, 14, 14 }, 32768L, 6422528L),
             new("layer3.0.downsample.1", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
             new("layer3.0.relu", "relu", "", new long[] { 256, 14, 14 }, 0L, 0L),
-            new("layer3.1.conv1", "conv", "3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
+            new("layer3.1.conv1", "conv", "3x3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
             new("layer3.1.bn1", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
             new("layer3.1.relu1", "relu", "", new long[] { 256, 14, 14 }, 0L, 0L),
-            new("layer3.1.conv2", "conv", "3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
+            new("layer3.1.conv2", "conv", "3x3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
             new("layer3.1.bn2", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
             new("layer3.1.relu", "relu", "", new long[] { 256, 14, 14 }, 0L, 0L),
-            new("layer4.0.conv1", "conv", "3/2", new long[] { 512, 7, 7 }, 1179648L, 57802752L),
+            new("layer4.0.conv1", "conv", "3x3/2", new long[] { 512, 7, 7 }, 1179648L, 57802752L),
             new("layer4.0.bn1", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
             new("layer4.0.relu1", "relu", "", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("layer4.0.conv2", "conv", "3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
+            new("layer4.0.conv2", "conv", "3x3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
             new("layer4.0.bn2", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
-            new("layer4.0.downsample.0", "conv", "1/2", new long[] { 512, 7, 7 }, 131072L, 6422528L),
+            new("layer4.0.downsample.0", "conv", "1x1/2", new long[] { 512, 7, 7 }, 131072L, 6422528L),
             new("layer4.0.downsample.1", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
             new("layer4.0.relu", "relu", "", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("layer4.1.conv1", "conv", "3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
+            new("layer4.1.conv1", "conv", "3x3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
             new("layer4.1.bn1", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
             new("layer4.1.relu1", "relu", "", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("layer4.1.conv2", "conv", "3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
+            new("layer4.1.conv2", "conv", "3x3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
             new("layer4.1.bn2", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
             new("layer4.1.relu", "relu", "", new long[] { 512, 7, 7 }, 0L, 0L),
             new("avgpool", "gap", "", new long[] { 512 }, 0L, 0L),
@@ -327,24 +327,24 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // conv1: conv(64, k=7, s=2, p=3, bias=false) -> 64x112x112
+            // conv1: conv 7x7/2 -> 64x112x112
             var x1 = _conv1.forward(input);
             // bn1: bn -> 64x112x112
             var x2 = _inference ? x1 : _bn1.forward(x1);
             if (!_inference) x1.Dispose();
             // relu: relu -> 64x112x112
             x2.relu_();
-            // maxpool: maxpool(k=3, s=2, p=1) -> 64x56x56
+            // maxpool: maxpool 3x3/2 -> 64x56x56
             var x4 = functional.max_pool2d(x2, 3, stride: 2, padding: 1);
             x2.Dispose();
-            // layer1.0.conv1: conv(width, k=3, s=stride, p=1, bias=false) -> 64x56x56
+            // layer1.0.conv1: conv 3x3 -> 64x56x56
             var x5 = _layer1_0_conv1.forward(x4);
             // layer1.0.bn1: bn -> 64x56x56
             var x6 = _inference ? x5 : _layer1_0_bn1.forward(x5);
             if (!_inference) x5.Dispose();
             // layer1.0.relu1: relu -> 64x56x56
             x6.relu_();
-            // layer1.0.conv2: conv(width, k=3, p=1, bias=false) -> 64x56x56
+            // layer1.0.conv2: conv 3x3 -> 64x56x56
             var x8 = _layer1_0_conv2.forward(x6);
             x6.Dispose();
             // layer1.0.bn2: bn -> 64x56x56
@@ -355,14 +355,14 @@ namespace CnnGen.Architectures
             x4.Dispose();
             // layer1.0: relu -> 64x56x56
             x9.relu_();
-            // layer1.1.conv1: conv(width, k=3, s=stride, p=1, bias=false) -> 64x56x56
+            // layer1.1.conv1: conv 3x3 -> 64x56x56
             var x12 = _layer1_1_conv1.forward(x9);
             // layer1.1.bn1: bn -> 64x56x56
             var x13 = _inference ? x12 : _layer1_1_bn1.forward(x12);
             if (!_inference) x12.Dispose();
             // layer1.1.relu1: relu -> 64x56x56
             x13.relu_();
-            // layer1.1.conv2: conv(width, k=3, p=1, bias=false) -> 64x56x56
+            // layer1.1.conv2: conv 3x3 -> 64x56x56
             var x15 = _layer1_1_conv2.forward(x13);
             x13.Dispose();
             // layer1.1.bn2: bn -> 64x56x56
@@ -373,20 +373,20 @@ namespace CnnGen.Architectures
             x9.Dispose();
             // layer1.1: relu -> 64x56x56
             x16.relu_();
-            // layer2.0.conv1: conv(width, k=3, s=stride, p=1, bias=false) -> 128x28x28
+            // layer2.0.conv1: conv 3x3/2 -> 128x28x28
             var x19 = _layer2_0_conv1.forward(x16);
             // layer2.0.bn1: bn -> 128x28x28
             var x20 = _inference ? x19 : _layer2_0_bn1.forward(x19);
             if (!_inference) x19.Dispose();
             // layer2.0.relu1: relu -> 128x28x28
             x20.relu_();
-            // layer2.0.conv2: conv(width, k=3, p=1, bias=false) -> 128x28x28
+            // layer2.0.conv2: conv 3x3 -> 128x28x28
             var x22 = _layer2_0_conv2.forward(x20);
             x20.Dispose();
             // layer2.0.bn2: bn -> 128x28x28
             var x23 = _inference ? x22 : _layer2_0_bn2.forward(x22);
             if (!_inference) x22.Dispose();
-            // layer2.0.downsample.0: 1x1 projection -> 128x28x28
+            // layer2.0.downsample.0: conv 1x1/2 -> 128x28x28
             var x24 = _layer2_0_downsample_0.forward(x16);
             x16.Dispose();
             // layer2.0.downsample.1: bn -> 128x28x28
@@ -397,14 +397,14 @@ namespace CnnGen.Architectures
             x25.Dispose();
             // layer2.0: relu -> 128x28x28
             x23.relu_();
-            // layer2.1.conv1: conv(width, k=3, s=stride, p=1, bias=false) -> 128x28x28
+            // layer2.1.conv1: conv 3x3 -> 128x28x28
             var x28 = _layer2_1_conv1.forward(x23);
             // layer2.1.bn1: bn -> 128x28x28
             var x29 = _inference ? x28 : _layer2_1_bn1.forward(x28);
             if (!_inference) x28.Dispose();
             // layer2.1.relu1: relu -> 128x28x28
             x29.relu_();
-            // layer2.1.conv2: conv(width, k=3, p=1, bias=false) -> 128x28x28
+            // layer2.1.conv2: conv 3x3 -> 128x28x28
             var x31 = _layer2_1_conv2.forward(x29);
             x29.Dispose();
             // layer2.1.bn2: bn -> 128x28x28
@@ -415,20 +415,20 @@ namespace CnnGen.Architectures
             x23.Dispose();
             // layer2.1: relu -> 128x28x28
             x32.relu_();
-            // layer3.0.conv1: conv(width, k=3, s=stride, p=1, bias=false) -> 256x14x14
+            // layer3.0.conv1: conv 3x3/2 -> 256x14x14
             var x35 = _layer3_0_conv1.forward(x32);
             // layer3.0.bn1: bn -> 256x14x14
             var x36 = _inference ? x35 : _layer3_0_bn1.forward(x35);
             if (!_inference) x35.Dispose();
             // layer3.0.relu1: relu -> 256x14x14
             x36.relu_();
-            // layer3.0.conv2: conv(width, k=3, p=1, bias=false) -> 256x14x14
+            // layer3.0.conv2: conv 3x3 -> 256x14x14
             var x38 = _layer3_0_conv2.forward(x36);
             x36.Dispose();
             // layer3.0.bn2: bn -> 256x14x14
             var x39 = _inference ? x38 : _layer3_0_bn2.forward(x38);
             if (!_inference) x38.Dispose();
-            // layer3.0.downsample.0: 1x1 projection -> 256x14x14
+            // layer3.0.downsample.0: conv 1x1/2 -> 256x14x14
             var x40 = _layer3_0_downsample_0.forward(x32);
             x32.Dispose();
             // layer3.0.downsample.1: bn -> 256x14x14
@@ -439,14 +439,14 @@ namespace CnnGen.Architectures
             x41.Dispose();
             // layer3.0: relu -> 256x14x14
             x39.relu_();
-            // layer3.1.conv1: conv(width, k=3, s=stride, p=1, bias=false) -> 256x14x14
+            // layer3.1.conv1: conv 3x3 -> 256x14x14
             var x44 = _layer3_1_conv1.forward(x39);
             // layer3.1.bn1: bn -> 256x14x14
             var x45 = _inference ? x44 : _layer3_1_bn1.forward(x44);
             if (!_inference) x44.Dispose();
             // layer3.1.relu1: relu -> 256x14x14
             x45.relu_();
-            // layer3.1.conv2: conv(width, k=3, p=1, bias=false) -> 256x14x14
+            // layer3.1.conv2: conv 3x3 -> 256x14x14
             var x47 = _layer3_1_conv2.forward(x45);
             x45.Dispose();
             // layer3.1.bn2: bn -> 256x14x14
@@ -457,20 +457,20 @@ namespace CnnGen.Architectures
             x39.Dispose();
             // layer3.1: relu -> 256x14x14
             x48.relu_();
-            // layer4.0.conv1: conv(width, k=3, s=stride, p=1, bias=false) -> 512x7x7
+            // layer4.0.conv1: conv 3x3/2 -> 512x7x7
             var x51 = _layer4_0_conv1.forward(x48);
             // layer4.0.bn1: bn -> 512x7x7
             var x52 = _inference ? x51 : _layer4_0_bn1.forward(x51);
             if (!_inference) x51.Dispose();
             // layer4.0.relu1: relu -> 512x7x7
             x52.relu_();
-            // layer4.0.conv2: conv(width, k=3, p=1, bias=false) -> 512x7x7
+            // layer4.0.conv2: conv 3x3 -> 512x7x7
             var x54 = _layer4_0_conv2.forward(x52);
             x52.Dispose();
             // layer4.0.bn2: bn -> 512x7x7
             var x55 = _inference ? x54 : _layer4_0_bn2.forward(x54);
             if (!_inference) x54.Dispose();
-            // layer4.0.downsample.0: 1x1 projection -> 512x7x7
+            // layer4.0.downsample.0: conv 1x1/2 -> 512x7x7
             var x56 = _layer4_0_downsample_0.forward(x48);
             x48.Dispose();
             // layer4.0.downsample.1: bn -> 512x7x7
@@ -481,14 +481,14 @@ namespace CnnGen.Architectures
             x57.Dispose();
             // layer4.0: relu -> 512x7x7
             x55.relu_();
-            // layer4.1.conv1: conv(width, k=3, s=stride, p=1, bias=false) -> 512x7x7
+            // layer4.1.conv1: conv 3x3 -> 512x7x7
             var x60 = _layer4_1_conv1.forward(x55);
             // layer4.1.bn1: bn -> 512x7x7
             var x61 = _inference ? x60 : _layer4_1_bn1.forward(x60);
             if (!_inference) x60.Dispose();
             // layer4.1.relu1: relu -> 512x7x7
             x61.relu_();
-            // layer4.1.conv2: conv(width, k=3, p=1, bias=false) -> 512x7x7
+            // layer4.1.conv2: conv 3x3 -> 512x7x7
             var x63 = _layer4_1_conv2.forward(x61);
             x61.Dispose();
             // layer4.1.bn2: bn -> 512x7x7
@@ -502,7 +502,7 @@ namespace CnnGen.Architectures
             // avgpool: gap -> 512
             var x67 = x64.mean(new long[] { 2, 3 });
             x64.Dispose();
-            // fc: linear(num_classes) -> 1000
+            // fc: linear -> 1000
             var x68 = _fc.forward(x67);
             x67.Dispose();
             return x68;

@@ -50,50 +50,50 @@ namespace CnnGen.Architectures
 
         private static readonly LayerInfo[] s_layerTable =
         {
-            new("features.0", "conv", "3", new long[] { 64, 224, 224 }, 1792L, 86704128L),
+            new("features.0", "conv", "3x3", new long[] { 64, 224, 224 }, 1792L, 86704128L),
             new("features.1", "bn", "", new long[] { 64, 224, 224 }, 128L, 0L),
             new("features.2", "relu", "", new long[] { 64, 224, 224 }, 0L, 0L),
-            new("features.3", "conv", "3", new long[] { 64, 224, 224 }, 36928L, 1849688064L),
+            new("features.3", "conv", "3x3", new long[] { 64, 224, 224 }, 36928L, 1849688064L),
             new("features.4", "bn", "", new long[] { 64, 224, 224 }, 128L, 0L),
             new("features.5", "relu", "", new long[] { 64, 224, 224 }, 0L, 0L),
-            new("features.6", "maxpool", "2/2", new long[] { 64, 112, 112 }, 0L, 0L),
-            new("features.7", "conv", "3", new long[] { 128, 112, 112 }, 73856L, 924844032L),
+            new("features.6", "maxpool", "2x2/2", new long[] { 64, 112, 112 }, 0L, 0L),
+            new("features.7", "conv", "3x3", new long[] { 128, 112, 112 }, 73856L, 924844032L),
             new("features.8", "bn", "", new long[] { 128, 112, 112 }, 256L, 0L),
             new("features.9", "relu", "", new long[] { 128, 112, 112 }, 0L, 0L),
-            new("features.10", "conv", "3", new long[] { 128, 112, 112 }, 147584L, 1849688064L),
+            new("features.10", "conv", "3x3", new long[] { 128, 112, 112 }, 147584L, 1849688064L),
             new("features.11", "bn", "", new long[] { 128, 112, 112 }, 256L, 0L),
             new("features.12", "relu", "", new long[] { 128, 112, 112 }, 0L, 0L),
-            new("features.13", "maxpool", "2/2", new long[] { 128, 56, 56 }, 0L, 0L),
-            new("features.14", "conv", "3", new long[] { 256, 56, 56 }, 295168L, 924844032L),
+            new("features.13", "maxpool", "2x2/2", new long[] { 128, 56, 56 }, 0L, 0L),
+            new("features.14", "conv", "3x3", new long[] { 256, 56, 56 }, 295168L, 924844032L),
             new("features.15", "bn", "", new long[] { 256, 56, 56 }, 512L, 0L),
             new("features.16", "relu", "", new long[] { 256, 56, 56 }, 0L, 0L),
-            new("features.17", "conv", "3", new long[] { 256, 56, 56 }, 590080L, 1849688064L),
+            new("features.17", "conv", "3x3", new long[] { 256, 56, 56 }, 590080L, 1849688064L),
             new("features.18", "bn", "", new long[] { 256, 56, 56 }, 512L, 0L),
             new("features.19", "relu", "", new long[] { 256, 56, 56 }, 0L, 0L),
-            new("features.20", "conv", "3", new long[] { 256, 56, 56 }, 590080L, 1849688064L),
+            new("features.20", "conv", "3x3", new long[] { 256, 56, 56 }, 590080L, 1849688064L),
             new("features.21", "bn", "", new long[] { 256, 56, 56 }, 512L, 0L),
             new("features.22", "relu", "", new long[] { 256, 56, 56 }, 0L, 0L),
-            new("features.23", "maxpool", "2/2", new long[] { 256, 28, 28 }, 0L, 0L),
-            new("features.24", "conv", "3", new long[] { 512, 28, 28 }, 1180160L, 924844032L),
+            new("features.23", "maxpool", "2x2/2", new long[] { 256, 28, 28 }, 0L, 0L),
+            new("features.24", "conv", "3x3", new long[] { 512, 28, 28 }, 1180160L, 924844032L),
             new("features.25", "bn", "", new long[] { 512, 28, 28 }, 1024L, 0L),
             new("features.26", "relu", "", new long[] { 512, 28, 28 }, 0L, 0L),
-            new("features.27", "conv", "3", new long[] { 512, 28, 28 }, 2359808L, 1849688064L),
+            new("features.27", "conv", "3x3", new long[] { 512, 28, 28 }, 2359808L, 1849688064L),
             new("features.28", "bn", "", new long[] { 512, 28, 28 }, 1024L, 0L),
             new("features.29", "relu", "", new long[] { 512, 28, 28 }, 0L, 0L),
-            new("features.30", "conv", "3", new long[] { 512, 28, 28 }, 2359808L, 1849688064L),
+            new("features.30", "conv", "3x3", new long[] { 512, 28, 28 }, 2359808L, 1849688064L),
             new("features.31", "bn", "", new long[] { 512, 28, 28 }, 1024L, 0L),
             new("features.32", "relu", "", new long[] { 512, 28, 28 }, 0L, 0L),
-            new("features.33", "maxpool", "2/2", new long[] { 512, 14, 14 }, 0L, 0L),
-            new("features.34", "conv", "3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
+            new("features.33", "maxpool", "2x2/2", new long[] { 512, 14, 14 }, 0L, 0L),
+            new("features.34", "conv", "3x3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
             new("features.35", "bn", "", new long[] { 512, 14, 14 }, 1024L, 0L),
             new("features.36", "relu", "", new long[] { 512, 14, 14 }, 0L, 0L),
-            new("features.37", "conv", "3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
+            new("features.37", "conv", "3x3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
             new("features.38", "bn", "", new long[] { 512, 14, 14 }, 1024L, 0L),
             new("features.39", "relu", "", new long[] { 512, 14, 14 }, 0L, 0L),
-            new("features.40", "conv", "3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
+            new("features.40", "conv", "3x3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
             new("features.41", "bn", "", new long[] { 512, 14, 14 }, 1024L, 0L),
             new("features.42", "relu", "", new long[] { 512, 14, 14 }, 0L, 0L),
-            new("features.43", "maxpool", "2/2", new long[] { 512, 7, 7 }, 0L, 0L),
+            new("features.43", "maxpool", "2x2/2", new long[] { 512, 7, 7 }, 0L, 0L),
             new("avgpool", "adaptive_avgpool", "7", new long[] { 512, 7, 7 }, 0L, 0L),
             new("flatten", "flatten", "", new long[] { 25088 }, 0L, 0L),
             new("classifier.0", "linear", "", new long[] { 4096 }, 102764544L, 102760448L),
@@ -249,14 +249,14 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // features.0: conv(width, k=3, p=1) -> 64x224x224
+            // features.0: conv 3x3 -> 64x224x224
             var x1 = _features_0.forward(input);
             // features.1: bn -> 64x224x224
             var x2 = _inference ? x1 : _features_1.forward(x1);
             if (!_inference) x1.Dispose();
             // features.2: relu -> 64x224x224
             x2.relu_();
-            // features.3: conv(width, k=3, p=1) -> 64x224x224
+            // features.3: conv 3x3 -> 64x224x224
             var x4 = _features_3.forward(x2);
             x2.Dispose();
             // features.4: bn -> 64x224x224
@@ -264,10 +264,10 @@ namespace CnnGen.Architectures
             if (!_inference) x4.Dispose();
             // features.5: relu -> 64x224x224
             x5.relu_();
-            // features.6: maxpool(k=2, s=2) -> 64x112x112
+            // features.6: maxpool 2x2/2 -> 64x112x112
             var x7 = functional.max_pool2d(x5, 2, stride: 2);
             x5.Dispose();
-            // features.7: conv(width, k=3, p=1) -> 128x112x112
+            // features.7: conv 3x3 -> 128x112x112
             var x8 = _features_7.forward(x7);
             x7.Dispose();
             // features.8: bn -> 128x112x112
@@ -275,7 +275,7 @@ namespace CnnGen.Architectures
             if (!_inference) x8.Dispose();
             // features.9: relu -> 128x112x112
             x9.relu_();
-            // features.10: conv(width, k=3, p=1) -> 128x112x112
+            // features.10: conv 3x3 -> 128x112x112
             var x11 = _features_10.forward(x9);
             x9.Dispose();
             // features.11: bn -> 128x112x112
@@ -283,10 +283,10 @@ namespace CnnGen.Architectures
             if (!_inference) x11.Dispose();
             // features.12: relu -> 128x112x112
             x12.relu_();
-            // features.13: maxpool(k=2, s=2) -> 128x56x56
+            // features.13: maxpool 2x2/2 -> 128x56x56
             var x14 = functional.max_pool2d(x12, 2, stride: 2);
             x12.Dispose();
-            // features.14: conv(width, k=3, p=1) -> 256x56x56
+            // features.14: conv 3x3 -> 256x56x56
             var x15 = _features_14.forward(x14);
             x14.Dispose();
             // features.15: bn -> 256x56x56
@@ -294,7 +294,7 @@ namespace CnnGen.Architectures
             if (!_inference) x15.Dispose();
             // features.16: relu -> 256x56x56
             x16.relu_();
-            // features.17: conv(width, k=3, p=1) -> 256x56x56
+            // features.17: conv 3x3 -> 256x56x56
             var x18 = _features_17.forward(x16);
             x16.Dispose();
             // features.18: bn -> 256x56x56
@@ -302,7 +302,7 @@ namespace CnnGen.Architectures
             if (!_inference) x18.Dispose();
             // features.19: relu -> 256x56x56
             x19.relu_();
-            // features.20: conv(width, k=3, p=1) -> 256x56x56
+            // features.20: conv 3x3 -> 256x56x56
             var x21 = _features_20.forward(x19);
             x19.Dispose();
             // features.21: bn -> 256x56x56
@@ -310,10 +310,10 @@ namespace CnnGen.Architectures
             if (!_inference) x21.Dispose();
             // features.22: relu -> 256x56x56
             x22.relu_();
-            // features.23: maxpool(k=2, s=2) -> 256x28x28
+            // features.23: maxpool 2x2/2 -> 256x28x28
             var x24 = functional.max_pool2d(x22, 2, stride: 2);
             x22.Dispose();
-            // features.24: conv(width, k=3, p=1) -> 512x28x28
+            // features.24: conv 3x3 -> 512x28x28
             var x25 = _features_24.forward(x24);
             x24.Dispose();
             // features.25: bn -> 512x28x28
@@ -321,7 +321,7 @@ namespace CnnGen.Architectures
             if (!_inference) x25.Dispose();
             // features.26: relu -> 512x28x28
             x26.relu_();
-            // features.27: conv(width, k=3, p=1) -> 512x28x28
+            // features.27: conv 3x3 -> 512x28x28
             var x28 = _features_27.forward(x26);
             x26.Dispose();
             // features.28: bn -> 512x28x28
@@ -329,7 +329,7 @@ namespace CnnGen.Architectures
             if (!_inference) x28.Dispose();
             // features.29: relu -> 512x28x28
             x29.relu_();
-            // features.30: conv(width, k=3, p=1) -> 512x28x28
+            // features.30: conv 3x3 -> 512x28x28
             var x31 = _features_30.forward(x29);
             x29.Dispose();
             // features.31: bn -> 512x28x28
@@ -337,10 +337,10 @@ namespace CnnGen.Architectures
             if (!_inference) x31.Dispose();
             // features.32: relu -> 512x28x28
             x32.relu_();
-            // features.33: maxpool(k=2, s=2) -> 512x14x14
+            // features.33: maxpool 2x2/2 -> 512x14x14
             var x34 = functional.max_pool2d(x32, 2, stride: 2);
             x32.Dispose();
-            // features.34: conv(width, k=3, p=1) -> 512x14x14
+            // features.34: conv 3x3 -> 512x14x14
             var x35 = _features_34.forward(x34);
             x34.Dispose();
             // features.35: bn -> 512x14x14
@@ -348,7 +348,7 @@ namespace CnnGen.Architectures
             if (!_inference) x35.Dispose();
             // features.36: relu -> 512x14x14
             x36.relu_();
-            // features.37: conv(width, k=3, p=1) -> 512x14x14
+            // features.37: conv 3x3 -> 512x14x14
             var x38 = _features_37.forward(x36);
             x36.Dispose();
             // features.38: bn -> 512x14x14
@@ -356,7 +356,7 @@ namespace CnnGen.Architectures
             if (!_inference) x38.Dispose();
             // features.39: relu -> 512x14x14
             x39.relu_();
-            // features.40: conv(width, k=3, p=1) -> 512x14x14
+            // features.40: conv 3x3 -> 512x14x14
             var x41 = _features_40.forward(x39);
             x39.Dispose();
             // features.41: bn -> 512x14x14
@@ -364,32 +364,32 @@ namespace CnnGen.Architectures
             if (!_inference) x41.Dispose();
             // features.42: relu -> 512x14x14
             x42.relu_();
-            // features.43: maxpool(k=2, s=2) -> 512x7x7
+            // features.43: maxpool 2x2/2 -> 512x7x7
             var x44 = functional.max_pool2d(x42, 2, stride: 2);
             x42.Dispose();
-            // avgpool: adaptive_avgpool(7) -> 512x7x7
+            // avgpool: adaptive_avgpool 7 -> 512x7x7
             var x45 = functional.adaptive_avg_pool2d(x44, (7, 7));
             x44.Dispose();
             // flatten: flatten -> 25088
             var x46 = x45.flatten(1);
             x45.Dispose();
-            // classifier.0: linear(4096) -> 4096
+            // classifier.0: linear -> 4096
             var x47 = _classifier_0.forward(x46);
             x46.Dispose();
             // classifier.1: relu -> 4096
             x47.relu_();
-            // classifier.2: dropout(dropout) -> 4096
+            // classifier.2: dropout p=0.5 -> 4096
             var x49 = _classifier_2.forward(x47);
             x47.Dispose();
-            // classifier.3: linear(4096) -> 4096
+            // classifier.3: linear -> 4096
             var x50 = _classifier_3.forward(x49);
             x49.Dispose();
             // classifier.4: relu -> 4096
             x50.relu_();
-            // classifier.5: dropout(dropout) -> 4096
+            // classifier.5: dropout p=0.5 -> 4096
             var x52 = _classifier_5.forward(x50);
             x50.Dispose();
-            // classifier.6: linear(num_classes) -> 1000
+            // classifier.6: linear -> 1000
             var x53 = _classifier_6.forward(x52);
             x52.Dispose();
             return x53;

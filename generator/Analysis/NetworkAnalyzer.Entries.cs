@@ -94,7 +94,7 @@ public sealed partial class NetworkAnalyzer
         var args = Bind(kind, entry, layerScope, flow.Shape);
         if (args is null) return flow with { Shape = null };
         var name = anonymous && childName is null ? kind.Name : string.IsNullOrEmpty(childName) ? group.NextIndex() : childName!;
-        return AddLayer(kind, args, entry.Scalar, flow, group, name, Describe(entry), registerName: !(anonymous && childName is null));
+        return AddLayer(kind, args, entry.Scalar, flow, group, name, registerName: !(anonymous && childName is null));
     }
 
     /// <summary>The name of repetition <paramref name="index"/>: its index, or the entry's 'as' pattern (<c>as denselayer{i+1}</c>).</summary>
@@ -132,12 +132,6 @@ public sealed partial class NetworkAnalyzer
         if (Identifiers.IsName(result) || result.All(char.IsDigit)) return result;
         Report(DiagnosticCatalog.InvalidValue, entry.Scalar.Span, result, "is not a valid layer name (from the 'as' pattern)");
         return null;
-    }
-
-    private static string Describe(Entry entry)
-    {
-        var text = entry.Scalar.Text.Substring(entry.Offset).Trim();
-        return text.Length > 80 ? text.Substring(0, 77) + "..." : text;
     }
 
     private Entry? ParseEntry(YamlScalar scalar)

@@ -117,7 +117,7 @@ public sealed partial class NetworkAnalyzer
     /// Analyses one layer instance and adds it: a module-tree leaf named <paramref name="name"/> when
     /// it has state, a forward step, and a row of the layer table.
     /// </summary>
-    private Flow AddLayer(LayerKind kind, BoundArguments args, YamlScalar site, Flow flow, Group group, string name, string description, bool registerName = true)
+    private Flow AddLayer(LayerKind kind, BoundArguments args, YamlScalar site, Flow flow, Group group, string name, bool registerName = true)
     {
         if (flow.Shape is null || !CountInstance(site.Span)) return flow with { Shape = null };
         var path = group.ChildPath(name);

@@ -75,12 +75,12 @@ public sealed partial class NetworkAnalyzer
         conv.Set("dilation", Value.Of(1), default);
         conv.Set("groups", Value.Of(1), default);
         conv.Set("bias", Value.Of(false), default);
-        var flow = AddLayer(LayerCatalog.Find("conv")!, conv, site, input, projection, projection.NextIndex(), "1x1 projection");
+        var flow = AddLayer(LayerCatalog.Find("conv")!, conv, site, input, projection, projection.NextIndex());
         var bn = new BoundArguments();
         bn.Set("eps", Value.Of(1e-5), default);
         bn.Set("momentum", Value.Of(0.1), default);
         bn.Set("affine", Value.Of(true), default);
-        return AddLayer(LayerCatalog.Find("bn")!, bn, site, flow, projection, projection.NextIndex(), "bn");
+        return AddLayer(LayerCatalog.Find("bn")!, bn, site, flow, projection, projection.NextIndex());
     }
 
     private static long? FindStride(long from, long to)

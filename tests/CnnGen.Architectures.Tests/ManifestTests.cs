@@ -11,9 +11,9 @@ public class ManifestTests
 {
     private sealed record Entry(string Name, long[] Shape);
 
-    private static List<Entry> LoadManifest(string key)
+    private static List<Entry> LoadManifest(string key, string source = "torchvision")
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "fixtures", "torchvision", "manifests", key + ".json");
+        var path = Path.Combine(AppContext.BaseDirectory, "fixtures", source, "manifests", key + ".json");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.GetProperty("state_dict").EnumerateArray()
             .Select(entry => new Entry(entry.GetProperty("name").GetString()!, entry.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray()))
@@ -22,9 +22,15 @@ public class ManifestTests
 
     [Theory]
     [MemberData(nameof(Zoo.TorchvisionNames), MemberType = typeof(Zoo))]
-    public void State_dict_names_and_shapes_equal_torchvision(string name)
+    public void State_dict_names_and_shapes_equal_torchvision(string name) => AssertSameStateDict(name, LoadManifest(Zoo.TorchvisionKey[name]!));
+
+    /// <summary>timm's (or osmr's) names where torchvision lacks the network; see tests/fixtures/timm.</summary>
+    [Theory]
+    [MemberData(nameof(Zoo.TimmNames), MemberType = typeof(Zoo))]
+    public void State_dict_names_and_shapes_equal_the_timm_layout(string name) => AssertSameStateDict(name, LoadManifest(Zoo.TimmKey[name], "timm"));
+
+    private static void AssertSameStateDict(string name, List<Entry> expected)
     {
-        var expected = LoadManifest(Zoo.TorchvisionKey[name]!);
         using var model = Zoo.Get(name).Create();
         var actual = model.named_parameters().Select(p => new Entry(p.name, p.parameter.shape))
             .Concat(model.named_buffers().Select(b => new Entry(b.name, b.buffer.shape)))

@@ -45,6 +45,22 @@ public static class Zoo
         ["Xception"] = null,
     };
 
+    /// <summary>Networks torchvision lacks, checked against manifests in their reference layout (tests/fixtures/timm).</summary>
+    public static readonly IReadOnlyDictionary<string, string> TimmKey = new Dictionary<string, string>
+    {
+        ["InceptionResNetV1"] = "inception_resnet_v1",
+        ["InceptionResNetV2"] = "inception_resnet_v2",
+        ["InceptionV4"] = "inception_v4",
+        ["Xception"] = "xception",
+    };
+
+    public static TheoryData<string> TimmNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in TimmKey.Keys.Order(StringComparer.Ordinal)) data.Add(name);
+        return data;
+    }
+
     /// <summary>Networks whose auxiliary heads torchvision registers elsewhere in the module order.</summary>
     public static readonly ISet<string> OrderDiffers = new HashSet<string> { "GoogLeNetAux" };
 

@@ -27,7 +27,8 @@ public sealed class UpsampleLayer : LayerKind
         var width = checked(input.Width * factor);
         var mode = context.Args.Bool("bilinear") ? "InterpolationMode.Bilinear, align_corners: false" : "InterpolationMode.Nearest";
         return new LayerResult(Shape.Map(input.Channels, height, width), 0, 0,
-            new ForwardOp($"functional.interpolate({{0}}, size: new long[] {{{{ {height}, {width} }}}}, mode: {mode})"))
+            // A scale factor, not a fixed size, so a network that accepts other input sizes scales with them.
+            new ForwardOp($"functional.interpolate({{0}}, scale_factor: new double[] {{{{ {factor}, {factor} }}}}, mode: {mode})"))
         {
             Detail = $"x{factor}",
             SizeRule = SpatialRule.Unknown,

@@ -96,6 +96,37 @@ public class ZooTests
     }
 
     [Fact]
+    public void Deep_supervision_output_appears_in_training_only_with_its_inferred_shape()
+    {
+        using var model = new FcnResNet18(numClasses: 5);
+        using var scope = NewDisposeScope();
+        var input = randn(2, 3, 96, 96);
+        model.train();
+        var training = model.ForwardWithAux(input);
+        Assert.Equal(new long[] { 2, 5, 96, 96 }, training.Output.shape);
+        Assert.Equal(new long[] { 2, 5, 96, 96 }, training.AuxClassifier!.shape);
+        (training.Output.mean() + 0.4 * training.AuxClassifier.mean()).backward();
+        model.eval();
+        using var _ = no_grad();
+        var eval = model.ForwardWithAux(input);
+        Assert.Null(eval.AuxClassifier);
+        Assert.Equal(new long[] { 2, 5, 96, 96 }, model.forward(input).shape);
+    }
+
+    [Fact]
+    public void Aux_heads_run_in_training_only()
+    {
+        using var model = new InceptionV3Aux(numClasses: 7);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var input = randn(2, 3, 299, 299);
+        model.train();
+        Assert.Equal(new long[] { 2, 7 }, model.ForwardWithAux(input).AuxLogits!.shape);
+        model.eval();
+        Assert.Null(model.ForwardWithAux(input).AuxLogits);
+    }
+
+    [Fact]
     public void The_layer_table_lists_every_layer_with_shapes()
     {
         var table = ResNet50.LayerTable;

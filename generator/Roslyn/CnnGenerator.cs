@@ -48,10 +48,12 @@ public sealed class CnnGenerator : IIncrementalGenerator
             .Select((pair, cancellationToken) => CompileNetwork.Run(pair.Left.Path, pair.Left.Text, pair.Right, cancellationToken) with { Models = System.Array.Empty<Analysis.NetworkModel>() })
             .WithTrackingName(TrackingNames.Compiled);
 
-        context.RegisterSourceOutput(compiled, static (output, result) => Report(output, result));
-        // Sources are added from the collected results so that two files naming the same class are
-        // reported instead of colliding; the expensive per-file step above stays cached per file.
-        context.RegisterSourceOutput(compiled.Collect(), static (output, results) => AddSources(output, results));
+        context.RegisterSourceOutput(compiled, static (output, result) =>
+        {
+            Report(output, result);
+            AddNetworkSources(output, result);
+        });
+        context.RegisterSourceOutput(compiled.Collect(), static (output, results) => AddCatalog(output, results));
     }
 
     private static void Report(SourceProductionContext output, CompileResult result)
@@ -64,7 +66,19 @@ public sealed class CnnGenerator : IIncrementalGenerator
     }
 
     /// <summary>Two files that produce the same class would make the compilation fail obscurely; say so at both.</summary>
-    private static void AddSources(SourceProductionContext output, ImmutableArray<CompileResult> results)
+    /// <summary>
+    /// Each file's classes are added by that file's own output, so an edit re-adds (and the compiler
+    /// re-parses) only the edited network's source. Hint names carry a hash of the file's path, so
+    /// two files that name the same class never collide (that case is reported by <see cref="AddCatalog"/>).
+    /// </summary>
+    private static void AddNetworkSources(SourceProductionContext output, CompileResult result)
+    {
+        foreach (var network in result.Networks)
+            output.AddSource(HintName(network.ClassName, result.Path), SourceText.From(network.Source, System.Text.Encoding.UTF8));
+    }
+
+    /// <summary>The catalog of the project's networks, and a clear report where two files make one class.</summary>
+    private static void AddCatalog(SourceProductionContext output, ImmutableArray<CompileResult> results)
     {
         var generated = results.SelectMany(result => result.Networks.Select(network => (result.Path, result.Namespace, Network: network)))
             .GroupBy(item => item.Network.ClassName)
@@ -77,7 +91,6 @@ public sealed class CnnGenerator : IIncrementalGenerator
             if (group.Count() == 1)
             {
                 var item = group.Single();
-                output.AddSource(HintName(item.Network.ClassName), SourceText.From(item.Network.Source, System.Text.Encoding.UTF8));
                 unique.Add((item.Namespace, item.Network.ClassName, item.Network.IsPublished));
                 continue;
             }
@@ -92,7 +105,16 @@ public sealed class CnnGenerator : IIncrementalGenerator
     }
 
     /// <summary>Hint names are unique per class (duplicates are reported above) and stable across machines.</summary>
-    private static string HintName(string className) => className + ".g.cs";
+    private static string HintName(string className, string path) => $"{className}.{StableHash(path):x8}.g.cs";
+
+    /// <summary>FNV-1a: stable across processes and machines, unlike string.GetHashCode.</summary>
+    private static uint StableHash(string text)
+    {
+        var hash = 2166136261;
+        foreach (var c in text.Replace('\\', '/'))
+            hash = (hash ^ c) * 16777619;
+        return hash;
+    }
 
     private static Location ToLocation(string path, SourceSpan span) =>
         Location.Create(path, new TextSpan(span.Start, span.End - span.Start),

@@ -16,7 +16,7 @@ public class GeneratorTests
         var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors.Take(10)));
         var names = output.SyntaxTrees.Select(tree => Path.GetFileName(tree.FilePath)).ToList();
-        Assert.Contains("ResNet50.g.cs", names);
+        Assert.Contains(names, name => name.StartsWith("ResNet50.") && name.EndsWith(".g.cs"));
         Assert.Contains("NetworkCatalog.g.cs", names);
     }
 
@@ -94,6 +94,9 @@ public class GeneratorTests
         var driver = GeneratorHarness.NewDriver(new[] { new GeneratorHarness.YamlFile("/a/twin.cnn.yaml", text), new GeneratorHarness.YamlFile("/b/twin.cnn.yaml", text) });
         driver.RunGeneratorsAndUpdateCompilation(GeneratorHarness.NewCompilation(), out var output, out var diagnostics);
         Assert.Equal(2, diagnostics.Count(d => d.Id == "CNN0014" && d.GetMessage().Contains("'Twin' is generated more than once")));
-        Assert.DoesNotContain(output.SyntaxTrees, tree => tree.FilePath.EndsWith("Twin.g.cs"));
+        // Hint names never collide (they carry a hash of the file's path); the compiler then also
+        // reports the duplicate class, next to CNN0014 that says which files to fix.
+        var twins = output.SyntaxTrees.Select(tree => Path.GetFileName(tree.FilePath)).Where(name => name.StartsWith("Twin.")).ToList();
+        Assert.Equal(2, twins.Distinct().Count());
     }
 }

@@ -29,6 +29,9 @@ public sealed partial class NetworkAnalyzer
     private (long Height, long Width) _minimum = (1, 1);
     private bool _fixedSize;
 
+    /// <summary>False once two joined branches had different size formulas: then the minimum must be confirmed by analysis.</summary>
+    private bool _formulasExact = true;
+
     private Shape WithFormulas(Shape output, Shape input, SpatialRule rule)
     {
         if (!output.IsMap)
@@ -48,11 +51,12 @@ public sealed partial class NetworkAnalyzer
     }
 
     /// <summary>The formulas shared by branches that are joined (concat, residual add), or none if they differ.</summary>
-    private static Shape Joined(Shape output, IEnumerable<Shape> parts)
+    private Shape Joined(Shape output, IEnumerable<Shape> parts)
     {
         var list = parts.ToList();
         var height = list.Select(p => p.HeightFormula).Distinct().Count() == 1 ? list[0].HeightFormula : null;
         var width = list.Select(p => p.WidthFormula).Distinct().Count() == 1 ? list[0].WidthFormula : null;
+        if (height is null || width is null) _formulasExact = false;
         return output with { HeightFormula = height, WidthFormula = width };
     }
 
@@ -97,6 +101,12 @@ public sealed partial class NetworkAnalyzer
 
         var declared = (model.Input.Height, model.Input.Width);
         var start = first._minimum;
+        // Where every join's branches share one formula, the formulas' minimum is exact: no analysis needed.
+        if (!symbolic && first._formulasExact)
+        {
+            model.MinimumInput = (Math.Min(start.Height, declared.Height), Math.Min(start.Width, declared.Width));
+            return model;
+        }
         for (var step = 0; step <= SearchWindow; step++)
         {
             var candidate = (Math.Min(start.Height + step, symbolic ? long.MaxValue : declared.Height), Math.Min(start.Width + step, symbolic ? long.MaxValue : declared.Width));

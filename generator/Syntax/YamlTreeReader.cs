@@ -117,7 +117,7 @@ public static class YamlTreeReader
     }
 
     /// <summary>Stands in for a comma inside parentheses while YAML parses the text (same length, so every location stays exact).</summary>
-    private const char ProtectedComma = '\uE000';
+    internal const char ProtectedComma = '\uE000';
 
     /// <summary>
     /// In a YAML flow collection (<c>{ conv1: conv(64, k=3) }</c>, <c>[conv(64, k=3), relu]</c>) every

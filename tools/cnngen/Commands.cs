@@ -1,0 +1,92 @@
+using System.Globalization;
+using CnnGen.Generator;
+using CnnGen.Generator.Diagnostics;
+using Spectre.Console;
+
+namespace CnnGen.Tool;
+
+/// <summary>The commands; each reads files, runs <see cref="CompileNetwork"/> and prints.</summary>
+public static class Commands
+{
+    public static int Usage()
+    {
+        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> | cnngen check <file.cnn.yaml>... | cnngen zoo [folder]");
+        return 2;
+    }
+
+    private static CompileResult Compile(string path) =>
+        CompileNetwork.Run(Path.GetFullPath(path), File.ReadAllText(path), "CnnGen.Networks");
+
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>As the compiler prints a diagnostic: <c>file(line,col): error CNN0004: message</c>.</summary>
+    public static string Format(string path, CnnGen.Generator.Model.Problem problem) =>
+        $"{path}({problem.Span.StartLine + 1},{problem.Span.StartColumn + 1}): {(problem.Severity == ProblemSeverity.Error ? "error" : "warning")} {problem.Id}: {problem.Message}";
+
+    public static int Check(string[] paths)
+    {
+        var errors = 0;
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path))
+            {
+                Console.Error.WriteLine($"{path}: no such file");
+                errors++;
+                continue;
+            }
+            var result = Compile(path);
+            foreach (var problem in result.Problems)
+            {
+                Console.WriteLine(Format(path, problem));
+                if (problem.Severity == ProblemSeverity.Error) errors++;
+            }
+        }
+        Console.WriteLine(errors == 0 ? $"{paths.Length} file(s): no errors" : $"{errors} error(s)");
+        return errors == 0 ? 0 : 1;
+    }
+
+    public static int Summary(string path)
+    {
+        var result = Compile(path);
+        if (result.HasErrors) return Check(new[] { path });
+        foreach (var model in result.Models)
+        {
+            var table = new Table().Border(TableBorder.Rounded)
+                .Title($"[bold]{model.ClassName}[/]  input {model.Input} -> output {model.Output}")
+                .AddColumn("Layer").AddColumn("Type").AddColumn("Output").AddColumn(new TableColumn("Params").RightAligned()).AddColumn(new TableColumn("MACs").RightAligned());
+            foreach (var row in model.Layers)
+                table.AddRow(Markup.Escape(row.Path), Markup.Escape((row.Type + " " + row.Detail).Trim()), row.Output.ToString(), Count(row.Parameters), Count(row.Macs));
+            table.Caption($"{Count(model.ParameterCount)} parameters, {Count(model.Macs)} MACs" +
+                          (model.PublishedParameters is { } published ? $"; published {Count(published)} ({Markup.Escape(model.PublishedSource ?? "")})" : "") +
+                          $"; smallest input {model.Input.Channels.Int}x{model.MinimumInput.Height}x{model.MinimumInput.Width}");
+            AnsiConsole.Write(table);
+        }
+        return 0;
+    }
+
+    public static int Zoo(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            Console.Error.WriteLine($"{folder}: no such folder");
+            return 2;
+        }
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("Class").AddColumn("Input").AddColumn("Output").AddColumn(new TableColumn("Parameters").RightAligned())
+            .AddColumn(new TableColumn("Published").RightAligned()).AddColumn("Source").AddColumn("File");
+        var errors = 0;
+        foreach (var path in Directory.GetFiles(folder, "*.cnn.yaml").Order(StringComparer.Ordinal))
+        {
+            var result = Compile(path);
+            if (result.HasErrors) errors++;
+            foreach (var model in result.Models)
+            {
+                var published = model.PublishedParameters is { } p ? (p == model.ParameterCount ? Count(p) : $"[red]{Count(p)}[/]") : "-";
+                table.AddRow(model.ClassName, model.Input.ToString(), model.Output?.ToString() ?? "?", Count(model.ParameterCount), published,
+                    Markup.Escape(model.PublishedSource ?? ""), Path.GetFileName(path));
+            }
+        }
+        AnsiConsole.Write(table);
+        return errors == 0 ? 0 : 1;
+    }
+}

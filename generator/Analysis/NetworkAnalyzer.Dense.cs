@@ -38,9 +38,10 @@ public sealed partial class NetworkAnalyzer
             var input = features.Count == 1 ? features[0] : Concatenate(features, $"{Where(group).Trim('\'')}: dense input of layer {i + 1}");
             var output = RunInstance(entry, i, input, group, childName, scope, anonymous: false);
             if (output.Shape is null) return output;
-            if (!output.Shape.IsMap || output.Shape.Height != flow.Shape!.Height || output.Shape.Width != flow.Shape.Width)
+            var inputShape = flow.Shape!;
+            if (!output.Shape.IsMap || output.Shape.Height != inputShape.Height || output.Shape.Width != inputShape.Width)
             {
-                Report(DiagnosticCatalog.ConcatShapes, scalar.Span, Where(group), $"{flow.Shape.Height}x{flow.Shape.Width} and {output.Shape}",
+                Report(DiagnosticCatalog.ConcatShapes, scalar.Span, Where(group), $"{inputShape.Height}x{inputShape.Width} and {output.Shape}",
                     "a dense layer must keep the height and width of its input");
                 return output with { Shape = null };
             }

@@ -10,7 +10,7 @@ public static class Commands
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> | cnngen check <file.cnn.yaml>... | cnngen zoo [folder]");
+        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder]");
         return 2;
     }
 
@@ -61,6 +61,21 @@ public static class Commands
                           $"; smallest input {model.Input.Channels.Int}x{model.MinimumInput.Height}x{model.MinimumInput.Width}");
             AnsiConsole.Write(table);
         }
+        return 0;
+    }
+
+    public static int Diagram(string path, string output, string? className)
+    {
+        var result = Compile(path);
+        if (result.HasErrors) return Check(new[] { path });
+        var models = result.Models.Where(m => className is null || m.ClassName == className).ToList();
+        if (models.Count == 0)
+        {
+            Console.Error.WriteLine($"{path} has no class {className} (it has {string.Join(", ", result.Models.Select(m => m.ClassName))})");
+            return 2;
+        }
+        File.WriteAllText(output, Tool.Diagram.Render(models[0]));
+        Console.WriteLine($"{models[0].ClassName}: {output}");
         return 0;
     }
 

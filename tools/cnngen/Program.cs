@@ -1,13 +1,17 @@
 // cnngen: the generator's analysis on the command line.
 //   cnngen summary <file.cnn.yaml>   layer table (path, type, output shape, parameters, MACs), totals, published number
 //   cnngen check <file...>           the build's diagnostics, same format; exit code 1 on any error
+//   cnngen diagram <file> [-o net.svg] [--class Name]   a compact SVG picture of the network
 //   cnngen zoo [folder]              one row per class of every *.cnn.yaml in the folder (default ./architectures)
 using CnnGen.Tool;
+
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
 return args.FirstOrDefault() switch
 {
     "summary" when args.Length == 2 => Commands.Summary(args[1]),
     "check" when args.Length >= 2 => Commands.Check(args.Skip(1).ToArray()),
     "zoo" => Commands.Zoo(args.Length > 1 ? args[1] : "architectures"),
+    "diagram" when args.Length >= 2 => Commands.Diagram(args[1], Option("-o") ?? Path.ChangeExtension(Path.GetFileName(args[1]), null).Replace(".cnn", "") + ".svg", Option("--class")),
     _ => Commands.Usage(),
 };

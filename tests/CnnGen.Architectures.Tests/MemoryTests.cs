@@ -19,12 +19,21 @@ public class MemoryTests
         model.eval();
         using var _ = no_grad();
         using var input = randn(1, 3, 64, 64);
+        Settle();
         var before = Tensor.TotalCount;
         using (var output = model.forward(input))
         {
             Assert.Equal(before + 1, Tensor.TotalCount);
         }
         Assert.Equal(before, Tensor.TotalCount);
+    }
+
+    /// <summary>Tensors leaked by earlier tests are freed by finalizers at any time; let that happen first.</summary>
+    private static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     private static long ResidentBytes()
@@ -43,11 +52,11 @@ public class MemoryTests
         using var _ = no_grad();
         using var input = randn(1, 3, 112, 112);
         for (var i = 0; i < 20; i++) model.forward(input).Dispose();
-        GC.Collect();
+        Settle();
         var tensors = Tensor.TotalCount;
         var resident = ResidentBytes();
         for (var i = 0; i < 200; i++) model.forward(input).Dispose();
-        GC.Collect();
+        Settle();
         Assert.Equal(tensors, Tensor.TotalCount);
         var growth = (double)(ResidentBytes() - resident) / resident;
         Assert.True(growth < 0.05, $"resident memory grew {growth:P1} over 200 calls");

@@ -134,7 +134,22 @@ public sealed partial class NetworkAnalyzer
         return null;
     }
 
+    /// <summary>
+    /// Entries already parsed, by the YAML scalar they were read from: a block's entries are met again
+    /// at each instantiation (DenseNet-201: 98 dense layers), and parsing them was a fifth of the pipeline.
+    /// Only successes are kept, so a mistake is reported at every instantiation, with its site, as before.
+    /// </summary>
+    private readonly Dictionary<YamlScalar, Entry> _parsedEntries = new();
+
     private Entry? ParseEntry(YamlScalar scalar)
+    {
+        if (_parsedEntries.TryGetValue(scalar, out var parsed)) return parsed;
+        var entry = ParseEntryText(scalar);
+        if (entry is not null) _parsedEntries[scalar] = entry;
+        return entry;
+    }
+
+    private Entry? ParseEntryText(YamlScalar scalar)
     {
         var text = scalar.Text;
         Expr? count = null;

@@ -97,12 +97,7 @@ public static class NetworkEmitter
         writer.Line("/// <summary>The layer table as text, with totals.</summary>");
         writer.Line($"public static string Summary() => LayerInfo.Format(nameof({model.ClassName}), s_layerTable, ParameterCount, MultiplyAccumulates);");
         writer.Line();
-        writer.Open("private static readonly LayerInfo[] s_layerTable =");
-        foreach (var row in model.Layers)
-        {
-            writer.Line($"new({Value.Of(row.Path).ToCSharp()}, {Value.Of(row.Type).ToCSharp()}, {Value.Of(row.Detail).ToCSharp()}, new long[] {{ {Shape(row.Output)} }}, {Long(row.Parameters)}, {Long(row.Macs)}),");
-        }
-        writer.Close(";");
+        LayerTableText.Write(writer, model.Layers);
         writer.Line();
     }
 

@@ -36,6 +36,19 @@ public static class Inference
         conv.weight = new Parameter(ChannelsLast(conv.weight!), requires_grad: false);
     }
 
+    /// <summary>Every <see cref="Conv2d"/> of a network (at any depth) channels-last: see <see cref="ToChannelsLast(Conv2d)"/>.</summary>
+    public static void ConvolutionsToChannelsLast(nn.Module network)
+    {
+        foreach (var (_, module) in network.named_modules())
+            if (module is Conv2d conv) ToChannelsLast(conv);
+    }
+
+    /// <summary>Folds each batch norm into the convolution before it: see <see cref="FoldBatchNorm(Conv2d, BatchNorm2d)"/>.</summary>
+    public static void FoldBatchNorms(params (Conv2d Conv, BatchNorm2d BatchNorm)[] pairs)
+    {
+        foreach (var (conv, bn) in pairs) FoldBatchNorm(conv, bn);
+    }
+
     /// <summary>
     /// The same 4-D tensor with channels-last strides (TorchSharp 0.107 has no memory-format API;
     /// a permuted contiguous copy permuted back has exactly those strides).

@@ -139,4 +139,18 @@ public class ZooTests
         Assert.Contains("Total parameters: 25,557,032", summary);
         Assert.Contains("layer3.5.conv2", summary);
     }
+
+    [Theory]
+    [MemberData(nameof(Zoo.Names), MemberType = typeof(Zoo))]
+    public void The_layer_table_adds_up_to_the_compile_time_totals(string name)
+    {
+        // The table is carried as text and read on first use (LayerInfo.ParseTable): every row must
+        // survive that, so its parameters and MACs sum to the class's constants.
+        var network = Zoo.Get(name);
+        Assert.NotEmpty(network.Layers);
+        Assert.Equal(network.ParameterCount, network.Layers.Sum(layer => layer.Parameters));
+        Assert.Equal(network.MultiplyAccumulates, network.Layers.Sum(layer => layer.Macs));
+        Assert.All(network.Layers, layer => Assert.NotEmpty(layer.OutputShape));
+        Assert.Equal(network.OutputShape, network.Layers[^1].OutputShape);
+    }
 }

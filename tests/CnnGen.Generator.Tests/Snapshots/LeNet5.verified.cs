@@ -48,21 +48,20 @@ namespace CnnGen.Architectures
         /// <summary>The layer table as text, with totals.</summary>
         public static string Summary() => LayerInfo.Format(nameof(LeNet5), s_layerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable =
-        {
-            new("c1", "conv", "5x5", new long[] { 6, 28, 28 }, 156L, 117600L),
-            new("relu1", "relu", "", new long[] { 6, 28, 28 }, 0L, 0L),
-            new("s2", "maxpool", "2x2/2", new long[] { 6, 14, 14 }, 0L, 0L),
-            new("c3", "conv", "5x5", new long[] { 16, 10, 10 }, 2416L, 240000L),
-            new("relu3", "relu", "", new long[] { 16, 10, 10 }, 0L, 0L),
-            new("s4", "maxpool", "2x2/2", new long[] { 16, 5, 5 }, 0L, 0L),
-            new("flatten", "flatten", "", new long[] { 400 }, 0L, 0L),
-            new("c5", "linear", "", new long[] { 120 }, 48120L, 48000L),
-            new("relu5", "relu", "", new long[] { 120 }, 0L, 0L),
-            new("f6", "linear", "", new long[] { 84 }, 10164L, 10080L),
-            new("relu6", "relu", "", new long[] { 84 }, 0L, 0L),
-            new("output", "linear", "", new long[] { 10 }, 850L, 840L),
-        };
+        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
+            c1|conv|5x5|6x28x28|156|117600
+            relu1|relu||6x28x28|0|0
+            s2|maxpool|2x2/2|6x14x14|0|0
+            c3|conv|5x5|16x10x10|2416|240000
+            relu3|relu||16x10x10|0|0
+            s4|maxpool|2x2/2|16x5x5|0|0
+            flatten|flatten||400|0|0
+            c5|linear||120|48120|48000
+            relu5|relu||120|0|0
+            f6|linear||84|10164|10080
+            relu6|relu||84|0|0
+            output|linear||10|850|840
+        ");
 
         private readonly int numClasses;
         private readonly TorchSharp.Modules.Conv2d _c1;
@@ -114,8 +113,7 @@ namespace CnnGen.Architectures
             eval();
             using (no_grad())
             {
-                Inference.ToChannelsLast(_c1);
-                Inference.ToChannelsLast(_c3);
+                Inference.ConvolutionsToChannelsLast(this);
             }
             _inference = true;
             return this;

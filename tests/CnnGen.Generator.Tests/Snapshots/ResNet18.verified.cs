@@ -48,69 +48,68 @@ namespace CnnGen.Architectures
         /// <summary>The layer table as text, with totals.</summary>
         public static string Summary() => LayerInfo.Format(nameof(ResNet18), s_layerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable =
-        {
-            new("conv1", "conv", "7x7/2", new long[] { 64, 112, 112 }, 9408L, 118013952L),
-            new("bn1", "bn", "", new long[] { 64, 112, 112 }, 128L, 0L),
-            new("relu", "relu", "", new long[] { 64, 112, 112 }, 0L, 0L),
-            new("maxpool", "maxpool", "3x3/2", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer1.0.conv1", "conv", "3x3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
-            new("layer1.0.bn1", "bn", "", new long[] { 64, 56, 56 }, 128L, 0L),
-            new("layer1.0.relu1", "relu", "", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer1.0.conv2", "conv", "3x3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
-            new("layer1.0.bn2", "bn", "", new long[] { 64, 56, 56 }, 128L, 0L),
-            new("layer1.0.relu", "relu", "", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer1.1.conv1", "conv", "3x3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
-            new("layer1.1.bn1", "bn", "", new long[] { 64, 56, 56 }, 128L, 0L),
-            new("layer1.1.relu1", "relu", "", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer1.1.conv2", "conv", "3x3", new long[] { 64, 56, 56 }, 36864L, 115605504L),
-            new("layer1.1.bn2", "bn", "", new long[] { 64, 56, 56 }, 128L, 0L),
-            new("layer1.1.relu", "relu", "", new long[] { 64, 56, 56 }, 0L, 0L),
-            new("layer2.0.conv1", "conv", "3x3/2", new long[] { 128, 28, 28 }, 73728L, 57802752L),
-            new("layer2.0.bn1", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
-            new("layer2.0.relu1", "relu", "", new long[] { 128, 28, 28 }, 0L, 0L),
-            new("layer2.0.conv2", "conv", "3x3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
-            new("layer2.0.bn2", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
-            new("layer2.0.downsample.0", "conv", "1x1/2", new long[] { 128, 28, 28 }, 8192L, 6422528L),
-            new("layer2.0.downsample.1", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
-            new("layer2.0.relu", "relu", "", new long[] { 128, 28, 28 }, 0L, 0L),
-            new("layer2.1.conv1", "conv", "3x3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
-            new("layer2.1.bn1", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
-            new("layer2.1.relu1", "relu", "", new long[] { 128, 28, 28 }, 0L, 0L),
-            new("layer2.1.conv2", "conv", "3x3", new long[] { 128, 28, 28 }, 147456L, 115605504L),
-            new("layer2.1.bn2", "bn", "", new long[] { 128, 28, 28 }, 256L, 0L),
-            new("layer2.1.relu", "relu", "", new long[] { 128, 28, 28 }, 0L, 0L),
-            new("layer3.0.conv1", "conv", "3x3/2", new long[] { 256, 14, 14 }, 294912L, 57802752L),
-            new("layer3.0.bn1", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
-            new("layer3.0.relu1", "relu", "", new long[] { 256, 14, 14 }, 0L, 0L),
-            new("layer3.0.conv2", "conv", "3x3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
-            new("layer3.0.bn2", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
-            new("layer3.0.downsample.0", "conv", "1x1/2", new long[] { 256, 14, 14 }, 32768L, 6422528L),
-            new("layer3.0.downsample.1", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
-            new("layer3.0.relu", "relu", "", new long[] { 256, 14, 14 }, 0L, 0L),
-            new("layer3.1.conv1", "conv", "3x3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
-            new("layer3.1.bn1", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
-            new("layer3.1.relu1", "relu", "", new long[] { 256, 14, 14 }, 0L, 0L),
-            new("layer3.1.conv2", "conv", "3x3", new long[] { 256, 14, 14 }, 589824L, 115605504L),
-            new("layer3.1.bn2", "bn", "", new long[] { 256, 14, 14 }, 512L, 0L),
-            new("layer3.1.relu", "relu", "", new long[] { 256, 14, 14 }, 0L, 0L),
-            new("layer4.0.conv1", "conv", "3x3/2", new long[] { 512, 7, 7 }, 1179648L, 57802752L),
-            new("layer4.0.bn1", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
-            new("layer4.0.relu1", "relu", "", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("layer4.0.conv2", "conv", "3x3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
-            new("layer4.0.bn2", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
-            new("layer4.0.downsample.0", "conv", "1x1/2", new long[] { 512, 7, 7 }, 131072L, 6422528L),
-            new("layer4.0.downsample.1", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
-            new("layer4.0.relu", "relu", "", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("layer4.1.conv1", "conv", "3x3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
-            new("layer4.1.bn1", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
-            new("layer4.1.relu1", "relu", "", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("layer4.1.conv2", "conv", "3x3", new long[] { 512, 7, 7 }, 2359296L, 115605504L),
-            new("layer4.1.bn2", "bn", "", new long[] { 512, 7, 7 }, 1024L, 0L),
-            new("layer4.1.relu", "relu", "", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("avgpool", "gap", "", new long[] { 512 }, 0L, 0L),
-            new("fc", "linear", "", new long[] { 1000 }, 513000L, 512000L),
-        };
+        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
+            conv1|conv|7x7/2|64x112x112|9408|118013952
+            bn1|bn||64x112x112|128|0
+            relu|relu||64x112x112|0|0
+            maxpool|maxpool|3x3/2|64x56x56|0|0
+            layer1.0.conv1|conv|3x3|64x56x56|36864|115605504
+            layer1.0.bn1|bn||64x56x56|128|0
+            layer1.0.relu1|relu||64x56x56|0|0
+            layer1.0.conv2|conv|3x3|64x56x56|36864|115605504
+            layer1.0.bn2|bn||64x56x56|128|0
+            layer1.0.relu|relu||64x56x56|0|0
+            layer1.1.conv1|conv|3x3|64x56x56|36864|115605504
+            layer1.1.bn1|bn||64x56x56|128|0
+            layer1.1.relu1|relu||64x56x56|0|0
+            layer1.1.conv2|conv|3x3|64x56x56|36864|115605504
+            layer1.1.bn2|bn||64x56x56|128|0
+            layer1.1.relu|relu||64x56x56|0|0
+            layer2.0.conv1|conv|3x3/2|128x28x28|73728|57802752
+            layer2.0.bn1|bn||128x28x28|256|0
+            layer2.0.relu1|relu||128x28x28|0|0
+            layer2.0.conv2|conv|3x3|128x28x28|147456|115605504
+            layer2.0.bn2|bn||128x28x28|256|0
+            layer2.0.downsample.0|conv|1x1/2|128x28x28|8192|6422528
+            layer2.0.downsample.1|bn||128x28x28|256|0
+            layer2.0.relu|relu||128x28x28|0|0
+            layer2.1.conv1|conv|3x3|128x28x28|147456|115605504
+            layer2.1.bn1|bn||128x28x28|256|0
+            layer2.1.relu1|relu||128x28x28|0|0
+            layer2.1.conv2|conv|3x3|128x28x28|147456|115605504
+            layer2.1.bn2|bn||128x28x28|256|0
+            layer2.1.relu|relu||128x28x28|0|0
+            layer3.0.conv1|conv|3x3/2|256x14x14|294912|57802752
+            layer3.0.bn1|bn||256x14x14|512|0
+            layer3.0.relu1|relu||256x14x14|0|0
+            layer3.0.conv2|conv|3x3|256x14x14|589824|115605504
+            layer3.0.bn2|bn||256x14x14|512|0
+            layer3.0.downsample.0|conv|1x1/2|256x14x14|32768|6422528
+            layer3.0.downsample.1|bn||256x14x14|512|0
+            layer3.0.relu|relu||256x14x14|0|0
+            layer3.1.conv1|conv|3x3|256x14x14|589824|115605504
+            layer3.1.bn1|bn||256x14x14|512|0
+            layer3.1.relu1|relu||256x14x14|0|0
+            layer3.1.conv2|conv|3x3|256x14x14|589824|115605504
+            layer3.1.bn2|bn||256x14x14|512|0
+            layer3.1.relu|relu||256x14x14|0|0
+            layer4.0.conv1|conv|3x3/2|512x7x7|1179648|57802752
+            layer4.0.bn1|bn||512x7x7|1024|0
+            layer4.0.relu1|relu||512x7x7|0|0
+            layer4.0.conv2|conv|3x3|512x7x7|2359296|115605504
+            layer4.0.bn2|bn||512x7x7|1024|0
+            layer4.0.downsample.0|conv|1x1/2|512x7x7|131072|6422528
+            layer4.0.downsample.1|bn||512x7x7|1024|0
+            layer4.0.relu|relu||512x7x7|0|0
+            layer4.1.conv1|conv|3x3|512x7x7|2359296|115605504
+            layer4.1.bn1|bn||512x7x7|1024|0
+            layer4.1.relu1|relu||512x7x7|0|0
+            layer4.1.conv2|conv|3x3|512x7x7|2359296|115605504
+            layer4.1.bn2|bn||512x7x7|1024|0
+            layer4.1.relu|relu||512x7x7|0|0
+            avgpool|gap||512|0|0
+            fc|linear||1000|513000|512000
+        ");
 
         private readonly int numClasses;
         private readonly TorchSharp.Modules.Conv2d _conv1;
@@ -274,46 +273,28 @@ namespace CnnGen.Architectures
             eval();
             using (no_grad())
             {
-                Inference.FoldBatchNorm(_conv1, _bn1);
-                Inference.FoldBatchNorm(_layer1_0_conv1, _layer1_0_bn1);
-                Inference.FoldBatchNorm(_layer1_0_conv2, _layer1_0_bn2);
-                Inference.FoldBatchNorm(_layer1_1_conv1, _layer1_1_bn1);
-                Inference.FoldBatchNorm(_layer1_1_conv2, _layer1_1_bn2);
-                Inference.FoldBatchNorm(_layer2_0_conv1, _layer2_0_bn1);
-                Inference.FoldBatchNorm(_layer2_0_conv2, _layer2_0_bn2);
-                Inference.FoldBatchNorm(_layer2_0_downsample_0, _layer2_0_downsample_1);
-                Inference.FoldBatchNorm(_layer2_1_conv1, _layer2_1_bn1);
-                Inference.FoldBatchNorm(_layer2_1_conv2, _layer2_1_bn2);
-                Inference.FoldBatchNorm(_layer3_0_conv1, _layer3_0_bn1);
-                Inference.FoldBatchNorm(_layer3_0_conv2, _layer3_0_bn2);
-                Inference.FoldBatchNorm(_layer3_0_downsample_0, _layer3_0_downsample_1);
-                Inference.FoldBatchNorm(_layer3_1_conv1, _layer3_1_bn1);
-                Inference.FoldBatchNorm(_layer3_1_conv2, _layer3_1_bn2);
-                Inference.FoldBatchNorm(_layer4_0_conv1, _layer4_0_bn1);
-                Inference.FoldBatchNorm(_layer4_0_conv2, _layer4_0_bn2);
-                Inference.FoldBatchNorm(_layer4_0_downsample_0, _layer4_0_downsample_1);
-                Inference.FoldBatchNorm(_layer4_1_conv1, _layer4_1_bn1);
-                Inference.FoldBatchNorm(_layer4_1_conv2, _layer4_1_bn2);
-                Inference.ToChannelsLast(_conv1);
-                Inference.ToChannelsLast(_layer1_0_conv1);
-                Inference.ToChannelsLast(_layer1_0_conv2);
-                Inference.ToChannelsLast(_layer1_1_conv1);
-                Inference.ToChannelsLast(_layer1_1_conv2);
-                Inference.ToChannelsLast(_layer2_0_conv1);
-                Inference.ToChannelsLast(_layer2_0_conv2);
-                Inference.ToChannelsLast(_layer2_0_downsample_0);
-                Inference.ToChannelsLast(_layer2_1_conv1);
-                Inference.ToChannelsLast(_layer2_1_conv2);
-                Inference.ToChannelsLast(_layer3_0_conv1);
-                Inference.ToChannelsLast(_layer3_0_conv2);
-                Inference.ToChannelsLast(_layer3_0_downsample_0);
-                Inference.ToChannelsLast(_layer3_1_conv1);
-                Inference.ToChannelsLast(_layer3_1_conv2);
-                Inference.ToChannelsLast(_layer4_0_conv1);
-                Inference.ToChannelsLast(_layer4_0_conv2);
-                Inference.ToChannelsLast(_layer4_0_downsample_0);
-                Inference.ToChannelsLast(_layer4_1_conv1);
-                Inference.ToChannelsLast(_layer4_1_conv2);
+                Inference.FoldBatchNorms(
+                    (_conv1, _bn1),
+                    (_layer1_0_conv1, _layer1_0_bn1),
+                    (_layer1_0_conv2, _layer1_0_bn2),
+                    (_layer1_1_conv1, _layer1_1_bn1),
+                    (_layer1_1_conv2, _layer1_1_bn2),
+                    (_layer2_0_conv1, _layer2_0_bn1),
+                    (_layer2_0_conv2, _layer2_0_bn2),
+                    (_layer2_0_downsample_0, _layer2_0_downsample_1),
+                    (_layer2_1_conv1, _layer2_1_bn1),
+                    (_layer2_1_conv2, _layer2_1_bn2),
+                    (_layer3_0_conv1, _layer3_0_bn1),
+                    (_layer3_0_conv2, _layer3_0_bn2),
+                    (_layer3_0_downsample_0, _layer3_0_downsample_1),
+                    (_layer3_1_conv1, _layer3_1_bn1),
+                    (_layer3_1_conv2, _layer3_1_bn2),
+                    (_layer4_0_conv1, _layer4_0_bn1),
+                    (_layer4_0_conv2, _layer4_0_bn2),
+                    (_layer4_0_downsample_0, _layer4_0_downsample_1),
+                    (_layer4_1_conv1, _layer4_1_bn1),
+                    (_layer4_1_conv2, _layer4_1_bn2));
+                Inference.ConvolutionsToChannelsLast(this);
             }
             _inference = true;
             return this;

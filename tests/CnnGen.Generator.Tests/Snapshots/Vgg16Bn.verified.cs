@@ -48,62 +48,61 @@ namespace CnnGen.Architectures
         /// <summary>The layer table as text, with totals.</summary>
         public static string Summary() => LayerInfo.Format(nameof(Vgg16Bn), s_layerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable =
-        {
-            new("features.0", "conv", "3x3", new long[] { 64, 224, 224 }, 1792L, 86704128L),
-            new("features.1", "bn", "", new long[] { 64, 224, 224 }, 128L, 0L),
-            new("features.2", "relu", "", new long[] { 64, 224, 224 }, 0L, 0L),
-            new("features.3", "conv", "3x3", new long[] { 64, 224, 224 }, 36928L, 1849688064L),
-            new("features.4", "bn", "", new long[] { 64, 224, 224 }, 128L, 0L),
-            new("features.5", "relu", "", new long[] { 64, 224, 224 }, 0L, 0L),
-            new("features.6", "maxpool", "2x2/2", new long[] { 64, 112, 112 }, 0L, 0L),
-            new("features.7", "conv", "3x3", new long[] { 128, 112, 112 }, 73856L, 924844032L),
-            new("features.8", "bn", "", new long[] { 128, 112, 112 }, 256L, 0L),
-            new("features.9", "relu", "", new long[] { 128, 112, 112 }, 0L, 0L),
-            new("features.10", "conv", "3x3", new long[] { 128, 112, 112 }, 147584L, 1849688064L),
-            new("features.11", "bn", "", new long[] { 128, 112, 112 }, 256L, 0L),
-            new("features.12", "relu", "", new long[] { 128, 112, 112 }, 0L, 0L),
-            new("features.13", "maxpool", "2x2/2", new long[] { 128, 56, 56 }, 0L, 0L),
-            new("features.14", "conv", "3x3", new long[] { 256, 56, 56 }, 295168L, 924844032L),
-            new("features.15", "bn", "", new long[] { 256, 56, 56 }, 512L, 0L),
-            new("features.16", "relu", "", new long[] { 256, 56, 56 }, 0L, 0L),
-            new("features.17", "conv", "3x3", new long[] { 256, 56, 56 }, 590080L, 1849688064L),
-            new("features.18", "bn", "", new long[] { 256, 56, 56 }, 512L, 0L),
-            new("features.19", "relu", "", new long[] { 256, 56, 56 }, 0L, 0L),
-            new("features.20", "conv", "3x3", new long[] { 256, 56, 56 }, 590080L, 1849688064L),
-            new("features.21", "bn", "", new long[] { 256, 56, 56 }, 512L, 0L),
-            new("features.22", "relu", "", new long[] { 256, 56, 56 }, 0L, 0L),
-            new("features.23", "maxpool", "2x2/2", new long[] { 256, 28, 28 }, 0L, 0L),
-            new("features.24", "conv", "3x3", new long[] { 512, 28, 28 }, 1180160L, 924844032L),
-            new("features.25", "bn", "", new long[] { 512, 28, 28 }, 1024L, 0L),
-            new("features.26", "relu", "", new long[] { 512, 28, 28 }, 0L, 0L),
-            new("features.27", "conv", "3x3", new long[] { 512, 28, 28 }, 2359808L, 1849688064L),
-            new("features.28", "bn", "", new long[] { 512, 28, 28 }, 1024L, 0L),
-            new("features.29", "relu", "", new long[] { 512, 28, 28 }, 0L, 0L),
-            new("features.30", "conv", "3x3", new long[] { 512, 28, 28 }, 2359808L, 1849688064L),
-            new("features.31", "bn", "", new long[] { 512, 28, 28 }, 1024L, 0L),
-            new("features.32", "relu", "", new long[] { 512, 28, 28 }, 0L, 0L),
-            new("features.33", "maxpool", "2x2/2", new long[] { 512, 14, 14 }, 0L, 0L),
-            new("features.34", "conv", "3x3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
-            new("features.35", "bn", "", new long[] { 512, 14, 14 }, 1024L, 0L),
-            new("features.36", "relu", "", new long[] { 512, 14, 14 }, 0L, 0L),
-            new("features.37", "conv", "3x3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
-            new("features.38", "bn", "", new long[] { 512, 14, 14 }, 1024L, 0L),
-            new("features.39", "relu", "", new long[] { 512, 14, 14 }, 0L, 0L),
-            new("features.40", "conv", "3x3", new long[] { 512, 14, 14 }, 2359808L, 462422016L),
-            new("features.41", "bn", "", new long[] { 512, 14, 14 }, 1024L, 0L),
-            new("features.42", "relu", "", new long[] { 512, 14, 14 }, 0L, 0L),
-            new("features.43", "maxpool", "2x2/2", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("avgpool", "adaptive_avgpool", "7", new long[] { 512, 7, 7 }, 0L, 0L),
-            new("flatten", "flatten", "", new long[] { 25088 }, 0L, 0L),
-            new("classifier.0", "linear", "", new long[] { 4096 }, 102764544L, 102760448L),
-            new("classifier.1", "relu", "", new long[] { 4096 }, 0L, 0L),
-            new("classifier.2", "dropout", "p=0.5", new long[] { 4096 }, 0L, 0L),
-            new("classifier.3", "linear", "", new long[] { 4096 }, 16781312L, 16777216L),
-            new("classifier.4", "relu", "", new long[] { 4096 }, 0L, 0L),
-            new("classifier.5", "dropout", "p=0.5", new long[] { 4096 }, 0L, 0L),
-            new("classifier.6", "linear", "", new long[] { 1000 }, 4097000L, 4096000L),
-        };
+        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
+            features.0|conv|3x3|64x224x224|1792|86704128
+            features.1|bn||64x224x224|128|0
+            features.2|relu||64x224x224|0|0
+            features.3|conv|3x3|64x224x224|36928|1849688064
+            features.4|bn||64x224x224|128|0
+            features.5|relu||64x224x224|0|0
+            features.6|maxpool|2x2/2|64x112x112|0|0
+            features.7|conv|3x3|128x112x112|73856|924844032
+            features.8|bn||128x112x112|256|0
+            features.9|relu||128x112x112|0|0
+            features.10|conv|3x3|128x112x112|147584|1849688064
+            features.11|bn||128x112x112|256|0
+            features.12|relu||128x112x112|0|0
+            features.13|maxpool|2x2/2|128x56x56|0|0
+            features.14|conv|3x3|256x56x56|295168|924844032
+            features.15|bn||256x56x56|512|0
+            features.16|relu||256x56x56|0|0
+            features.17|conv|3x3|256x56x56|590080|1849688064
+            features.18|bn||256x56x56|512|0
+            features.19|relu||256x56x56|0|0
+            features.20|conv|3x3|256x56x56|590080|1849688064
+            features.21|bn||256x56x56|512|0
+            features.22|relu||256x56x56|0|0
+            features.23|maxpool|2x2/2|256x28x28|0|0
+            features.24|conv|3x3|512x28x28|1180160|924844032
+            features.25|bn||512x28x28|1024|0
+            features.26|relu||512x28x28|0|0
+            features.27|conv|3x3|512x28x28|2359808|1849688064
+            features.28|bn||512x28x28|1024|0
+            features.29|relu||512x28x28|0|0
+            features.30|conv|3x3|512x28x28|2359808|1849688064
+            features.31|bn||512x28x28|1024|0
+            features.32|relu||512x28x28|0|0
+            features.33|maxpool|2x2/2|512x14x14|0|0
+            features.34|conv|3x3|512x14x14|2359808|462422016
+            features.35|bn||512x14x14|1024|0
+            features.36|relu||512x14x14|0|0
+            features.37|conv|3x3|512x14x14|2359808|462422016
+            features.38|bn||512x14x14|1024|0
+            features.39|relu||512x14x14|0|0
+            features.40|conv|3x3|512x14x14|2359808|462422016
+            features.41|bn||512x14x14|1024|0
+            features.42|relu||512x14x14|0|0
+            features.43|maxpool|2x2/2|512x7x7|0|0
+            avgpool|adaptive_avgpool|7|512x7x7|0|0
+            flatten|flatten||25088|0|0
+            classifier.0|linear||4096|102764544|102760448
+            classifier.1|relu||4096|0|0
+            classifier.2|dropout|p=0.5|4096|0|0
+            classifier.3|linear||4096|16781312|16777216
+            classifier.4|relu||4096|0|0
+            classifier.5|dropout|p=0.5|4096|0|0
+            classifier.6|linear||1000|4097000|4096000
+        ");
 
         private readonly int numClasses;
         private readonly double dropout;
@@ -210,32 +209,21 @@ namespace CnnGen.Architectures
             eval();
             using (no_grad())
             {
-                Inference.FoldBatchNorm(_features_0, _features_1);
-                Inference.FoldBatchNorm(_features_3, _features_4);
-                Inference.FoldBatchNorm(_features_7, _features_8);
-                Inference.FoldBatchNorm(_features_10, _features_11);
-                Inference.FoldBatchNorm(_features_14, _features_15);
-                Inference.FoldBatchNorm(_features_17, _features_18);
-                Inference.FoldBatchNorm(_features_20, _features_21);
-                Inference.FoldBatchNorm(_features_24, _features_25);
-                Inference.FoldBatchNorm(_features_27, _features_28);
-                Inference.FoldBatchNorm(_features_30, _features_31);
-                Inference.FoldBatchNorm(_features_34, _features_35);
-                Inference.FoldBatchNorm(_features_37, _features_38);
-                Inference.FoldBatchNorm(_features_40, _features_41);
-                Inference.ToChannelsLast(_features_0);
-                Inference.ToChannelsLast(_features_3);
-                Inference.ToChannelsLast(_features_7);
-                Inference.ToChannelsLast(_features_10);
-                Inference.ToChannelsLast(_features_14);
-                Inference.ToChannelsLast(_features_17);
-                Inference.ToChannelsLast(_features_20);
-                Inference.ToChannelsLast(_features_24);
-                Inference.ToChannelsLast(_features_27);
-                Inference.ToChannelsLast(_features_30);
-                Inference.ToChannelsLast(_features_34);
-                Inference.ToChannelsLast(_features_37);
-                Inference.ToChannelsLast(_features_40);
+                Inference.FoldBatchNorms(
+                    (_features_0, _features_1),
+                    (_features_3, _features_4),
+                    (_features_7, _features_8),
+                    (_features_10, _features_11),
+                    (_features_14, _features_15),
+                    (_features_17, _features_18),
+                    (_features_20, _features_21),
+                    (_features_24, _features_25),
+                    (_features_27, _features_28),
+                    (_features_30, _features_31),
+                    (_features_34, _features_35),
+                    (_features_37, _features_38),
+                    (_features_40, _features_41));
+                Inference.ConvolutionsToChannelsLast(this);
             }
             _inference = true;
             return this;

@@ -53,6 +53,27 @@ public sealed partial class NetworkAnalyzer
 
     private static string Where(Group group) => group.Path.Length == 0 ? "the network" : $"'{group.Path}'";
 
+    private readonly Dictionary<string, DerivedValue> _derivedByExpression = new();
+
+    /// <summary>
+    /// Channels that depend on model arguments, named by a constructor local when the expression is more
+    /// than a name (see <see cref="DerivedValue"/>); the same expression is named once. Constants pass through.
+    /// Only channel counts come here, and only module constructors use those, never forward.
+    /// </summary>
+    private Value Derive(Value value, string description)
+    {
+        if (value.Dynamic is not { } expression || Identifiers.IsName(expression) || value.Kind != ValueKind.Int)
+            return value;
+        if (!_derivedByExpression.TryGetValue(expression, out var derived))
+        {
+            // Model arguments become camelCase parameters without underscores, so 'channels_N' never meets one.
+            derived = new DerivedValue($"channels_{_model.DerivedValues.Count + 1}", "int", expression, description);
+            _model.DerivedValues.Add(derived);
+            _derivedByExpression.Add(expression, derived);
+        }
+        return value.WithDynamic(derived.Name);
+    }
+
     private static Value Add(Value a, Value b) =>
         Evaluator.Dynamic(Value.Of(checked(a.Int + b.Int)), $"({a.ToCSharp()} + {b.ToCSharp()})", a, b);
 }

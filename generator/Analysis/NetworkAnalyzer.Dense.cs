@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Expressions;
 using CnnGen.Generator.Layers;
 using CnnGen.Generator.Syntax;
 
@@ -31,11 +32,14 @@ public sealed partial class NetworkAnalyzer
         if (count is null) return flow with { Shape = null };
 
         var features = new List<Flow> { flow };
+        // The channels seen so far, added up one layer at a time, so each sum names the previous one.
+        var channels = flow.Shape?.Channels; // unknown after an earlier error: the first layer still reports its own
         for (var i = 0; i < count; i++)
         {
             var childName = RepetitionName(entry, i, scope);
             if (childName is null) return flow with { Shape = null };
-            var input = features.Count == 1 ? features[0] : Concatenate(features, $"{Where(group).Trim('\'')}: dense input of layer {i + 1}");
+            var input = features.Count == 1 ? features[0] : Concatenate(features, $"{Where(group).Trim('\'')}: dense input of layer {i + 1}", channels);
+            channels = input.Shape?.Channels ?? channels;
             var output = RunInstance(entry, i, input, group, childName, scope, anonymous: false);
             if (output.Shape is null) return output;
             var inputShape = flow.Shape!;
@@ -46,15 +50,19 @@ public sealed partial class NetworkAnalyzer
                 return output with { Shape = null };
             }
             features.Add(output);
+            channels = Add(channels!, output.Shape.Channels);
         }
-        return Concatenate(features, $"{Where(group).Trim('\'')}: dense output");
+        return Concatenate(features, $"{Where(group).Trim('\'')}: dense output", channels);
     }
 
     /// <summary>A forward step concatenating feature maps of equal size on channels.</summary>
-    private Flow Concatenate(IReadOnlyList<Flow> parts, string comment)
+    /// <param name="parts">The feature maps, in order.</param>
+    /// <param name="comment">What the step is, for the generated code and the layer table.</param>
+    /// <param name="channels">Their channels added up, when the caller has the sum already.</param>
+    private Flow Concatenate(IReadOnlyList<Flow> parts, string comment, Value? channels = null)
     {
         var first = parts[0].Shape!;
-        var channels = parts.Select(part => part.Shape!.Channels).Aggregate((a, b) => Add(a, b));
+        channels = Derive(channels ?? parts.Select(part => part.Shape!.Channels).Aggregate((a, b) => Add(a, b)), comment);
         var shape = Joined(Shape.Map(channels, first.Height, first.Width), parts.Select(part => part.Shape!));
         var output = NewVar();
         var placeholders = string.Join(", ", Enumerable.Range(0, parts.Count).Select(i => "{" + i + "}"));

@@ -17,6 +17,8 @@ public sealed class NetworkModel
     public Shape Input { get; set; } = Shape.Flat(Value.Of(0));
     public Shape? Output { get; set; }
     public List<ModelArgument> Arguments { get; } = new();
+    /// <summary>Channel counts that depend on model arguments, computed once in the constructor (see <see cref="DerivedValue"/>), in order.</summary>
+    public List<DerivedValue> DerivedValues { get; } = new();
     public ModuleNode Root { get; } = new("", isGroup: true);
     public List<ForwardStep> Steps { get; } = new();
     public TensorVar InputVar { get; } = new(0, isInput: true);
@@ -40,6 +42,17 @@ public sealed class NetworkModel
 
 /// <summary>A constructor parameter of the generated class, from the YAML's <c>args</c>.</summary>
 public sealed record ModelArgument(string YamlName, string CSharpName, string CSharpType, Value Default);
+
+/// <summary>
+/// A channel count computed from model arguments once, in a constructor local, so later expressions name
+/// it instead of repeating it: DenseNet's channels grow by the growth rate at every layer, and written out
+/// in full the expression for layer k repeats all earlier terms (quadratic code; DenseNet-201 was 477 KB).
+/// </summary>
+/// <param name="Name">The local's name, e.g. <c>channels_3</c>.</param>
+/// <param name="CSharpType">Its type (the model arguments' integer type).</param>
+/// <param name="Expression">C# over model arguments and earlier derived values.</param>
+/// <param name="Description">Where the value comes from, for a comment.</param>
+public sealed record DerivedValue(string Name, string CSharpType, string Expression, string Description);
 
 /// <summary>
 /// A node of the module tree: a group (a TorchSharp module holding named children, like

@@ -155,6 +155,8 @@ public static class NetworkEmitter
         writer.Open($"public {model.ClassName}({parameters}) : base(nameof({model.ClassName}))");
         foreach (var argument in model.Arguments)
             writer.Line($"this.{argument.CSharpName.TrimStart('@')} = {argument.CSharpName};");
+        foreach (var derived in model.DerivedValues)
+            writer.Line($"{derived.CSharpType} {derived.Name} = {StripParentheses(derived.Expression)}; // {derived.Description.Replace('\n', ' ')}");
         foreach (var child in model.Root.Children)
         {
             if (child.IsGroup)
@@ -172,6 +174,20 @@ public static class NetworkEmitter
         }
         writer.Close();
         writer.Line();
+    }
+
+    /// <summary><c>(a + b)</c> -> <c>a + b</c> when the outer parentheses enclose the whole expression.</summary>
+    private static string StripParentheses(string expression)
+    {
+        if (expression.Length < 2 || expression[0] != '(' || expression[expression.Length - 1] != ')') return expression;
+        var depth = 0;
+        for (var i = 0; i < expression.Length - 1; i++)
+        {
+            if (expression[i] == '(') depth++;
+            else if (expression[i] == ')') depth--;
+            if (depth == 0) return expression;
+        }
+        return expression.Substring(1, expression.Length - 2);
     }
 
     private static void WriteGroupChildren(SourceWriter writer, ModuleNode group)

@@ -153,4 +153,20 @@ public class ZooTests
         Assert.All(network.Layers, layer => Assert.NotEmpty(layer.OutputShape));
         Assert.Equal(network.OutputShape, network.Layers[^1].OutputShape);
     }
+
+    [Fact]
+    public void DenseNet_channels_follow_the_growth_rate_and_initial_features_given_at_run_time()
+    {
+        // The channel counts are constructor locals computed from the arguments (channels_k = channels_(k-1)
+        // + growthRate): with growth 16 and 32 initial features, blocks of 6/12/24/16 layers end at
+        // 32+96=128 -> 64+192=256 -> 128+384=512 -> 256+256=512 channels.
+        using var model = new DenseNet121(numClasses: 10, growthRate: 16, numInitFeatures: 32);
+        var norms = model.named_parameters().Where(p => p.name.StartsWith("features.norm5.")).ToList();
+        Assert.Equal(new long[] { 512 }, norms.Single(p => p.name == "features.norm5.weight").parameter.shape);
+        Assert.Equal(new long[] { 32 + 5 * 16 }, model.named_parameters().Single(p => p.name == "features.denseblock1.denselayer6.norm1.weight").parameter.shape);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Assert.Equal(new long[] { 2, 10 }, model.forward(randn(2, 3, 64, 64)).shape);
+    }
 }

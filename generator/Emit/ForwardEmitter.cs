@@ -99,8 +99,7 @@ internal static class ForwardEmitter
             if (folded.ContainsKey(i))
             {
                 // In the inference form this batch norm lives in the convolution's weights.
-                writer.Line($"var {NameOf(step.Output)} = _inference ? {args[0]} : {string.Format(step.Template, args)};");
-                writer.Line($"if (!_inference) {args[0]}.Dispose();");
+                writer.Line($"var {NameOf(step.Output)} = Inference.BatchNorm({step.Field}, {args[0]}, folded: _inference);");
                 continue;
             }
             if (inPlace)

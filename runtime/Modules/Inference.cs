@@ -36,6 +36,19 @@ public static class Inference
         conv.weight = new Parameter(ChannelsLast(conv.weight!), requires_grad: false);
     }
 
+    /// <summary>
+    /// A batch norm's step in a generated forward, consuming its input: in the inference form the norm
+    /// lives in the convolution's weights (see <see cref="FoldBatchNorm"/>) and the input passes through;
+    /// otherwise the norm runs and its input, used by nothing else (the generator checked), is disposed.
+    /// </summary>
+    public static Tensor BatchNorm(BatchNorm2d bn, Tensor input, bool folded)
+    {
+        if (folded) return input;
+        var output = bn.forward(input);
+        input.Dispose();
+        return output;
+    }
+
     /// <summary>Every <see cref="Conv2d"/> of a network (at any depth) channels-last: see <see cref="ToChannelsLast(Conv2d)"/>.</summary>
     public static void ConvolutionsToChannelsLast(nn.Module network)
     {

@@ -311,8 +311,7 @@ namespace CnnGen.Architectures
             // conv1: conv 7x7/2 -> 64x112x112
             var x1 = _conv1.forward(input);
             // bn1: bn -> 64x112x112
-            var x2 = _inference ? x1 : _bn1.forward(x1);
-            if (!_inference) x1.Dispose();
+            var x2 = Inference.BatchNorm(_bn1, x1, folded: _inference);
             // relu: relu -> 64x112x112
             x2.relu_();
             // maxpool: maxpool 3x3/2 -> 64x56x56
@@ -321,16 +320,14 @@ namespace CnnGen.Architectures
             // layer1.0.conv1: conv 3x3 -> 64x56x56
             var x5 = _layer1_0_conv1.forward(x4);
             // layer1.0.bn1: bn -> 64x56x56
-            var x6 = _inference ? x5 : _layer1_0_bn1.forward(x5);
-            if (!_inference) x5.Dispose();
+            var x6 = Inference.BatchNorm(_layer1_0_bn1, x5, folded: _inference);
             // layer1.0.relu1: relu -> 64x56x56
             x6.relu_();
             // layer1.0.conv2: conv 3x3 -> 64x56x56
             var x8 = _layer1_0_conv2.forward(x6);
             x6.Dispose();
             // layer1.0.bn2: bn -> 64x56x56
-            var x9 = _inference ? x8 : _layer1_0_bn2.forward(x8);
-            if (!_inference) x8.Dispose();
+            var x9 = Inference.BatchNorm(_layer1_0_bn2, x8, folded: _inference);
             // layer1.0: body + shortcut -> 64x56x56
             x9.add_(x4);
             x4.Dispose();
@@ -339,16 +336,14 @@ namespace CnnGen.Architectures
             // layer1.1.conv1: conv 3x3 -> 64x56x56
             var x12 = _layer1_1_conv1.forward(x9);
             // layer1.1.bn1: bn -> 64x56x56
-            var x13 = _inference ? x12 : _layer1_1_bn1.forward(x12);
-            if (!_inference) x12.Dispose();
+            var x13 = Inference.BatchNorm(_layer1_1_bn1, x12, folded: _inference);
             // layer1.1.relu1: relu -> 64x56x56
             x13.relu_();
             // layer1.1.conv2: conv 3x3 -> 64x56x56
             var x15 = _layer1_1_conv2.forward(x13);
             x13.Dispose();
             // layer1.1.bn2: bn -> 64x56x56
-            var x16 = _inference ? x15 : _layer1_1_bn2.forward(x15);
-            if (!_inference) x15.Dispose();
+            var x16 = Inference.BatchNorm(_layer1_1_bn2, x15, folded: _inference);
             // layer1.1: body + shortcut -> 64x56x56
             x16.add_(x9);
             x9.Dispose();
@@ -357,22 +352,19 @@ namespace CnnGen.Architectures
             // layer2.0.conv1: conv 3x3/2 -> 128x28x28
             var x19 = _layer2_0_conv1.forward(x16);
             // layer2.0.bn1: bn -> 128x28x28
-            var x20 = _inference ? x19 : _layer2_0_bn1.forward(x19);
-            if (!_inference) x19.Dispose();
+            var x20 = Inference.BatchNorm(_layer2_0_bn1, x19, folded: _inference);
             // layer2.0.relu1: relu -> 128x28x28
             x20.relu_();
             // layer2.0.conv2: conv 3x3 -> 128x28x28
             var x22 = _layer2_0_conv2.forward(x20);
             x20.Dispose();
             // layer2.0.bn2: bn -> 128x28x28
-            var x23 = _inference ? x22 : _layer2_0_bn2.forward(x22);
-            if (!_inference) x22.Dispose();
+            var x23 = Inference.BatchNorm(_layer2_0_bn2, x22, folded: _inference);
             // layer2.0.downsample.0: conv 1x1/2 -> 128x28x28
             var x24 = _layer2_0_downsample_0.forward(x16);
             x16.Dispose();
             // layer2.0.downsample.1: bn -> 128x28x28
-            var x25 = _inference ? x24 : _layer2_0_downsample_1.forward(x24);
-            if (!_inference) x24.Dispose();
+            var x25 = Inference.BatchNorm(_layer2_0_downsample_1, x24, folded: _inference);
             // layer2.0: body + shortcut -> 128x28x28
             x23.add_(x25);
             x25.Dispose();
@@ -381,16 +373,14 @@ namespace CnnGen.Architectures
             // layer2.1.conv1: conv 3x3 -> 128x28x28
             var x28 = _layer2_1_conv1.forward(x23);
             // layer2.1.bn1: bn -> 128x28x28
-            var x29 = _inference ? x28 : _layer2_1_bn1.forward(x28);
-            if (!_inference) x28.Dispose();
+            var x29 = Inference.BatchNorm(_layer2_1_bn1, x28, folded: _inference);
             // layer2.1.relu1: relu -> 128x28x28
             x29.relu_();
             // layer2.1.conv2: conv 3x3 -> 128x28x28
             var x31 = _layer2_1_conv2.forward(x29);
             x29.Dispose();
             // layer2.1.bn2: bn -> 128x28x28
-            var x32 = _inference ? x31 : _layer2_1_bn2.forward(x31);
-            if (!_inference) x31.Dispose();
+            var x32 = Inference.BatchNorm(_layer2_1_bn2, x31, folded: _inference);
             // layer2.1: body + shortcut -> 128x28x28
             x32.add_(x23);
             x23.Dispose();
@@ -399,22 +389,19 @@ namespace CnnGen.Architectures
             // layer3.0.conv1: conv 3x3/2 -> 256x14x14
             var x35 = _layer3_0_conv1.forward(x32);
             // layer3.0.bn1: bn -> 256x14x14
-            var x36 = _inference ? x35 : _layer3_0_bn1.forward(x35);
-            if (!_inference) x35.Dispose();
+            var x36 = Inference.BatchNorm(_layer3_0_bn1, x35, folded: _inference);
             // layer3.0.relu1: relu -> 256x14x14
             x36.relu_();
             // layer3.0.conv2: conv 3x3 -> 256x14x14
             var x38 = _layer3_0_conv2.forward(x36);
             x36.Dispose();
             // layer3.0.bn2: bn -> 256x14x14
-            var x39 = _inference ? x38 : _layer3_0_bn2.forward(x38);
-            if (!_inference) x38.Dispose();
+            var x39 = Inference.BatchNorm(_layer3_0_bn2, x38, folded: _inference);
             // layer3.0.downsample.0: conv 1x1/2 -> 256x14x14
             var x40 = _layer3_0_downsample_0.forward(x32);
             x32.Dispose();
             // layer3.0.downsample.1: bn -> 256x14x14
-            var x41 = _inference ? x40 : _layer3_0_downsample_1.forward(x40);
-            if (!_inference) x40.Dispose();
+            var x41 = Inference.BatchNorm(_layer3_0_downsample_1, x40, folded: _inference);
             // layer3.0: body + shortcut -> 256x14x14
             x39.add_(x41);
             x41.Dispose();
@@ -423,16 +410,14 @@ namespace CnnGen.Architectures
             // layer3.1.conv1: conv 3x3 -> 256x14x14
             var x44 = _layer3_1_conv1.forward(x39);
             // layer3.1.bn1: bn -> 256x14x14
-            var x45 = _inference ? x44 : _layer3_1_bn1.forward(x44);
-            if (!_inference) x44.Dispose();
+            var x45 = Inference.BatchNorm(_layer3_1_bn1, x44, folded: _inference);
             // layer3.1.relu1: relu -> 256x14x14
             x45.relu_();
             // layer3.1.conv2: conv 3x3 -> 256x14x14
             var x47 = _layer3_1_conv2.forward(x45);
             x45.Dispose();
             // layer3.1.bn2: bn -> 256x14x14
-            var x48 = _inference ? x47 : _layer3_1_bn2.forward(x47);
-            if (!_inference) x47.Dispose();
+            var x48 = Inference.BatchNorm(_layer3_1_bn2, x47, folded: _inference);
             // layer3.1: body + shortcut -> 256x14x14
             x48.add_(x39);
             x39.Dispose();
@@ -441,22 +426,19 @@ namespace CnnGen.Architectures
             // layer4.0.conv1: conv 3x3/2 -> 512x7x7
             var x51 = _layer4_0_conv1.forward(x48);
             // layer4.0.bn1: bn -> 512x7x7
-            var x52 = _inference ? x51 : _layer4_0_bn1.forward(x51);
-            if (!_inference) x51.Dispose();
+            var x52 = Inference.BatchNorm(_layer4_0_bn1, x51, folded: _inference);
             // layer4.0.relu1: relu -> 512x7x7
             x52.relu_();
             // layer4.0.conv2: conv 3x3 -> 512x7x7
             var x54 = _layer4_0_conv2.forward(x52);
             x52.Dispose();
             // layer4.0.bn2: bn -> 512x7x7
-            var x55 = _inference ? x54 : _layer4_0_bn2.forward(x54);
-            if (!_inference) x54.Dispose();
+            var x55 = Inference.BatchNorm(_layer4_0_bn2, x54, folded: _inference);
             // layer4.0.downsample.0: conv 1x1/2 -> 512x7x7
             var x56 = _layer4_0_downsample_0.forward(x48);
             x48.Dispose();
             // layer4.0.downsample.1: bn -> 512x7x7
-            var x57 = _inference ? x56 : _layer4_0_downsample_1.forward(x56);
-            if (!_inference) x56.Dispose();
+            var x57 = Inference.BatchNorm(_layer4_0_downsample_1, x56, folded: _inference);
             // layer4.0: body + shortcut -> 512x7x7
             x55.add_(x57);
             x57.Dispose();
@@ -465,16 +447,14 @@ namespace CnnGen.Architectures
             // layer4.1.conv1: conv 3x3 -> 512x7x7
             var x60 = _layer4_1_conv1.forward(x55);
             // layer4.1.bn1: bn -> 512x7x7
-            var x61 = _inference ? x60 : _layer4_1_bn1.forward(x60);
-            if (!_inference) x60.Dispose();
+            var x61 = Inference.BatchNorm(_layer4_1_bn1, x60, folded: _inference);
             // layer4.1.relu1: relu -> 512x7x7
             x61.relu_();
             // layer4.1.conv2: conv 3x3 -> 512x7x7
             var x63 = _layer4_1_conv2.forward(x61);
             x61.Dispose();
             // layer4.1.bn2: bn -> 512x7x7
-            var x64 = _inference ? x63 : _layer4_1_bn2.forward(x63);
-            if (!_inference) x63.Dispose();
+            var x64 = Inference.BatchNorm(_layer4_1_bn2, x63, folded: _inference);
             // layer4.1: body + shortcut -> 512x7x7
             x64.add_(x55);
             x55.Dispose();

@@ -240,16 +240,14 @@ namespace CnnGen.Architectures
             // features.0: conv 3x3 -> 64x224x224
             var x1 = _features_0.forward(input);
             // features.1: bn -> 64x224x224
-            var x2 = _inference ? x1 : _features_1.forward(x1);
-            if (!_inference) x1.Dispose();
+            var x2 = Inference.BatchNorm(_features_1, x1, folded: _inference);
             // features.2: relu -> 64x224x224
             x2.relu_();
             // features.3: conv 3x3 -> 64x224x224
             var x4 = _features_3.forward(x2);
             x2.Dispose();
             // features.4: bn -> 64x224x224
-            var x5 = _inference ? x4 : _features_4.forward(x4);
-            if (!_inference) x4.Dispose();
+            var x5 = Inference.BatchNorm(_features_4, x4, folded: _inference);
             // features.5: relu -> 64x224x224
             x5.relu_();
             // features.6: maxpool 2x2/2 -> 64x112x112
@@ -259,16 +257,14 @@ namespace CnnGen.Architectures
             var x8 = _features_7.forward(x7);
             x7.Dispose();
             // features.8: bn -> 128x112x112
-            var x9 = _inference ? x8 : _features_8.forward(x8);
-            if (!_inference) x8.Dispose();
+            var x9 = Inference.BatchNorm(_features_8, x8, folded: _inference);
             // features.9: relu -> 128x112x112
             x9.relu_();
             // features.10: conv 3x3 -> 128x112x112
             var x11 = _features_10.forward(x9);
             x9.Dispose();
             // features.11: bn -> 128x112x112
-            var x12 = _inference ? x11 : _features_11.forward(x11);
-            if (!_inference) x11.Dispose();
+            var x12 = Inference.BatchNorm(_features_11, x11, folded: _inference);
             // features.12: relu -> 128x112x112
             x12.relu_();
             // features.13: maxpool 2x2/2 -> 128x56x56
@@ -278,24 +274,21 @@ namespace CnnGen.Architectures
             var x15 = _features_14.forward(x14);
             x14.Dispose();
             // features.15: bn -> 256x56x56
-            var x16 = _inference ? x15 : _features_15.forward(x15);
-            if (!_inference) x15.Dispose();
+            var x16 = Inference.BatchNorm(_features_15, x15, folded: _inference);
             // features.16: relu -> 256x56x56
             x16.relu_();
             // features.17: conv 3x3 -> 256x56x56
             var x18 = _features_17.forward(x16);
             x16.Dispose();
             // features.18: bn -> 256x56x56
-            var x19 = _inference ? x18 : _features_18.forward(x18);
-            if (!_inference) x18.Dispose();
+            var x19 = Inference.BatchNorm(_features_18, x18, folded: _inference);
             // features.19: relu -> 256x56x56
             x19.relu_();
             // features.20: conv 3x3 -> 256x56x56
             var x21 = _features_20.forward(x19);
             x19.Dispose();
             // features.21: bn -> 256x56x56
-            var x22 = _inference ? x21 : _features_21.forward(x21);
-            if (!_inference) x21.Dispose();
+            var x22 = Inference.BatchNorm(_features_21, x21, folded: _inference);
             // features.22: relu -> 256x56x56
             x22.relu_();
             // features.23: maxpool 2x2/2 -> 256x28x28
@@ -305,24 +298,21 @@ namespace CnnGen.Architectures
             var x25 = _features_24.forward(x24);
             x24.Dispose();
             // features.25: bn -> 512x28x28
-            var x26 = _inference ? x25 : _features_25.forward(x25);
-            if (!_inference) x25.Dispose();
+            var x26 = Inference.BatchNorm(_features_25, x25, folded: _inference);
             // features.26: relu -> 512x28x28
             x26.relu_();
             // features.27: conv 3x3 -> 512x28x28
             var x28 = _features_27.forward(x26);
             x26.Dispose();
             // features.28: bn -> 512x28x28
-            var x29 = _inference ? x28 : _features_28.forward(x28);
-            if (!_inference) x28.Dispose();
+            var x29 = Inference.BatchNorm(_features_28, x28, folded: _inference);
             // features.29: relu -> 512x28x28
             x29.relu_();
             // features.30: conv 3x3 -> 512x28x28
             var x31 = _features_30.forward(x29);
             x29.Dispose();
             // features.31: bn -> 512x28x28
-            var x32 = _inference ? x31 : _features_31.forward(x31);
-            if (!_inference) x31.Dispose();
+            var x32 = Inference.BatchNorm(_features_31, x31, folded: _inference);
             // features.32: relu -> 512x28x28
             x32.relu_();
             // features.33: maxpool 2x2/2 -> 512x14x14
@@ -332,24 +322,21 @@ namespace CnnGen.Architectures
             var x35 = _features_34.forward(x34);
             x34.Dispose();
             // features.35: bn -> 512x14x14
-            var x36 = _inference ? x35 : _features_35.forward(x35);
-            if (!_inference) x35.Dispose();
+            var x36 = Inference.BatchNorm(_features_35, x35, folded: _inference);
             // features.36: relu -> 512x14x14
             x36.relu_();
             // features.37: conv 3x3 -> 512x14x14
             var x38 = _features_37.forward(x36);
             x36.Dispose();
             // features.38: bn -> 512x14x14
-            var x39 = _inference ? x38 : _features_38.forward(x38);
-            if (!_inference) x38.Dispose();
+            var x39 = Inference.BatchNorm(_features_38, x38, folded: _inference);
             // features.39: relu -> 512x14x14
             x39.relu_();
             // features.40: conv 3x3 -> 512x14x14
             var x41 = _features_40.forward(x39);
             x39.Dispose();
             // features.41: bn -> 512x14x14
-            var x42 = _inference ? x41 : _features_41.forward(x41);
-            if (!_inference) x41.Dispose();
+            var x42 = Inference.BatchNorm(_features_41, x41, folded: _inference);
             // features.42: relu -> 512x14x14
             x42.relu_();
             // features.43: maxpool 2x2/2 -> 512x7x7

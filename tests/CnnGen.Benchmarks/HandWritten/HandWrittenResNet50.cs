@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace CnnGen.Samples.Performance;
+namespace CnnGen.Benchmarks.HandWritten;
 
 /// <summary>
 /// ResNet-50 as a TorchSharp user writes it by hand, following torchvision's resnet.py (same module

@@ -1,65 +1,67 @@
-// Performance: the generated ResNet-50, its inference form (ToInference: batch norm folded, channels-
-// last) and a hand-written TorchSharp ResNet-50 with the same weights, measured side by side in one
-// process (medians of interleaved rounds, so machine noise hits all three alike), plus PyTorch when
-// Debian's torchvision is installed.
+// Performance: generated networks, their inference forms (ToInference: batch norm folded, channels-last)
+// and hand-written TorchSharp modules with the same weights, measured side by side in one process
+// (medians of interleaved rounds, so machine noise hits all three alike), then PyTorch 1.13 on the same
+// networks, batches and threads when Debian's torchvision is installed. Prints img/s and the ratios.
 //
-//   dotnet run -c Release --project samples/Performance -- [--batches 1,8,32] [--rounds 7] [--memory]
+//   dotnet run -c Release --project samples/Performance -- [--networks ResNet50,InceptionV3,DenseNet121,MobileNetV2]
+//       [--batches 1,8,32] [--rounds 5] [--no-pytorch]
+//   dotnet run -c Release --project samples/Performance -- --memory [--warmup 100] [--calls 1000]
 using System.Diagnostics;
 using System.Globalization;
 using CnnGen.Architectures;
-using CnnGen.Runtime.Weights;
+using CnnGen.Benchmarks.HandWritten;
 using CnnGen.Samples.Performance;
 using static TorchSharp.torch;
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+var networks = (Option("--networks") ?? string.Join(",", Contenders.Names)).Split(',');
 var batches = (Option("--batches") ?? "1,8,32").Split(',').Select(int.Parse).ToArray();
-var rounds = int.Parse(Option("--rounds") ?? "7", CultureInfo.InvariantCulture);
+var rounds = int.Parse(Option("--rounds") ?? "5", CultureInfo.InvariantCulture);
 set_num_threads(2);
 manual_seed(0);
 
-// One set of weights for all three: saved from the generated network, loaded into the others by name.
-var weights = Path.Combine(Path.GetTempPath(), "cnngen-resnet50-bench.safetensors");
-using var generated = new ResNet50();
-generated.SaveSafetensors(weights);
-using var inference = new ResNet50();
-inference.LoadSafetensors(weights);
-using var handWritten = new HandWrittenResNet50();
-handWritten.LoadSafetensors(weights);
-generated.eval();
-handWritten.eval();
-inference.ToInference();
-
 if (args.Contains("--memory"))
 {
-    MemoryCheck.Run(generated);
+    using var resnet = new ResNet50();
+    resnet.eval();
+    MemoryCheck.Run(resnet, int.Parse(Option("--warmup") ?? "100", CultureInfo.InvariantCulture), int.Parse(Option("--calls") ?? "1000", CultureInfo.InvariantCulture));
     return 0;
 }
 
-Console.WriteLine($"ResNet-50, eval, no_grad, {get_num_threads()} threads; median of {rounds} interleaved rounds");
-Console.WriteLine($"{"batch",5} {"hand-written",13} {"generated",10} {"inference",10} {"gen/hand",9} {"inf/hand",9}");
-foreach (var batch in batches)
+Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {get_num_threads()} threads, eval, no_grad; img/s, median of {rounds} interleaved rounds");
+var results = new List<(string Network, int Batch, double Hand, double Generated, double Inference)>();
+foreach (var name in networks)
 {
-    var input = randn(batch, 3, 224, 224);
-    var candidates = new (string Name, Func<Tensor, Tensor> Forward)[]
+    using var contenders = Contenders.Create(name);
+    Console.WriteLine();
+    Console.WriteLine($"{name} ({string.Join("x", contenders.SampleShape)})");
+    Console.WriteLine($"{"batch",5} {"hand-written",13} {"generated",10} {"inference",10} {"gen/hand",9} {"inf/hand",9}");
+    foreach (var batch in batches)
     {
-        ("hand-written", x => handWritten.forward(x)),
-        ("generated", x => generated.forward(x)),
-        ("inference", x => inference.forward(x)),
-    };
-    var times = candidates.ToDictionary(c => c.Name, _ => new List<double>());
-    var iterations = batch >= 32 ? 1 : batch >= 8 ? 2 : 8;
-    using (no_grad())
-    {
-        foreach (var (_, forward) in candidates) Measure(forward, input, 1); // warm-up
-        for (var round = 0; round < rounds; round++)
-            foreach (var (name, forward) in candidates)
-                times[name].Add(Measure(forward, input, iterations));
+        using var input = contenders.Input(batch);
+        var candidates = new (string Name, Func<Tensor, Tensor> Forward)[]
+        {
+            ("hand-written", contenders.HandWritten.forward),
+            ("generated", contenders.Generated.forward),
+            ("inference", contenders.Inference.forward),
+        };
+        var times = candidates.ToDictionary(c => c.Name, _ => new List<double>());
+        var iterations = batch >= 32 ? 1 : batch >= 8 ? 2 : 8;
+        using (no_grad())
+        {
+            foreach (var (_, forward) in candidates) Measure(forward, input, 1); // warm-up
+            for (var round = 0; round < rounds; round++)
+                foreach (var (candidate, forward) in candidates)
+                    times[candidate].Add(Measure(forward, input, iterations));
+        }
+        double Rate(string candidate) => batch / Median(times[candidate]);
+        var (hand, generated, inference) = (Rate("hand-written"), Rate("generated"), Rate("inference"));
+        results.Add((name, batch, hand, generated, inference));
+        Console.WriteLine($"{batch,5} {hand,10:F1}/s {generated,7:F1}/s {inference,7:F1}/s {generated / hand,8:F2}x {inference / hand,8:F2}x");
     }
-    double Rate(string name) => batch / Median(times[name]);
-    Console.WriteLine($"{batch,5} {Rate("hand-written"),10:F1}/s {Rate("generated"),7:F1}/s {Rate("inference"),7:F1}/s {Rate("generated") / Rate("hand-written"),8:F2}x {Rate("inference") / Rate("hand-written"),8:F2}x");
-    input.Dispose();
 }
-PyTorch.Compare(batches);
+
+if (!args.Contains("--no-pytorch")) PyTorch.Compare(networks, batches, rounds, results);
 return 0;
 
 // The caller's dispose scope, as a TorchSharp user writes it for a hand-written module.

@@ -5,7 +5,7 @@
 //
 //   dotnet run -c Release --project samples/Performance -- [--networks ResNet50,InceptionV3,DenseNet121,MobileNetV2]
 //       [--batches 1,8,32] [--rounds 5] [--no-pytorch]
-//   dotnet run -c Release --project samples/Performance -- --memory [--warmup 100] [--calls 1000]
+//   dotnet run -c Release --project samples/Performance -- --memory [--warmup 100] [--calls 1000] [--hand-written]
 using System.Diagnostics;
 using System.Globalization;
 using CnnGen.Architectures;
@@ -22,7 +22,9 @@ manual_seed(0);
 
 if (args.Contains("--memory"))
 {
-    using var resnet = new ResNet50();
+    // --hand-written: the same loop over the hand-written ResNet-50 (each call in a DisposeScope, which
+    // it needs), to tell the generated forward's share of any growth from libtorch's and the allocator's.
+    using var resnet = args.Contains("--hand-written") ? (nn.Module<Tensor, Tensor>)new HandWrittenResNet50() : new ResNet50();
     resnet.eval();
     MemoryCheck.Run(resnet, int.Parse(Option("--warmup") ?? "100", CultureInfo.InvariantCulture), int.Parse(Option("--calls") ?? "1000", CultureInfo.InvariantCulture));
     return 0;

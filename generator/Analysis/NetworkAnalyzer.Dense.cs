@@ -32,13 +32,14 @@ public sealed partial class NetworkAnalyzer
         if (count is null) return flow with { Shape = null };
 
         var features = new List<Flow> { flow };
+        var buffer = $"dense{_model.DenseBuffers.Count + 1}";
         // The channels seen so far, added up one layer at a time, so each sum names the previous one.
         var channels = flow.Shape?.Channels; // unknown after an earlier error: the first layer still reports its own
         for (var i = 0; i < count; i++)
         {
             var childName = RepetitionName(entry, i, scope);
             if (childName is null) return flow with { Shape = null };
-            var input = features.Count == 1 ? features[0] : Concatenate(features, $"{Where(group).Trim('\'')}: dense input of layer {i + 1}", channels);
+            var input = features.Count == 1 ? features[0] : Concatenate(features, $"{Where(group).Trim('\'')}: dense input of layer {i + 1}", channels, buffer);
             channels = input.Shape?.Channels ?? channels;
             var output = RunInstance(entry, i, input, group, childName, scope, anonymous: false);
             if (output.Shape is null) return output;
@@ -52,21 +53,28 @@ public sealed partial class NetworkAnalyzer
             features.Add(output);
             channels = Add(channels!, output.Shape.Channels);
         }
-        return Concatenate(features, $"{Where(group).Trim('\'')}: dense output", channels);
+        var blockOutput = Concatenate(features, $"{Where(group).Trim('\'')}: dense output", channels, buffer);
+        _model.DenseBuffers.Add(new DenseBuffer(buffer, $"_{buffer}Channels", blockOutput.Shape!.Channels.ToCSharp()));
+        return blockOutput;
     }
 
     /// <summary>A forward step concatenating feature maps of equal size on channels.</summary>
     /// <param name="parts">The feature maps, in order.</param>
     /// <param name="comment">What the step is, for the generated code and the layer table.</param>
     /// <param name="channels">Their channels added up, when the caller has the sum already.</param>
-    private Flow Concatenate(IReadOnlyList<Flow> parts, string comment, Value? channels = null)
+    /// <param name="buffer">The dense block's <c>DenseConcat</c> local, which concatenates without copying
+    /// everything again when autograd is off; null for <c>torch.cat</c>.</param>
+    private Flow Concatenate(IReadOnlyList<Flow> parts, string comment, Value? channels = null, string? buffer = null)
     {
         var first = parts[0].Shape!;
         channels = Derive(channels ?? parts.Select(part => part.Shape!.Channels).Aggregate((a, b) => Add(a, b)), comment);
         var shape = Joined(Shape.Map(channels, first.Height, first.Width), parts.Select(part => part.Shape!));
         var output = NewVar();
         var placeholders = string.Join(", ", Enumerable.Range(0, parts.Count).Select(i => "{" + i + "}"));
-        _model.Steps.Add(new ForwardStep(output, parts.Select(part => part.Var).ToList(), $"cat(new[] {{{{ {placeholders} }}}}, 1)", null, $"{comment} -> {shape}"));
+        var template = buffer is null ? $"cat(new[] {{{{ {placeholders} }}}}, 1)" : $"{buffer}.Concat({placeholders})";
+        // A view of the block buffer: nothing may run in place on it.
+        output.IsAlias = buffer is not null;
+        _model.Steps.Add(new ForwardStep(output, parts.Select(part => part.Var).ToList(), template, null, $"{comment} -> {shape}"));
         return new Flow(output, shape);
     }
 }

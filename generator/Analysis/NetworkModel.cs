@@ -19,6 +19,8 @@ public sealed class NetworkModel
     public List<ModelArgument> Arguments { get; } = new();
     /// <summary>Channel counts that depend on model arguments, computed once in the constructor (see <see cref="DerivedValue"/>), in order.</summary>
     public List<DerivedValue> DerivedValues { get; } = new();
+    /// <summary>One per dense block: the forward's <c>DenseConcat</c> (see <see cref="DenseBuffer"/>).</summary>
+    public List<DenseBuffer> DenseBuffers { get; } = new();
     public ModuleNode Root { get; } = new("", isGroup: true);
     public List<ForwardStep> Steps { get; } = new();
     public TensorVar InputVar { get; } = new(0, isInput: true);
@@ -42,6 +44,15 @@ public sealed class NetworkModel
 
 /// <summary>A constructor parameter of the generated class, from the YAML's <c>args</c>.</summary>
 public sealed record ModelArgument(string YamlName, string CSharpName, string CSharpType, Value Default);
+
+/// <summary>
+/// A dense block's concatenations in the forward: a <c>CnnGen.Runtime.DenseConcat</c> local that writes
+/// each feature map once into a block buffer when autograd is off, sized by a field set in the constructor.
+/// </summary>
+/// <param name="Local">The forward's local, e.g. <c>dense1</c>.</param>
+/// <param name="Field">The field holding the block output's channels, e.g. <c>_dense1Channels</c>.</param>
+/// <param name="Channels">C# for those channels, valid in the constructor (a literal or a derived local).</param>
+public sealed record DenseBuffer(string Local, string Field, string Channels);
 
 /// <summary>
 /// A channel count computed from model arguments once, in a constructor local, so later expressions name

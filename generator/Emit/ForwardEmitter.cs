@@ -79,6 +79,8 @@ internal static class ForwardEmitter
         var names = new Dictionary<TensorVar, string>();
         string NameOf(TensorVar tensor) => names.TryGetValue(tensor, out var name) ? name : tensor.Name;
 
+        foreach (var dense in model.DenseBuffers)
+            writer.Line($"using var {dense.Local} = new DenseConcat({dense.Field});");
         string? openAux = null;
         for (var i = 0; i < steps.Count; i++)
         {

@@ -114,6 +114,8 @@ public static class NetworkEmitter
             writer.Line($"private readonly {leaf.ModuleType} {leaf.Field};");
         foreach (var group in model.Root.Children.Where(child => child.IsGroup))
             writer.Line($"private readonly ModuleGroup {Identifiers.Field(group.Name)};");
+        foreach (var dense in model.DenseBuffers)
+            writer.Line($"private readonly long {dense.Field};");
         writer.Line();
         // Typed properties for the model arguments and the named top-level children, skipping any
         // name the class already uses (a child called 'dropout' next to an argument 'dropout').
@@ -157,6 +159,8 @@ public static class NetworkEmitter
             writer.Line($"this.{argument.CSharpName.TrimStart('@')} = {argument.CSharpName};");
         foreach (var derived in model.DerivedValues)
             writer.Line($"{derived.CSharpType} {derived.Name} = {StripParentheses(derived.Expression)}; // {derived.Description.Replace('\n', ' ')}");
+        foreach (var dense in model.DenseBuffers)
+            writer.Line($"{dense.Field} = {dense.Channels};");
         foreach (var child in model.Root.Children)
         {
             if (child.IsGroup)

@@ -169,4 +169,25 @@ public class ZooTests
         using var _ = no_grad();
         Assert.Equal(new long[] { 2, 10 }, model.forward(randn(2, 3, 64, 64)).shape);
     }
+
+    [Fact]
+    public void Dense_blocks_give_the_same_output_with_and_without_autograd_and_train_through_their_concatenations()
+    {
+        // Without autograd a dense block writes each feature map once into a block buffer (DenseConcat);
+        // with it, it concatenates. Both must compute the same, and training must backpropagate.
+        using var model = new DenseNet121(numClasses: 10, growthRate: 8, numInitFeatures: 16);
+        model.eval();
+        using var scope = NewDisposeScope();
+        var input = randn(2, 3, 64, 64);
+        Tensor buffered;
+        using (no_grad()) buffered = model.forward(input);
+        var concatenated = model.forward(input);
+        Assert.True(buffered.allclose(concatenated.detach(), rtol: 0, atol: 0), "the buffered and concatenated forward passes differ");
+
+        model.train();
+        model.forward(input).square().sum().backward();
+        Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+        var firstLayer = model.named_parameters().Single(p => p.name == "features.denseblock1.denselayer1.conv1.weight").parameter;
+        Assert.True(firstLayer.grad!.abs().sum().item<float>() > 0);
+    }
 }

@@ -44,6 +44,26 @@ public class ZooTests
         Assert.True(output.isfinite().all().item<bool>());
     }
 
+    [Theory]
+    [MemberData(nameof(Zoo.Names), MemberType = typeof(Zoo))]
+    public void An_eval_forward_leaves_no_tensor_behind(string name)
+    {
+        // The generated forward disposes every intermediate it creates, without the caller's dispose
+        // scope; an in-place call that returns a new handle (TorchSharp's functional.relu6(x, inplace: true)
+        // did) would leave one per layer for the finalizer.
+        var info = Zoo.Get(name);
+        using var model = info.Create();
+        model.eval();
+        using var _ = no_grad();
+        using var input = randn(new[] { 1L }.Concat(info.InputShape).ToArray());
+        // A dispose scope sees every tensor created on this thread while it is open and forgets those
+        // disposed (Tensor.TotalCount would also see other tests' tensors, which run in parallel).
+        using var scope = NewDisposeScope();
+        var output = model.forward(input);
+        var left = scope.DisposablesView.Where(d => !ReferenceEquals(d, output)).ToList();
+        Assert.True(left.Count == 0, $"{name}'s forward left {left.Count} tensors besides its output");
+    }
+
     [Fact]
     public void Training_forward_and_backward_work_with_in_place_operations()
     {

@@ -54,7 +54,7 @@ public sealed partial class NetworkAnalyzer
             channels = Add(channels!, output.Shape.Channels);
         }
         var blockOutput = Concatenate(features, $"{Where(group).Trim('\'')}: dense output", channels, buffer);
-        _model.DenseBuffers.Add(new DenseBuffer(buffer, $"_{buffer}Channels", blockOutput.Shape!.Channels.ToCSharp()));
+        _model.DenseBuffers.Add(new DenseBuffer(buffer, blockOutput.Shape!.Channels.ToCSharp()));
         return blockOutput;
     }
 

@@ -50,9 +50,12 @@ public sealed record ModelArgument(string YamlName, string CSharpName, string CS
 /// each feature map once into a block buffer when autograd is off, sized by a field set in the constructor.
 /// </summary>
 /// <param name="Local">The forward's local, e.g. <c>dense1</c>.</param>
-/// <param name="Field">The field holding the block output's channels, e.g. <c>_dense1Channels</c>.</param>
-/// <param name="Channels">C# for those channels, valid in the constructor (a literal or a derived local).</param>
-public sealed record DenseBuffer(string Local, string Field, string Channels);
+/// <param name="Channels">C# for the block output's channels, valid in the constructor (a literal or a derived local).</param>
+public sealed record DenseBuffer(string Local, string Channels)
+{
+    /// <summary>The field holding those channels for the forward, e.g. <c>_dense1Channels</c>.</summary>
+    public string Field => $"_{Local}Channels";
+}
 
 /// <summary>
 /// A channel count computed from model arguments once, in a constructor local, so later expressions name

@@ -44,15 +44,14 @@ public class HandWrittenEquivalenceTests(ITestOutputHelper output)
     /// Running statistics from one training-mode pass (momentum 1) plus noise, so every batch norm
     /// matters and activations keep their scale through the depth (random statistics alone shrink them).
     /// </summary>
-    private static void CalibrateBatchNorms(nn.Module<Tensor, Tensor> network)
+    private static void CalibrateBatchNorms(nn.Module<Tensor, Tensor> network, long[] sampleShape)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var norms = network.modules().OfType<BatchNorm2d>().ToList();
         foreach (var norm in norms) norm.momentum = 1.0;
         network.train();
-        var shape = (long[])network.GetType().GetProperty("InputShape")!.GetValue(null)!;
-        network.forward(randn([4, .. shape]));
+        network.forward(randn([4, .. sampleShape]));
         network.eval();
         foreach (var norm in norms)
         {

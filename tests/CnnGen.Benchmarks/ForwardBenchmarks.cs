@@ -14,7 +14,6 @@ public class ForwardBenchmarks
 {
     private Contenders _contenders = null!;
     private Tensor _input = null!;
-    private IDisposable _noGrad = null!;
 
     [ParamsSource(nameof(Networks))]
     public string Network { get; set; } = "ResNet50";
@@ -31,13 +30,11 @@ public class ForwardBenchmarks
         manual_seed(0);
         _contenders = Contenders.Create(Network);
         _input = _contenders.Input(Batch);
-        _noGrad = no_grad();
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _noGrad.Dispose();
         _input.Dispose();
         _contenders.Dispose();
     }
@@ -53,6 +50,8 @@ public class ForwardBenchmarks
 
     private void Run(nn.Module<Tensor, Tensor> network)
     {
+        // Inside the call: libtorch's grad mode belongs to a thread, and setup may run on another.
+        using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         network.forward(_input);
     }

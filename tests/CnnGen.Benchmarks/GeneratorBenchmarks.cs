@@ -40,19 +40,10 @@ public class GeneratorBenchmarks
     }
 }
 
-/// <summary>Where the zoo's YAML files are: architectures/ of the repository this was built from.</summary>
+/// <summary>Where the zoo's YAML files are: architectures/ of the repository this was built from (recorded by the project file).</summary>
 internal static class Zoo
 {
-    public static string Folder()
-    {
-        for (var folder = AppContext.BaseDirectory; folder is not null; folder = Path.GetDirectoryName(folder))
-        {
-            var candidate = Path.Combine(folder, "architectures");
-            if (File.Exists(Path.Combine(candidate, "resnet50.cnn.yaml"))) return candidate;
-        }
-        var fromRepo = typeof(Zoo).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "CnnGenRepoRoot")?.Value;
-        if (fromRepo is not null && File.Exists(Path.Combine(fromRepo, "architectures", "resnet50.cnn.yaml"))) return Path.Combine(fromRepo, "architectures");
-        throw new DirectoryNotFoundException("architectures/*.cnn.yaml not found above " + AppContext.BaseDirectory);
-    }
+    public static string Folder() =>
+        Path.Combine(typeof(Zoo).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "CnnGenRepoRoot").Value!, "architectures");
 }

@@ -23,12 +23,12 @@ public sealed class Contenders : IDisposable
     public nn.Module<Tensor, Tensor> Inference { get; }
 
     private Contenders(string name, long[] sampleShape, Func<nn.Module<Tensor, Tensor>> generated, Func<nn.Module<Tensor, Tensor>> handWritten,
-        Action<nn.Module<Tensor, Tensor>> toInference, Action<nn.Module<Tensor, Tensor>>? prepare)
+        Action<nn.Module<Tensor, Tensor>> toInference, Action<nn.Module<Tensor, Tensor>, long[]>? prepare)
     {
         Name = name;
         SampleShape = sampleShape;
         Generated = generated();
-        prepare?.Invoke(Generated);
+        prepare?.Invoke(Generated, sampleShape);
         Inference = generated();
         HandWritten = handWritten();
         var weights = Path.Combine(Path.GetTempPath(), $"cnngen-contenders-{name}-{Environment.ProcessId}.safetensors");
@@ -50,9 +50,9 @@ public sealed class Contenders : IDisposable
     /// <summary>
     /// Builds the three for <paramref name="name"/> (one of <see cref="Names"/>) with fresh random weights;
     /// <paramref name="prepare"/> may change the generated network's state (say, batch-norm statistics)
-    /// before it is copied into the other two.
+    /// before it is copied into the other two; it gets the network and its sample shape.
     /// </summary>
-    public static Contenders Create(string name, Action<nn.Module<Tensor, Tensor>>? prepare = null) => name switch
+    public static Contenders Create(string name, Action<nn.Module<Tensor, Tensor>, long[]>? prepare = null) => name switch
     {
         "ResNet50" => new(name, ResNet50.InputShape, () => new ResNet50(), () => new HandWrittenResNet50(), m => ((ResNet50)m).ToInference(), prepare),
         "InceptionV3" => new(name, InceptionV3.InputShape, () => new InceptionV3(), () => new HandWrittenInceptionV3(), m => ((InceptionV3)m).ToInference(), prepare),

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
@@ -11,6 +12,16 @@ public static class Identifiers
         text.Length > 0 && (char.IsLetter(text[0]) || text[0] == '_') && text.All(c => char.IsLetterOrDigit(c) || c == '_');
 
     public static bool IsClassName(string text) => IsName(text) && SyntaxFacts.GetKeywordKind(text) == SyntaxKind.None;
+
+    /// <summary>
+    /// CnnGen.Runtime types (and the generated catalog) that generated code names without qualification:
+    /// a network or a typed property by one of these names would hide the type inside the class.
+    /// </summary>
+    public static readonly IReadOnlyCollection<string> RuntimeTypes = new HashSet<string>
+    {
+        "DenseConcat", "DslMath", "Forward", "IGeneratedNetwork", "Inference", "InputCheck", "LayerInfo", "ModuleGroup",
+        "NetworkCatalog", "NetworkInfo", "TableConv2d", "TrainableSubsample",
+    };
 
     public static string Camel(string snake)
     {

@@ -114,8 +114,10 @@ public sealed partial class NetworkAnalyzer
     {
         var name = _variant?.Name ?? _document.Name;
         if (name is null) return fallback;
-        if (Identifiers.IsClassName(name.Text)) return name.Text;
-        Report(DiagnosticCatalog.InvalidValue, name.Span, "name", $"'{name.Text}' is not a valid C# class name (letters, digits and '_', not starting with a digit)");
+        if (Identifiers.RuntimeTypes.Contains(name.Text))
+            Report(DiagnosticCatalog.InvalidValue, name.Span, "name", $"'{name.Text}' is a CnnGen.Runtime type that the generated code uses; choose another class name");
+        else if (Identifiers.IsClassName(name.Text)) return name.Text;
+        else Report(DiagnosticCatalog.InvalidValue, name.Span, "name", $"'{name.Text}' is not a valid C# class name (letters, digits and '_', not starting with a digit)");
         return fallback;
     }
 

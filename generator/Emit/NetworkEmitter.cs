@@ -119,7 +119,7 @@ public static class NetworkEmitter
         writer.Line();
         // Typed properties for the model arguments and the named top-level children, skipping any
         // name the class already uses (a child called 'dropout' next to an argument 'dropout').
-        var taken = new HashSet<string>(Reserved) { model.ClassName };
+        var taken = new HashSet<string>(Reserved.Concat(Identifiers.RuntimeTypes)) { model.ClassName };
         foreach (var argument in model.Arguments)
         {
             var property = Identifiers.Pascal(argument.YamlName);
@@ -144,8 +144,8 @@ public static class NetworkEmitter
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ModuleGroup", "LayerInfo",
-        "Inference", "InputCheck", "Dispose", "GetType", "ToString", "Equals", "GetHashCode",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "Dispose", "GetType",
+        "ToString", "Equals", "GetHashCode",
     };
 
     private static void WriteConstructor(SourceWriter writer, NetworkModel model)

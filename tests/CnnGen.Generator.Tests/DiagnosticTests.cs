@@ -1,5 +1,6 @@
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Model;
+using CnnGen.Generator.Analysis;
 
 namespace CnnGen.Generator.Tests;
 
@@ -45,6 +46,30 @@ public class DiagnosticTests
     {
         var result = Pipeline.Compile("name: 3net\ninput: [3, 8, 8]\nlayers:\n  f: flatten\n");
         Single(result, "CNN0003", 1, 7, "'3net' is not a valid C# class name");
+    }
+
+    [Theory]
+    [InlineData("Forward")]
+    [InlineData("Inference")]
+    [InlineData("DenseConcat")]
+    public void CNN0003_class_name_must_not_hide_a_runtime_type(string name)
+    {
+        // Inside a class called Forward, the generated 'Forward.Conv2d(...)' would mean the class itself.
+        var result = Pipeline.Compile($"name: {name}\ninput: [3, 8, 8]\nlayers:\n  f: flatten\n");
+        Single(result, "CNN0003", 1, 7, $"'{name}' is a CnnGen.Runtime type");
+    }
+
+    [Theory]
+    [InlineData("forward")]
+    [InlineData("dense_concat")]
+    public void A_child_named_like_a_runtime_type_gets_no_property_that_would_hide_it(string child)
+    {
+        var yaml = $"name: Net\ninput: [3, 8, 8]\nlayers:\n  {child}: conv(4, k=3)\n  f: flatten\n";
+        Assert.DoesNotContain($" {Identifiers.Pascal(child)} =>", Pipeline.Compile(yaml).Source);
+        var driver = GeneratorHarness.NewDriver(new[] { new GeneratorHarness.YamlFile("/src/net.cnn.yaml", yaml) });
+        driver.RunGeneratorsAndUpdateCompilation(GeneratorHarness.NewCompilation(), out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
     }
 
     [Fact]

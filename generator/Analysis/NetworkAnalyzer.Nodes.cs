@@ -138,8 +138,8 @@ public sealed partial class NetworkAnalyzer
         var where = group.Path.Length == 0 ? "residual" : group.Path;
         // Inception-ResNet scales the residual before adding it: out = shortcut + scale * body.
         _model.Steps.Add(scale.AsDouble == 1.0
-            ? new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, "{0}.add({1})", "{0}.add_({1})", $"{where}: body + shortcut -> {bodyFlow.Shape}")
-            : new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, $"{{1}}.add({{0}}, {Value.FormatDouble(scale.AsDouble)})", $"{{0}}.mul_({Value.FormatDouble(scale.AsDouble)}).add_({{1}})",
+            ? new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, "Forward.Add({0}, {1})", "Forward.Add_({0}, {1})", $"{where}: body + shortcut -> {bodyFlow.Shape}")
+            : new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, $"Forward.ScaleAdd({{0}}, {Value.FormatDouble(scale.AsDouble)}, {{1}})", $"Forward.ScaleAdd_({{0}}, {Value.FormatDouble(scale.AsDouble)}, {{1}})",
                 $"{where}: shortcut + {scale} * body -> {bodyFlow.Shape}"));
         var result = new Flow(sum, Joined(bodyFlow.Shape, new[] { bodyFlow.Shape, shortcutFlow.Shape }));
 

@@ -20,7 +20,7 @@ public sealed class ActivationLayer : LayerKind
 
     public static ActivationLayer Relu { get; } = new("relu", new ForwardOp("functional.relu({0})", "{0}.relu_()", SavesOutput: true));
 
-    public static ActivationLayer Relu6 { get; } = new("relu6", new ForwardOp("functional.relu6({0})", "{0}.hardtanh_(0, 6)", SavesOutput: true));
+    public static ActivationLayer Relu6 { get; } = new("relu6", new ForwardOp("functional.relu6({0})", "Forward.Relu6_({0})", SavesOutput: true));
 
     public static ActivationLayer Tanh { get; } = new("tanh", new ForwardOp("{0}.tanh()", "{0}.tanh_()", SavesOutput: true));
 

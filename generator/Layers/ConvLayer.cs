@@ -83,7 +83,7 @@ public sealed class ConvLayer : LayerKind
         construct.Append(')');
 
         var detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + (groups != 1 ? $", g={groups}" : "");
-        return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
+        return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, new ForwardOp("Forward.Conv2d({m}, {0})"))
         {
             ModuleType = "TorchSharp.Modules.Conv2d",
             SizeRule = SpatialRule.Window(kernel, stride, padding, dilation, ceilMode: false),

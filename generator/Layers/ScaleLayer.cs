@@ -17,6 +17,6 @@ public sealed class ScaleLayer : LayerKind
     {
         var factor = context.Args["factor"];
         var text = factor.IsDynamic ? factor.ToCSharp() : Value.FormatDouble(factor.AsDouble);
-        return new LayerResult(context.Input, 0, 0, new ForwardOp($"{{0}}.mul({text})", $"{{0}}.mul_({text})")) { Detail = $"x{factor}" };
+        return new LayerResult(context.Input, 0, 0, new ForwardOp($"Forward.Mul({{0}}, {text})", $"Forward.Mul_({{0}}, {text})")) { Detail = $"x{factor}" };
     }
 }

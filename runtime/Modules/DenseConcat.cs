@@ -34,9 +34,10 @@ public sealed class DenseConcat : IDisposable
         if (_buffer is null)
         {
             var first = parts[0];
-            var (n, h, w) = (first.shape[0], first.shape[2], first.shape[3]);
+            // size(i), not shape: each shape read leaves a native object for the finalizer (see Forward).
+            var (n, h, w) = (first.size(0), first.size(2), first.size(3));
             // Channels-last input (the inference form) gets a channels-last buffer, so its views keep that layout.
-            if (first.stride(1) == 1 && first.shape[1] > 1)
+            if (first.stride(1) == 1 && first.size(1) > 1)
             {
                 using var nhwc = empty(new[] { n, h, w, _channels }, first.dtype, first.device);
                 _buffer = nhwc.permute(0, 3, 1, 2);
@@ -48,7 +49,7 @@ public sealed class DenseConcat : IDisposable
         }
         for (; _copied < parts.Length; _copied++)
         {
-            var channels = parts[_copied].shape[1];
+            var channels = parts[_copied].size(1);
             if (_filled + channels > _channels)
                 throw new InvalidOperationException($"Dense block concatenation past its {_channels} channels.");
             using var slot = _buffer.narrow(1, _filled, channels);

@@ -12,22 +12,28 @@ public static class InputCheck
     /// <summary>A batch [N, channels, H, W] with H and W at least the network's minimum (it pools adaptively).</summary>
     public static void RequireAtLeast(torch.Tensor input, string network, long channels, long minHeight, long minWidth)
     {
-        var shape = Shape(input);
-        if (shape.Length != 4 || shape[1] != channels || shape[2] < minHeight || shape[3] < minWidth)
+        if (!IsMap(input) || input.size(1) != channels || input.size(2) < minHeight || input.size(3) < minWidth)
+        {
+            var shape = input.shape;
             throw new ArgumentException(
                 $"{network} expects a batch of shape [N, {channels}, H, W] with H >= {minHeight} and W >= {minWidth}, but the input has shape [{string.Join(", ", shape)}].",
                 nameof(input));
+        }
     }
 
     /// <summary>A batch of exactly [N, channels, height, width].</summary>
     public static void RequireExactly(torch.Tensor input, string network, long channels, long height, long width)
     {
-        var shape = Shape(input);
-        if (shape.Length != 4 || shape[1] != channels || shape[2] != height || shape[3] != width)
+        if (!IsMap(input) || input.size(1) != channels || input.size(2) != height || input.size(3) != width)
+        {
+            var shape = input.shape;
             throw new ArgumentException(
                 $"{network} expects a batch of shape [N, {channels}, {height}, {width}], but the input has shape [{string.Join(", ", shape)}].",
                 nameof(input));
+        }
     }
 
-    private static long[] Shape(torch.Tensor input) => (input ?? throw new ArgumentNullException(nameof(input))).shape;
+    // dim() and size(i), not shape: in TorchSharp 0.107 every shape read leaves a small native object for
+    // the finalizer (see Forward), and this check runs on every forward.
+    private static bool IsMap(torch.Tensor input) => (input ?? throw new ArgumentNullException(nameof(input))).dim() == 4;
 }

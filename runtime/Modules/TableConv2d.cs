@@ -24,6 +24,7 @@ public sealed class TableConv2d : nn.Module<Tensor, Tensor>
     private readonly long[] _index;
     private readonly Parameter _weight;
     private readonly Parameter? _bias;
+    private Tensor? _indexTensor;
 
     /// <param name="inChannels">Input maps.</param>
     /// <param name="outChannels">Output maps; <paramref name="table"/> has one row each.</param>
@@ -87,15 +88,36 @@ public sealed class TableConv2d : nn.Module<Tensor, Tensor>
     /// <summary>The full kernel [out, in, kh, kw], zero where the table has no connection.</summary>
     public Tensor FullWeight()
     {
-        using var index = tensor(_index, device: _weight.device);
+        var index = IndexTensor();
         using var zeros = torch.zeros(new[] { _out * _in, _kernel.H, _kernel.W }, dtype: _weight.dtype, device: _weight.device);
         using var scattered = zeros.index_copy(0, index, _weight);
         return scattered.view(_out, _in, _kernel.H, _kernel.W);
     }
 
+    /// <summary>
+    /// The scatter index on the weight's device, made once per device: <c>torch.tensor(long[])</c> leaves a
+    /// native object for the finalizer at every call (see <see cref="Forward"/>). Kept out of any dispose
+    /// scope open at the first forward, which would free it.
+    /// </summary>
+    private Tensor IndexTensor()
+    {
+        if (_indexTensor is null || _indexTensor.device_type != _weight.device_type || _indexTensor.device_index != _weight.device_index)
+        {
+            _indexTensor?.Dispose();
+            _indexTensor = tensor(_index, device: _weight.device).DetachFromDisposeScope();
+        }
+        return _indexTensor;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _indexTensor?.Dispose();
+        base.Dispose(disposing);
+    }
+
     public override Tensor forward(Tensor input)
     {
-        if (input.dim() != 4 || input.shape[1] != _in)
+        if (input.dim() != 4 || input.size(1) != _in)
             throw new ArgumentException($"{nameof(TableConv2d)} expects [N, {_in}, H, W], but the input has shape [{string.Join(", ", input.shape)}].", nameof(input));
         using var kernel = FullWeight();
         return nn.functional.conv2d(input, kernel, _bias, strides: _stride, padding: _padding);

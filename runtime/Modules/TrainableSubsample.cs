@@ -45,12 +45,12 @@ public sealed class TrainableSubsample : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        if (input.dim() != 4 || input.shape[1] != _channels)
+        if (input.dim() != 4 || input.size(1) != _channels)
             throw new ArgumentException($"{nameof(TrainableSubsample)} expects [N, {_channels}, H, W], but the input has shape [{string.Join(", ", input.shape)}].", nameof(input));
         // Average pooling with divisor 1 is the window sum.
         using var sums = nn.functional.avg_pool2d(input, _kernel, stride: _kernel, divisor_override: 1);
         using var scale = _weight.view(1, _channels, 1, 1);
         using var shift = _bias.view(1, _channels, 1, 1);
-        return addcmul(shift, sums, scale, 1);
+        return addcmul(shift, sums, scale, Forward.One);
     }
 }

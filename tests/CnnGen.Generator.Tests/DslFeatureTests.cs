@@ -31,7 +31,7 @@ public class DslFeatureTests
     {
         var result = Pipeline.Compile("name: Net\ninput: [8, 4, 4]\nlayers:\n  block:\n    residual:\n      body: { conv: conv(8, k=1) }\n      scale: 0.17\n      then: relu\n");
         Assert.Empty(result.Problems);
-        Assert.Contains("x1.mul_(0.17).add_(input);", result.Source);
+        Assert.Contains("Forward.ScaleAdd_(x1, 0.17, input);", result.Source);
     }
 
     [Fact]

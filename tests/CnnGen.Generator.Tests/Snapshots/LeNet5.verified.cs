@@ -128,14 +128,14 @@ namespace CnnGen.Architectures
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             // c1: conv 5x5 -> 6x28x28
-            var x1 = _c1.forward(input);
+            var x1 = Forward.Conv2d(_c1, input);
             // relu1: relu -> 6x28x28
             x1.relu_();
             // s2: maxpool 2x2/2 -> 6x14x14
             var x3 = functional.max_pool2d(x1, 2, stride: 2);
             x1.Dispose();
             // c3: conv 5x5 -> 16x10x10
-            var x4 = _c3.forward(x3);
+            var x4 = Forward.Conv2d(_c3, x3);
             x3.Dispose();
             // relu3: relu -> 16x10x10
             x4.relu_();

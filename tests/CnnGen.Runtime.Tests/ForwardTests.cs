@@ -1,0 +1,62 @@
+using CnnGen.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnGen.Runtime.Tests;
+
+/// <summary>Forward: the generated forward's calls that leave nothing for the finalizer compute what TorchSharp's own calls do.</summary>
+public class ForwardTests
+{
+    public static TheoryData<string, Func<nn.Module<Tensor, Tensor>>> Convolutions() => new()
+    {
+        { "3x3, padding 1", () => nn.Conv2d(4, 6, kernel_size: 3, padding: 1) },
+        { "7x7/2, no bias", () => nn.Conv2d(4, 6, kernel_size: 7, stride: 2, padding: 3, bias: false) },
+        { "1x7, (0, 3)", () => nn.Conv2d(4, 6, kernel_size: (1, 7), stride: (1, 1), padding: (0, 3)) },
+        { "dilated", () => nn.Conv2d(4, 6, kernel_size: 3, padding: 2, dilation: 2) },
+        { "grouped", () => nn.Conv2d(4, 6, kernel_size: 3, groups: 2) },
+        { "depthwise, stride 2", () => nn.Conv2d(4, 4, kernel_size: 3, stride: 2, padding: 1, groups: 4) },
+        { "reflect padding (falls back to forward)", () => nn.Conv2d(4, 6, kernel_size: 3, padding: 1, padding_mode: PaddingModes.Reflect) },
+        { "same padding (falls back to forward)", () => nn.Conv2d(4, 6, kernel_size: 3, padding: Padding.Same) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Convolutions))]
+    public void Conv2d_equals_the_module_forward(string name, Func<nn.Module<Tensor, Tensor>> create)
+    {
+        using var scope = NewDisposeScope();
+        using var conv = (TorchSharp.Modules.Conv2d)create();
+        var input = randn(2, 4, 11, 9);
+        var expected = conv.forward(input);
+        var actual = Forward.Conv2d(conv, input);
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True(actual.allclose(expected, rtol: 0, atol: 0), name);
+    }
+
+    [Fact]
+    public void Adds_and_scales_equal_the_operators()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3, 4, 4);
+        var y = randn(2, 3, 4, 4);
+        Assert.True(Forward.Add(x, y).allclose(x + y, rtol: 0, atol: 0));
+        Assert.True(Forward.ScaleAdd(x, 0.17, y).allclose(y + 0.17 * x, rtol: 1e-6, atol: 1e-7));
+        Assert.True(Forward.Mul(x, 1.7159).allclose(x * 1.7159, rtol: 0, atol: 0));
+        Assert.True(Forward.Add_(x.clone(), y).allclose(x + y, rtol: 0, atol: 0));
+        Assert.True(Forward.ScaleAdd_(x.clone(), 0.17, y).allclose(x * 0.17 + y, rtol: 0, atol: 0));
+        Assert.True(Forward.Mul_(x.clone(), 2.0 / 3).allclose(x * (2.0 / 3), rtol: 0, atol: 0));
+        Assert.True(Forward.Relu6_((x * 10).clone()).allclose(nn.functional.relu6(x * 10), rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void In_place_calls_return_the_tensor_they_were_given()
+    {
+        // The generator disposes the input handle of an in-place step only through its result.
+        using var scope = NewDisposeScope();
+        var x = randn(3, 3);
+        var y = randn(3, 3);
+        Assert.Same(x, Forward.Add_(x, y));
+        Assert.Same(x, Forward.ScaleAdd_(x, 0.2, y));
+        Assert.Same(x, Forward.Mul_(x, 0.5));
+        Assert.Same(x, Forward.Relu6_(x));
+    }
+}

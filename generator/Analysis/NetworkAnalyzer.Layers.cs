@@ -153,6 +153,7 @@ public sealed partial class NetworkAnalyzer
         {
             Kind = kind.Name,
             Field = field,
+            Pointwise = result.Pointwise,
         });
 
         try

@@ -126,6 +126,9 @@ public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inpu
 
     public string? Field { get; init; }
 
+    /// <summary>See <see cref="Layers.LayerResult.Pointwise"/>.</summary>
+    public bool Pointwise { get; init; }
+
     /// <summary>The auxiliary head this step belongs to (it runs only when auxiliary outputs are asked for in training); null for the main path.</summary>
     public string? Aux { get; init; }
 }

@@ -62,6 +62,8 @@ internal static class ForwardEmitter
     {
         var steps = model.Steps;
         var folded = InferenceFolding.FoldedBatchNorms(model);
+        var preActivations = InferenceFolding.PreActivations(model);
+        var reluOfPreActivation = new HashSet<int>(preActivations.Values.Select(triple => triple.Relu));
         var results = new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! };
         var uses = new Dictionary<TensorVar, int>();
         var lastUse = new Dictionary<TensorVar, int>();
@@ -92,19 +94,33 @@ internal static class ForwardEmitter
                 openAux = step.Aux;
             }
             var operand = step.Inputs[0];
+            if (reluOfPreActivation.Contains(i))
+            {
+                // Ran with its batch norm (see below): the ReLU's output is the batch norm step's tensor.
+                names[step.Output] = NameOf(operand);
+                continue;
+            }
             var args = step.Inputs.Select(NameOf).Cast<object>().ToArray();
             writer.Line($"// {step.Comment}");
             var inPlace = step.InPlaceTemplate is not null
                 && !operand.IsInput && !operand.IsAlias && !operand.AliasesInput && !operand.SavedByProducer
                 && uses[operand] == 1 && !results.Contains(operand)
                 && step.Inputs.Skip(1).All(other => other != operand);
-            if (folded.ContainsKey(i))
+            if (preActivations.TryGetValue(i, out var preActivation))
+            {
+                // The batch norm and the ReLU after it; in the inference form one maximum (their affine part
+                // lives in the next convolution's weights).
+                writer.Line($"// {steps[preActivation.Relu].Comment}");
+                writer.Line($"var {NameOf(step.Output)} = Inference.BatchNormRelu({step.Field}, {args[0]}, folded: _inference);");
+                inPlace = false;
+            }
+            else if (folded.ContainsKey(i))
             {
                 // In the inference form this batch norm lives in the convolution's weights.
                 writer.Line($"var {NameOf(step.Output)} = Inference.BatchNorm({step.Field}, {args[0]}, folded: _inference);");
                 continue;
             }
-            if (inPlace)
+            else if (inPlace)
             {
                 writer.Line(string.Format(step.InPlaceTemplate!, args) + ";");
                 names[step.Output] = NameOf(operand);

@@ -6,9 +6,11 @@ namespace CnnGen.Generator.Emit;
 
 /// <summary>
 /// The inference form of a network: batch norm folded into the convolution before it, where the
-/// convolution's output feeds only that batch norm (the generator sees every such pair), and
-/// channels-last weights and input. Writes <c>ToInference()</c>; the forward pass then skips the
-/// folded batch norms.
+/// convolution's output feeds only that batch norm (the generator sees every such pair); a batch norm
+/// and ReLU folded into the 1x1 convolution after them where nothing else reads either output
+/// (pre-activation, DenseNet: see the runtime's Inference.FoldPreActivation); channels-last weights and
+/// input. Writes <c>ToInference()</c>; the forward pass then skips the folded batch norms and runs one
+/// <c>maximum</c> for each folded pre-activation.
 /// </summary>
 internal static class InferenceFolding
 {
@@ -33,16 +35,48 @@ internal static class InferenceFolding
         return folded;
     }
 
+    /// <summary>
+    /// Batch-norm steps (not folded into a convolution before them) whose output feeds only a ReLU whose
+    /// output feeds only a pointwise convolution, on the same path: the indices of that ReLU and convolution.
+    /// </summary>
+    public static Dictionary<int, (int Relu, int Conv)> PreActivations(NetworkModel model)
+    {
+        var steps = model.Steps;
+        var folded = FoldedBatchNorms(model);
+        var consumers = new Dictionary<TensorVar, List<int>>();
+        for (var i = 0; i < steps.Count; i++)
+            foreach (var input in steps[i].Inputs)
+                (consumers.TryGetValue(input, out var list) ? list : consumers[input] = new List<int>()).Add(i);
+        var results = new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! };
+        int? OnlyConsumer(ForwardStep step) =>
+            !results.Contains(step.Output) && consumers.TryGetValue(step.Output, out var list) && list.Count == 1 && steps[list[0]].Inputs.Count == 1 && steps[list[0]].Aux == step.Aux
+                ? list[0] : null;
+        var found = new Dictionary<int, (int, int)>();
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i].Kind != "bn" || steps[i].Field is null || folded.ContainsKey(i)) continue;
+            if (OnlyConsumer(steps[i]) is not { } relu || steps[relu].Kind != "relu") continue;
+            if (OnlyConsumer(steps[relu]) is { } conv && steps[conv] is { Kind: "conv", Pointwise: true, Field: not null })
+                found[i] = (relu, conv);
+        }
+        return found;
+    }
+
     public static void WriteToInference(SourceWriter writer, NetworkModel model)
     {
         var folded = FoldedBatchNorms(model);
+        var preActivations = PreActivations(model);
         var hasConvolutions = model.Steps.Any(step => step.Kind is "conv" or "dwconv" && step.Field is not null);
         writer.Line("private bool _inference;");
         writer.Line();
         writer.Line("/// <summary>");
         writer.Line($"/// Turns this network into its inference form, in place: eval mode, {folded.Count} batch norms folded into the");
-        writer.Line("/// convolutions before them, convolution weights and the input in channels-last layout. Outputs equal the");
-        writer.Line("/// eval-mode network's within float rounding. The network cannot be trained afterwards.");
+        if (preActivations.Count > 0)
+            writer.Line($"/// convolutions before them, {preActivations.Count} batch norms with their ReLUs into the 1x1 convolutions after them,");
+        else
+            writer.Line("/// convolutions before them,");
+        writer.Line("/// convolution weights and the input in channels-last layout. Outputs equal the eval-mode network's within");
+        writer.Line("/// float rounding. The network cannot be trained afterwards.");
         writer.Line("/// </summary>");
         writer.Open($"public {model.ClassName} ToInference()");
         writer.Line("if (_inference) return this;");
@@ -57,6 +91,17 @@ internal static class InferenceFolding
             var pairs = folded.OrderBy(pair => pair.Key).ToList();
             for (var i = 0; i < pairs.Count; i++)
                 writer.Line($"({model.Steps[pairs[i].Value].Field}, {model.Steps[pairs[i].Key].Field}){(i == pairs.Count - 1 ? ");" : ",")}");
+            writer.Outdent();
+        }
+        // After the folds above: a convolution that has both folds takes the pre-activation on the weights
+        // that already hold the batch norm after it.
+        if (preActivations.Count > 0)
+        {
+            writer.Line("Inference.FoldPreActivations(");
+            writer.Indent();
+            var triples = preActivations.OrderBy(pair => pair.Key).ToList();
+            for (var i = 0; i < triples.Count; i++)
+                writer.Line($"({model.Steps[triples[i].Key].Field}, {model.Steps[triples[i].Value.Conv].Field}){(i == triples.Count - 1 ? ");" : ",")}");
             writer.Outdent();
         }
         if (hasConvolutions) writer.Line("Inference.ConvolutionsToChannelsLast(this);");

@@ -89,6 +89,7 @@ public sealed class ConvLayer : LayerKind
             SizeRule = SpatialRule.Window(kernel, stride, padding, dilation, ceilMode: false),
             Construct = construct.ToString(),
             Detail = detail,
+            Pointwise = kernel == (1, 1) && padding == (0, 0) && groups == 1,
         };
     }
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace CnnGen.Runtime;
 
 /// <summary>What generated <c>ToInference()</c> methods call: batch-norm folding and channels-last layout.</summary>
-public static class Inference
+public static partial class Inference
 {
     /// <summary>
     /// Folds an eval-mode batch norm into the convolution before it: w' = w * s, b' = (b - mean) * s + beta,

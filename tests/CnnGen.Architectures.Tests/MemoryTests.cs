@@ -61,13 +61,18 @@ public class MemoryTests
     /// norm, ReLU, residual add, max pool, global pool, linear (ResNet18); depthwise convolution, ReLU6
     /// (MobileNetV2); concatenation, scaled residual add (InceptionResNetV1); the dense-block buffer, average
     /// pool (DenseNet121); the connection-table convolution, trainable subsampling, tanh (LeNet5Paper); local
-    /// response norm, dropout, adaptive pooling (AlexNetCaffe); upsampling (FcnResNet18).
+    /// response norm, dropout, adaptive pooling (AlexNetCaffe); upsampling (FcnResNet18); and in the
+    /// inference form folded batch norms, channels-last input and folded pre-activations (ResNet18, DenseNet121).
     /// </summary>
-    public static TheoryData<string> EveryForwardStep() => new() { "ResNet18", "MobileNetV2", "InceptionResNetV1", "DenseNet121", "LeNet5Paper", "AlexNetCaffe", "FcnResNet18" };
+    public static TheoryData<string, bool> EveryForwardStep() => new()
+    {
+        { "ResNet18", false }, { "MobileNetV2", false }, { "InceptionResNetV1", false }, { "DenseNet121", false },
+        { "LeNet5Paper", false }, { "AlexNetCaffe", false }, { "FcnResNet18", false }, { "ResNet18", true }, { "DenseNet121", true },
+    };
 
     [Theory]
     [MemberData(nameof(EveryForwardStep))]
-    public void An_eval_forward_leaves_no_native_memory_for_the_finalizer(string name)
+    public void A_forward_leaves_no_native_memory_for_the_finalizer(string name, bool inferenceForm)
     {
         // TorchSharp frees a few small native objects (implicit Scalars, shape reads) only when the garbage
         // collector finalizes their wrappers; between collections they split glibc's heap and resident
@@ -78,6 +83,7 @@ public class MemoryTests
         var info = Zoo.Get(name);
         using var model = info.Create();
         model.eval();
+        if (inferenceForm) ((CnnGen.Runtime.IGeneratedNetwork)model).ConvertToInference();
         using var _ = no_grad();
         using var input = randn(new[] { 1L }.Concat(info.InputShape).ToArray());
         for (var i = 0; i < 2; i++) model.forward(input).Dispose();

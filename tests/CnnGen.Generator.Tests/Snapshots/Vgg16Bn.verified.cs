@@ -200,8 +200,9 @@ namespace CnnGen.Architectures
 
         /// <summary>
         /// Turns this network into its inference form, in place: eval mode, 13 batch norms folded into the
-        /// convolutions before them, convolution weights and the input in channels-last layout. Outputs equal the
-        /// eval-mode network's within float rounding. The network cannot be trained afterwards.
+        /// convolutions before them,
+        /// convolution weights and the input in channels-last layout. Outputs equal the eval-mode network's within
+        /// float rounding. The network cannot be trained afterwards.
         /// </summary>
         public Vgg16Bn ToInference()
         {

@@ -84,26 +84,10 @@ internal static class InferenceFolding
         writer.Open("using (no_grad())");
         // One call with the pairs and one loop over the convolutions rather than a statement each:
         // the same work in a third of the tokens the compiler parses (see LayerTableText).
-        if (folded.Count > 0)
-        {
-            writer.Line("Inference.FoldBatchNorms(");
-            writer.Indent();
-            var pairs = folded.OrderBy(pair => pair.Key).ToList();
-            for (var i = 0; i < pairs.Count; i++)
-                writer.Line($"({model.Steps[pairs[i].Value].Field}, {model.Steps[pairs[i].Key].Field}){(i == pairs.Count - 1 ? ");" : ",")}");
-            writer.Outdent();
-        }
+        WriteFieldPairs(writer, "Inference.FoldBatchNorms", folded.OrderBy(pair => pair.Key).Select(pair => (model.Steps[pair.Value].Field!, model.Steps[pair.Key].Field!)).ToList());
         // After the folds above: a convolution that has both folds takes the pre-activation on the weights
         // that already hold the batch norm after it.
-        if (preActivations.Count > 0)
-        {
-            writer.Line("Inference.FoldPreActivations(");
-            writer.Indent();
-            var triples = preActivations.OrderBy(pair => pair.Key).ToList();
-            for (var i = 0; i < triples.Count; i++)
-                writer.Line($"({model.Steps[triples[i].Key].Field}, {model.Steps[triples[i].Value.Conv].Field}){(i == triples.Count - 1 ? ");" : ",")}");
-            writer.Outdent();
-        }
+        WriteFieldPairs(writer, "Inference.FoldPreActivations", preActivations.OrderBy(pair => pair.Key).Select(pair => (model.Steps[pair.Key].Field!, model.Steps[pair.Value.Conv].Field!)).ToList());
         if (hasConvolutions) writer.Line("Inference.ConvolutionsToChannelsLast(this);");
         writer.Close();
         writer.Line("_inference = true;");
@@ -112,6 +96,17 @@ internal static class InferenceFolding
         writer.Line();
         writer.Line("void IGeneratedNetwork.ConvertToInference() => ToInference();");
         writer.Line();
+    }
+
+    /// <summary><c>method((a1, b1), (a2, b2), ...);</c> with a pair of module fields a line; nothing for no pairs.</summary>
+    private static void WriteFieldPairs(SourceWriter writer, string method, IReadOnlyList<(string First, string Second)> pairs)
+    {
+        if (pairs.Count == 0) return;
+        writer.Line(method + "(");
+        writer.Indent();
+        for (var i = 0; i < pairs.Count; i++)
+            writer.Line($"({pairs[i].First}, {pairs[i].Second}){(i == pairs.Count - 1 ? ");" : ",")}");
+        writer.Outdent();
     }
 
     /// <summary>The first lines of the forward pass in the inference form.</summary>

@@ -33,6 +33,10 @@ internal static class MemoryCheck
         var rss1 = ProcessMemory.Resident();
         Console.WriteLine($"{calls:N0} calls in {clock.Elapsed.TotalSeconds:F1} s: resident {rss0 / 1048576} -> {rss1 / 1048576} MB " +
                           $"({(double)(rss1 - rss0) / rss0:+0.0%;-0.0%}); counted from call 20: {(double)(rss1 - afterTwenty) / afterTwenty:+0.0%;-0.0%}");
+        // Page faults per call depend on glibc handing the top of its heap back and faulting it in again
+        // (docs/performance.md, Memory); that is the process's allocator setting, not the forward's.
+        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is null)
+            Console.WriteLine("(page faults with glibc's defaults; GLIBC_TUNABLES=glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432 keeps freed memory)");
     }
 
     /// <summary>One call; a dispose scope catches what a hand-written module leaves (the generated one leaves nothing).</summary>

@@ -8,8 +8,8 @@ namespace CnnGen.Runtime.Tests;
 /// <summary>Inference.FoldPreActivation: batch norm and ReLU folded into the 1x1 convolution after them.</summary>
 public class PreActivationFoldingTests
 {
-    /// <summary>An eval-mode batch norm with random statistics and affine parameters; gamma's sign as asked.</summary>
-    private static BatchNorm2d RandomNorm(long channels, bool positiveGamma = true)
+    /// <summary>An eval-mode batch norm with random statistics and affine parameters; channel 1's gamma and channel 2's as given.</summary>
+    private static BatchNorm2d RandomNorm(long channels, float? gamma1 = null, float? gamma2 = null)
     {
         var bn = nn.BatchNorm2d(channels);
         using (no_grad())
@@ -17,7 +17,8 @@ public class PreActivationFoldingTests
             bn.running_mean!.copy_(randn(channels));
             bn.running_var!.copy_(rand(channels) + 0.5);
             bn.weight!.copy_(rand(channels) + 0.1);
-            if (!positiveGamma) bn.weight[1] = tensor(-0.5f);
+            if (gamma1 is { } first) bn.weight[1] = tensor(first);
+            if (gamma2 is { } second) bn.weight[2] = tensor(second);
             bn.bias!.copy_(randn(channels));
         }
         bn.eval();
@@ -48,21 +49,25 @@ public class PreActivationFoldingTests
         Assert.DoesNotContain(bn.state_dict().Keys, key => key.Contains("threshold"));
     }
 
-    [Fact]
-    public void A_channel_with_negative_scale_leaves_everything_as_it_was()
+    [Theory]
+    [InlineData(-0.5f, null)]
+    [InlineData(null, 0f)]
+    [InlineData(-0.5f, 0f)]
+    public void Channels_with_negative_or_zero_scale_fold_into_a_clamp(float? gamma1, float? gamma2)
     {
-        // relu(s x + t) with s < 0 is a min, not a max: no single maximum can stand for it.
+        // relu(s x + t) is s min(x, -t/s) + t when s < 0 and the constant relu(t) when s = 0 (a trained
+        // network can have these): one clamp with per-channel bounds still stands for all channels.
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var bn = RandomNorm(4, positiveGamma: false);
+        var bn = RandomNorm(4, gamma1, gamma2);
+        using (no_grad()) bn.bias![2] = tensor(-0.7f); // relu(t) differs from t in the zero-scale channel
         var conv = nn.Conv2d(4, 3, kernel_size: 1);
-        var weight = conv.weight!.clone();
-        var x = randn(2, 4, 5, 5);
+        var x = randn(2, 4, 5, 5) * 3;
         var expected = Reference(bn, conv, x);
 
-        Assert.False(Inference.FoldPreActivation(bn, conv));
-        Assert.True(conv.weight!.equal(weight).all().item<bool>());
-        Assert.True(conv.forward(Inference.BatchNormRelu(bn, x, folded: true)).allclose(expected, rtol: 0, atol: 0));
+        Assert.True(Inference.FoldPreActivation(bn, conv));
+        var actual = conv.forward(Inference.BatchNormRelu(bn, x, folded: true));
+        Assert.True(actual.allclose(expected, rtol: 1e-5, atol: 1e-5), $"max difference {(actual - expected).abs().max().item<float>()}");
     }
 
     [Theory]

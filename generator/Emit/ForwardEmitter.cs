@@ -15,14 +15,14 @@ namespace CnnGen.Generator.Emit;
 /// </summary>
 internal static class ForwardEmitter
 {
-    public static void Write(SourceWriter writer, NetworkModel model)
+    public static void Write(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
     {
         if (model.AuxOutputs.Count == 0)
         {
             writer.Open("public override Tensor forward(Tensor input)");
             writer.Line("CheckInput(input);");
             InferenceFolding.WriteForwardPrologue(writer);
-            var nameOf = WriteSteps(writer, model);
+            var nameOf = WriteSteps(writer, model, plan);
             writer.Line($"return {nameOf(model.OutputVar!)};");
             writer.Close();
             return;
@@ -50,7 +50,7 @@ internal static class ForwardEmitter
         writer.Line("CheckInput(input);");
         InferenceFolding.WriteForwardPrologue(writer);
         foreach (var head in aux) writer.Line($"Tensor? {Local(head)} = null;");
-        var name = WriteSteps(writer, model);
+        var name = WriteSteps(writer, model, plan);
         writer.Line($"return new Outputs({name(model.OutputVar!)}, {string.Join(", ", aux.Select(Local))});");
         writer.Close();
     }
@@ -58,11 +58,10 @@ internal static class ForwardEmitter
     private static string Local(AuxOutput head) => "aux_" + head.Name;
 
     /// <summary>Writes the steps; returns the C# name of each tensor (in-place steps merge names).</summary>
-    private static System.Func<TensorVar, string> WriteSteps(SourceWriter writer, NetworkModel model)
+    private static System.Func<TensorVar, string> WriteSteps(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
     {
         var steps = model.Steps;
-        var folded = InferenceFolding.FoldedBatchNorms(model);
-        var preActivations = InferenceFolding.PreActivations(model);
+        var (folded, preActivations) = (plan.FoldedBatchNorms, plan.PreActivations);
         var reluOfPreActivation = new HashSet<int>(preActivations.Values.Select(triple => triple.Relu));
         var results = new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! };
         var uses = new Dictionary<TensorVar, int>();

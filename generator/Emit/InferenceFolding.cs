@@ -14,58 +14,56 @@ namespace CnnGen.Generator.Emit;
 /// </summary>
 internal static class InferenceFolding
 {
-    /// <summary>Indices of batch-norm steps folded into the convolution step that feeds them, with that step.</summary>
-    public static Dictionary<int, int> FoldedBatchNorms(NetworkModel model)
+    /// <summary>
+    /// What the inference form folds, found once per network and used by both <c>ToInference()</c> and the
+    /// forward pass. <paramref name="FoldedBatchNorms"/>: batch-norm step -> the convolution step that feeds
+    /// only it. <paramref name="PreActivations"/>: batch-norm step (not in the first) whose output feeds only
+    /// a ReLU whose output feeds only a pointwise convolution, on the same path -> that ReLU and convolution.
+    /// </summary>
+    public sealed record Plan(IReadOnlyDictionary<int, int> FoldedBatchNorms, IReadOnlyDictionary<int, (int Relu, int Conv)> PreActivations);
+
+    public static Plan PlanFor(NetworkModel model)
     {
         var steps = model.Steps;
-        var uses = steps.SelectMany(step => step.Inputs).GroupBy(input => input).ToDictionary(g => g.Key, g => g.Count());
+        var consumers = new Dictionary<TensorVar, List<int>>();
         var producer = new Dictionary<TensorVar, int>();
-        for (var i = 0; i < steps.Count; i++) producer[steps[i].Output] = i;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            producer[steps[i].Output] = i;
+            foreach (var input in steps[i].Inputs)
+                (consumers.TryGetValue(input, out var list) ? list : consumers[input] = new List<int>()).Add(i);
+        }
+
         var folded = new Dictionary<int, int>();
         for (var i = 0; i < steps.Count; i++)
         {
             var step = steps[i];
             if (step.Kind != "bn" || step.Field is null) continue;
             var input = step.Inputs[0];
-            if (!producer.TryGetValue(input, out var convIndex) || uses[input] != 1) continue;
+            if (!producer.TryGetValue(input, out var convIndex) || consumers[input].Count != 1) continue;
             var conv = steps[convIndex];
             if (conv.Kind is "conv" or "dwconv" && conv.Field is not null && conv.Aux == step.Aux)
                 folded[i] = convIndex;
         }
-        return folded;
-    }
 
-    /// <summary>
-    /// Batch-norm steps (not folded into a convolution before them) whose output feeds only a ReLU whose
-    /// output feeds only a pointwise convolution, on the same path: the indices of that ReLU and convolution.
-    /// </summary>
-    public static Dictionary<int, (int Relu, int Conv)> PreActivations(NetworkModel model)
-    {
-        var steps = model.Steps;
-        var folded = FoldedBatchNorms(model);
-        var consumers = new Dictionary<TensorVar, List<int>>();
-        for (var i = 0; i < steps.Count; i++)
-            foreach (var input in steps[i].Inputs)
-                (consumers.TryGetValue(input, out var list) ? list : consumers[input] = new List<int>()).Add(i);
         var results = new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! };
         int? OnlyConsumer(ForwardStep step) =>
             !results.Contains(step.Output) && consumers.TryGetValue(step.Output, out var list) && list.Count == 1 && steps[list[0]].Inputs.Count == 1 && steps[list[0]].Aux == step.Aux
                 ? list[0] : null;
-        var found = new Dictionary<int, (int, int)>();
+        var preActivations = new Dictionary<int, (int, int)>();
         for (var i = 0; i < steps.Count; i++)
         {
             if (steps[i].Kind != "bn" || steps[i].Field is null || folded.ContainsKey(i)) continue;
             if (OnlyConsumer(steps[i]) is not { } relu || steps[relu].Kind != "relu") continue;
             if (OnlyConsumer(steps[relu]) is { } conv && steps[conv] is { Kind: "conv", Pointwise: true, Field: not null })
-                found[i] = (relu, conv);
+                preActivations[i] = (relu, conv);
         }
-        return found;
+        return new Plan(folded, preActivations);
     }
 
-    public static void WriteToInference(SourceWriter writer, NetworkModel model)
+    public static void WriteToInference(SourceWriter writer, NetworkModel model, Plan plan)
     {
-        var folded = FoldedBatchNorms(model);
-        var preActivations = PreActivations(model);
+        var (folded, preActivations) = (plan.FoldedBatchNorms, plan.PreActivations);
         var hasConvolutions = model.Steps.Any(step => step.Kind is "conv" or "dwconv" && step.Field is not null);
         writer.Line("private bool _inference;");
         writer.Line();

@@ -35,8 +35,9 @@ public static class NetworkEmitter
         WriteConstants(writer, model);
         WriteFields(writer, model);
         WriteConstructor(writer, model);
-        InferenceFolding.WriteToInference(writer, model);
-        ForwardEmitter.Write(writer, model);
+        var plan = InferenceFolding.PlanFor(model);
+        InferenceFolding.WriteToInference(writer, model, plan);
+        ForwardEmitter.Write(writer, model, plan);
         writer.Line();
         WriteInputCheck(writer, model);
         writer.Close();

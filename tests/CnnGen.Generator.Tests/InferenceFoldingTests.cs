@@ -14,7 +14,7 @@ public class InferenceFoldingTests
     }
 
     private static IEnumerable<(string Norm, string Conv)> PreActivationFields(NetworkModel model) =>
-        InferenceFolding.PreActivations(model).Select(pair => (model.Steps[pair.Key].Field!, model.Steps[pair.Value.Conv].Field!));
+        InferenceFolding.PlanFor(model).PreActivations.Select(pair => (model.Steps[pair.Key].Field!, model.Steps[pair.Value.Conv].Field!));
 
     [Fact]
     public void Batch_norm_relu_and_a_1x1_convolution_fold_as_a_pre_activation()
@@ -35,7 +35,7 @@ public class InferenceFoldingTests
     [InlineData("  norm: bn\n  relu: relu\n", "the ReLU's output is the network's output")]
     public void Other_shapes_do_not_fold(string layers, string why)
     {
-        Assert.True(!InferenceFolding.PreActivations(Model(layers)).Any(), why);
+        Assert.True(!InferenceFolding.PlanFor(Model(layers)).PreActivations.Any(), why);
     }
 
     [Fact]
@@ -44,8 +44,8 @@ public class InferenceFoldingTests
         // 58 dense layers: norm2 into conv1 (after it), norm1 with relu1 into conv1 (before it); each of the 3
         // transitions: norm with relu into its 1x1 conv; norm0 into conv0. Only norm5 (then ReLU and pooling) stays.
         var model = Pipeline.CompileZoo("densenet.cnn.yaml").Models.Single(network => network.ClassName == "DenseNet121");
-        Assert.Equal(58 + 1, InferenceFolding.FoldedBatchNorms(model).Count);
-        Assert.Equal(58 + 3, InferenceFolding.PreActivations(model).Count);
+        Assert.Equal(58 + 1, InferenceFolding.PlanFor(model).FoldedBatchNorms.Count);
+        Assert.Equal(58 + 3, InferenceFolding.PlanFor(model).PreActivations.Count);
         Assert.Equal(121, model.Steps.Count(step => step.Kind == "bn"));
     }
 }

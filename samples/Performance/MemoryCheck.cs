@@ -10,7 +10,7 @@ namespace CnnGen.Samples.Performance;
 /// </summary>
 internal static class MemoryCheck
 {
-    public static void Run(nn.Module<Tensor, Tensor> model, int warmUp = 100, int calls = 1000)
+    public static void Run(nn.Module<Tensor, Tensor> model, int warmUp = 100, int calls = 1000, bool keptFreedMemory = false)
     {
         using var noGrad = no_grad();
         using var input = randn(1, 3, 224, 224);
@@ -35,8 +35,8 @@ internal static class MemoryCheck
                           $"({(double)(rss1 - rss0) / rss0:+0.0%;-0.0%}); counted from call 20: {(double)(rss1 - afterTwenty) / afterTwenty:+0.0%;-0.0%}");
         // Page faults per call depend on glibc handing the top of its heap back and faulting it in again
         // (docs/performance.md, Memory); that is the process's allocator setting, not the forward's.
-        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is null)
-            Console.WriteLine("(page faults with glibc's defaults; GLIBC_TUNABLES=glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432 keeps freed memory)");
+        if (!keptFreedMemory && Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is null)
+            Console.WriteLine("(page faults with glibc's defaults; --keep-freed-memory, which calls NativeAllocator.KeepFreedMemory(), keeps freed memory for reuse)");
     }
 
     /// <summary>One call; a dispose scope catches what a hand-written module leaves (the generated one leaves nothing).</summary>

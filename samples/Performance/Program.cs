@@ -4,8 +4,8 @@
 // networks, batches and threads when Debian's torchvision is installed. Prints img/s and the ratios.
 //
 //   dotnet run -c Release --project samples/Performance -- [--networks ResNet50,InceptionV3,DenseNet121,MobileNetV2]
-//       [--batches 1,8,32] [--rounds 5] [--no-pytorch]
-//   dotnet run -c Release --project samples/Performance -- --memory [--warmup 100] [--calls 1000] [--hand-written]
+//       [--batches 1,8,32] [--rounds 5] [--no-pytorch] [--keep-freed-memory]
+//   dotnet run -c Release --project samples/Performance -- --memory [--warmup 100] [--calls 1000] [--hand-written] [--keep-freed-memory]
 using System.Diagnostics;
 using System.Globalization;
 using CnnGen.Architectures;
@@ -20,17 +20,24 @@ var rounds = int.Parse(Option("--rounds") ?? "5", CultureInfo.InvariantCulture);
 set_num_threads(2);
 manual_seed(0);
 
+// --keep-freed-memory: glibc keeps what a forward frees (NativeAllocator.KeepFreedMemory), so later calls
+// reuse those pages instead of faulting them in again; without it, glibc's defaults.
+var keepFreedMemory = args.Contains("--keep-freed-memory");
+if (keepFreedMemory && !CnnGen.Runtime.NativeAllocator.KeepFreedMemory())
+    Console.WriteLine("glibc's malloc is not this process's allocator: --keep-freed-memory changes nothing");
+
 if (args.Contains("--memory"))
 {
     // --hand-written: the same loop over the hand-written ResNet-50 (each call in a DisposeScope, which
     // it needs), to tell the generated forward's share of any growth from libtorch's and the allocator's.
     using var resnet = args.Contains("--hand-written") ? (nn.Module<Tensor, Tensor>)new HandWrittenResNet50() : new ResNet50();
     resnet.eval();
-    MemoryCheck.Run(resnet, int.Parse(Option("--warmup") ?? "100", CultureInfo.InvariantCulture), int.Parse(Option("--calls") ?? "1000", CultureInfo.InvariantCulture));
+    MemoryCheck.Run(resnet, int.Parse(Option("--warmup") ?? "100", CultureInfo.InvariantCulture), int.Parse(Option("--calls") ?? "1000", CultureInfo.InvariantCulture), keepFreedMemory);
     return 0;
 }
 
-Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {get_num_threads()} threads, eval, no_grad; img/s, median of {rounds} interleaved rounds");
+Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {get_num_threads()} threads, eval, no_grad; img/s, median of {rounds} interleaved rounds" +
+                  (keepFreedMemory ? "; glibc keeps freed memory (--keep-freed-memory)" : ""));
 var results = new List<(string Network, int Batch, double Hand, double Generated, double Inference)>();
 foreach (var name in networks)
 {

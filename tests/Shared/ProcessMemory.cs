@@ -29,6 +29,9 @@ internal static class ProcessMemory
     /// <summary>Bytes allocated from glibc's heap and not yet freed, over all arenas.</summary>
     public static long NativeHeapInUse() => (long)mallinfo2().UordBlks;
 
+    /// <summary>Bytes glibc serves from mappings of their own (blocks above its mmap threshold), over all arenas.</summary>
+    public static long NativeMapped() => (long)mallinfo2().HBlkHd;
+
     public static string DescribeNativeHeap()
     {
         var info = mallinfo2();

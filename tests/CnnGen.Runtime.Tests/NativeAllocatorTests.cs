@@ -1,0 +1,33 @@
+using System.Runtime.InteropServices;
+using CnnGen.Testing;
+
+namespace CnnGen.Runtime.Tests;
+
+public class NativeAllocatorTests
+{
+    [Fact]
+    public void Once_asked_glibc_serves_blocks_below_32_MB_from_its_heap()
+    {
+        // A block of 31 MB: with glibc's defaults (an adaptive mmap threshold that starts at 128 KB and rises
+        // only to the largest mapped block freed so far) it gets a mapping of its own, which is unmapped when
+        // freed and faulted in afresh next time. Kept, it comes from the heap, where freed memory is reused.
+        // (How much freed heap glibc keeps depends on the thread's arena: a test thread's arena deletes a
+        // whole empty 64 MB heap whatever the trim threshold, so that part is measured by the forward test.)
+        Assert.True(NativeAllocator.KeepFreedMemory(), "glibc did not accept the settings");
+        var mappedBefore = ProcessMemory.NativeMapped();
+        var block = Marshal.AllocHGlobal(31 << 20);
+        var mapped = ProcessMemory.NativeMapped() - mappedBefore;
+        Marshal.FreeHGlobal(block);
+        // Other tests run alongside and may map blocks of their own meanwhile, but none this large.
+        Assert.True(mapped < 31 << 20, $"glibc mapped {mapped >> 20} MB while a 31 MB block was allocated");
+    }
+
+    [Theory]
+    [InlineData(0, NativeAllocator.LargestMmapThreshold)]
+    [InlineData(1 << 30, 0)]
+    [InlineData(1 << 30, NativeAllocator.LargestMmapThreshold + 1)]
+    public void Out_of_range_thresholds_are_refused(int trimThreshold, int mmapThreshold)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => NativeAllocator.KeepFreedMemory(trimThreshold, mmapThreshold));
+    }
+}

@@ -1,7 +1,8 @@
 // Performance: generated networks, their inference forms (ToInference: batch norm folded, channels-last)
-// and hand-written TorchSharp modules with the same weights, measured side by side in one process
-// (medians of interleaved rounds, so machine noise hits all three alike), then PyTorch 1.13 on the same
-// networks, batches and threads when Debian's torchvision is installed. Prints img/s and the ratios.
+// and hand-written TorchSharp modules with the same weights, side by side in one process, and PyTorch 1.13
+// (torchvision's model eager and through optimize_for_inference, same batches and threads, in a child
+// process when Debian's torchvision is installed): medians of interleaved rounds, so the machine's noise
+// hits every contender alike. Prints img/s and the ratios.
 //
 //   dotnet run -c Release --project samples/Performance -- [--networks ResNet50,InceptionV3,DenseNet121,MobileNetV2]
 //       [--batches 1,8,32] [--rounds 5] [--no-pytorch] [--keep-freed-memory]
@@ -38,13 +39,15 @@ if (args.Contains("--memory"))
 
 Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {get_num_threads()} threads, eval, no_grad; img/s, median of {rounds} interleaved rounds" +
                   (keepFreedMemory ? "; glibc keeps freed memory (--keep-freed-memory)" : ""));
-var results = new List<(string Network, int Batch, double Hand, double Generated, double Inference)>();
+using var pytorch = args.Contains("--no-pytorch") ? null : PyTorch.Start();
+var results = new List<Result>();
 foreach (var name in networks)
 {
     using var contenders = Contenders.Create(name);
     Console.WriteLine();
     Console.WriteLine($"{name} ({string.Join("x", contenders.SampleShape)})");
-    Console.WriteLine($"{"batch",5} {"hand-written",13} {"generated",10} {"inference",10} {"gen/hand",9} {"inf/hand",9}");
+    Console.WriteLine($"{"batch",5} {"hand-written",13} {"generated",10} {"inference",10} {"gen/hand",9} {"inf/hand",9}" +
+                      (pytorch is null ? "" : $" {"PyTorch",10} {"optimized",10}"));
     foreach (var batch in batches)
     {
         using var input = contenders.Input(batch);
@@ -54,23 +57,38 @@ foreach (var name in networks)
             ("generated", contenders.Generated.forward),
             ("inference", contenders.Inference.forward),
         };
-        var times = candidates.ToDictionary(c => c.Name, _ => new List<double>());
+        var times = new[] { "hand-written", "generated", "inference", "eager", "optimized" }.ToDictionary(c => c, _ => new List<double>());
         var iterations = batch >= 32 ? 1 : batch >= 8 ? 2 : 8;
         using (no_grad())
         {
             foreach (var (_, forward) in candidates) Measure(forward, input, 1); // warm-up
+            pytorch?.Prepare(name, batch);
             for (var round = 0; round < rounds; round++)
+            {
                 foreach (var (candidate, forward) in candidates)
                     times[candidate].Add(Measure(forward, input, iterations));
+                if (pytorch is null) continue;
+                var (eager, optimized) = pytorch.Round(name, batch, iterations);
+                times["eager"].Add(eager);
+                times["optimized"].Add(optimized);
+            }
         }
-        double Rate(string candidate) => batch / Median(times[candidate]);
-        var (hand, generated, inference) = (Rate("hand-written"), Rate("generated"), Rate("inference"));
-        results.Add((name, batch, hand, generated, inference));
-        Console.WriteLine($"{batch,5} {hand,10:F1}/s {generated,7:F1}/s {inference,7:F1}/s {generated / hand,8:F2}x {inference / hand,8:F2}x");
+        double Rate(string candidate) => times[candidate].Count == 0 ? double.NaN : batch / Median(times[candidate]);
+        var result = new Result(name, batch, Rate("hand-written"), Rate("generated"), Rate("inference"), Rate("eager"), Rate("optimized"));
+        results.Add(result);
+        Console.WriteLine($"{batch,5} {result.Hand,10:F1}/s {result.Generated,7:F1}/s {result.Inference,7:F1}/s {result.Generated / result.Hand,8:F2}x {result.Inference / result.Hand,8:F2}x" +
+                          (pytorch is null ? "" : $" {result.Eager,8:F1}/s {result.Optimized,8:F1}/s"));
     }
 }
 
-if (!args.Contains("--no-pytorch")) PyTorch.Compare(networks, batches, rounds, results);
+if (pytorch is not null)
+{
+    Console.WriteLine();
+    Console.WriteLine("TorchSharp over PyTorch 1.13 (same batch, same threads, rounds interleaved with TorchSharp's)");
+    Console.WriteLine($"{"network",-12} {"batch",5} {"generated/eager",16} {"inference/eager",16} {"inference/optimized",20}");
+    foreach (var r in results)
+        Console.WriteLine($"{r.Network,-12} {r.Batch,5} {r.Generated / r.Eager,15:F2}x {r.Inference / r.Eager,15:F2}x {r.Inference / r.Optimized,19:F2}x");
+}
 return 0;
 
 // The caller's dispose scope, as a TorchSharp user writes it for a hand-written module.
@@ -90,3 +108,6 @@ static double Median(List<double> values)
     var sorted = values.Order().ToList();
     return sorted[sorted.Count / 2];
 }
+
+/// <summary>One network at one batch size, img/s; PyTorch's are NaN when it was not measured.</summary>
+internal sealed record Result(string Network, int Batch, double Hand, double Generated, double Inference, double Eager, double Optimized);

@@ -4,10 +4,12 @@ using System.Globalization;
 namespace CnnGen.Samples.Performance;
 
 /// <summary>
-/// Runs tests/fixtures/pytorch_bench.py with Debian's PyTorch (torchvision's models, the same batches and
-/// threads) and prints TorchSharp over PyTorch: generated / eager and inference form / optimize_for_inference.
+/// Debian's PyTorch as a contender: tests/fixtures/pytorch_bench.py runs in a child process serving one
+/// round at a time (torchvision's model eager and through torch.jit.optimize_for_inference, same batch,
+/// 2 threads), so the sample measures its rounds between the TorchSharp ones and the machine's noise hits
+/// every contender alike. The two processes never run at the same time: each waits for the other's answer.
 /// </summary>
-internal static class PyTorch
+internal sealed class PyTorch : IDisposable
 {
     /// <summary>The script's names for the networks the sample measures.</summary>
     private static readonly Dictionary<string, string> TorchvisionName = new()
@@ -18,48 +20,51 @@ internal static class PyTorch
         ["MobileNetV2"] = "mobilenet_v2",
     };
 
-    public static void Compare(string[] networks, int[] batches, int rounds, List<(string Network, int Batch, double Hand, double Generated, double Inference)> results)
+    private readonly Process process;
+
+    private PyTorch(Process process) => this.process = process;
+
+    /// <summary>The server, or null (saying why) when Debian's PyTorch or the script is not there.</summary>
+    public static PyTorch? Start()
     {
-        Console.WriteLine();
         var script = FindScript();
         if (script is null || !File.Exists("/usr/bin/python3"))
         {
             Console.WriteLine("PyTorch: not measured (needs /usr/bin/python3 with Debian's python3-torchvision and tests/fixtures/pytorch_bench.py)");
-            return;
+            return null;
         }
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(script);
-        start.ArgumentList.Add(string.Join(",", networks.Select(n => TorchvisionName[n])));
-        start.ArgumentList.Add(string.Join(",", batches));
-        start.ArgumentList.Add(rounds.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var lines = new List<string>();
-        while (process.StandardOutput.ReadLine() is { } line)
-        {
-            lines.Add(line);
-            if (!line.StartsWith("RESULT ", StringComparison.Ordinal)) Console.WriteLine(line);
-        }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            Console.WriteLine($"PyTorch run failed: {error.Result}");
-            return;
-        }
+        start.ArgumentList.Add("--serve");
+        return new PyTorch(Process.Start(start)!);
+    }
 
-        // RESULT <torchvision name> <batch> <eager img/s> <optimize_for_inference img/s>
-        var pytorch = lines.Where(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
-            .Select(l => l.Split(' '))
-            .ToDictionary(f => (f[1], int.Parse(f[2], CultureInfo.InvariantCulture)),
-                f => (Eager: double.Parse(f[3], CultureInfo.InvariantCulture), Optimized: double.Parse(f[4], CultureInfo.InvariantCulture)));
-        Console.WriteLine();
-        Console.WriteLine("TorchSharp over PyTorch (same batch, same threads)");
-        Console.WriteLine($"{"network",-12} {"batch",5} {"eager",8} {"optimized",10} {"generated/eager",16} {"inference/eager",16} {"inference/optimized",20}");
-        foreach (var r in results)
-        {
-            if (!pytorch.TryGetValue((TorchvisionName[r.Network], r.Batch), out var p)) continue;
-            Console.WriteLine($"{r.Network,-12} {r.Batch,5} {p.Eager,6:F1}/s {p.Optimized,8:F1}/s {r.Generated / p.Eager,15:F2}x {r.Inference / p.Eager,15:F2}x {r.Inference / p.Optimized,19:F2}x");
-        }
+    /// <summary>Builds and optimizes the network on PyTorch's side and runs each form once.</summary>
+    public void Prepare(string network, int batch) => Ask($"PREPARE {TorchvisionName[network]} {batch}", "READY");
+
+    /// <summary>One round: seconds per call, eager and optimized, each the mean of <paramref name="iterations"/> calls.</summary>
+    public (double Eager, double Optimized) Round(string network, int batch, int iterations)
+    {
+        var fields = Ask($"ROUND {TorchvisionName[network]} {batch} {iterations}", "TIMES").Split(' ');
+        return (double.Parse(fields[1], CultureInfo.InvariantCulture), double.Parse(fields[2], CultureInfo.InvariantCulture));
+    }
+
+    private string Ask(string request, string expected)
+    {
+        process.StandardInput.WriteLine(request);
+        process.StandardInput.Flush();
+        var answer = process.StandardOutput.ReadLine()
+                     ?? throw new InvalidOperationException($"PyTorch's benchmark script ended without answering '{request}' (exit code {(process.WaitForExit(5000) ? process.ExitCode : -1)}; its error output is above)");
+        if (!answer.StartsWith(expected, StringComparison.Ordinal))
+            throw new InvalidOperationException($"PyTorch's benchmark script answered '{answer}' to '{request}'");
+        return answer;
+    }
+
+    public void Dispose()
+    {
+        process.StandardInput.Close();
+        if (!process.WaitForExit(10_000)) process.Kill();
+        process.Dispose();
     }
 
     private static string? FindScript()

@@ -59,4 +59,23 @@ public class ForwardTests
         Assert.Same(x, Forward.Mul_(x, 0.5));
         Assert.Same(x, Forward.Relu6_(x));
     }
+
+    [Fact]
+    public void Scale_factors_past_the_cache_are_computed_right_and_not_kept()
+    {
+        // More distinct factors than the cache holds, each used in every scaling call: the results stay right,
+        // and the table stops growing (past it each call frees its own scalar).
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3);
+        var y = randn(2, 3);
+        for (var i = 0; i < Forward.MostCachedFactors + 40; i++)
+        {
+            var factor = 1.0 + i / 1000.0;
+            Assert.True(Forward.Mul(x, factor).allclose(x * factor, rtol: 0, atol: 0));
+            Assert.True(Forward.Mul_(x.clone(), factor).allclose(x * factor, rtol: 0, atol: 0));
+            Assert.True(Forward.ScaleAdd(x, factor, y).allclose(y + factor * x, rtol: 1e-6, atol: 1e-6));
+            Assert.True(Forward.ScaleAdd_(x.clone(), factor, y).allclose(x * factor + y, rtol: 0, atol: 0));
+        }
+        Assert.Equal(Forward.MostCachedFactors, Forward.CachedFactorCount);
+    }
 }

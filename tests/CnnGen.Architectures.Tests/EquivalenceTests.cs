@@ -134,4 +134,44 @@ public class EquivalenceTests(ITestOutputHelper output)
         output.WriteLine($"{name}: against float64, eval {evalError:E2}, inference form {inferenceError:E2}");
         Assert.True(inferenceError <= 2 * evalError, $"{name}: the inference form is {inferenceError:E2} from the float64 result, the eval network {evalError:E2}");
     }
+
+    [Fact]
+    public void The_inference_form_equals_the_eval_network_with_negative_and_zero_batch_norm_scales()
+    {
+        // Trained networks can have batch norms with negative or zero gamma; the reference weights (gamma in
+        // [0.5, 1.5]) never do, so there DenseNet's pre-activation folds all take the maximum path. Here a
+        // quarter of the gammas are negative and some are zero, which takes the clamp path.
+        using var model = new DenseNet121();
+        var generator = new Generator(seed: 7);
+        using (no_grad())
+        {
+            foreach (var (_, module) in model.named_modules())
+            {
+                if (module is not BatchNorm2d bn) continue;
+                var channels = bn.weight!.shape[0];
+                var gamma = rand(channels, generator: generator) * 2 - 0.5; // [-0.5, 1.5): about a quarter negative
+                gamma[rand(channels, generator: generator) < 0.05] = 0;
+                bn.weight!.copy_(gamma);
+                bn.bias!.copy_(randn(channels, generator: generator) * 0.1);
+                bn.running_mean!.copy_(randn(channels, generator: generator) * 0.1);
+                bn.running_var!.copy_(rand(channels, generator: generator) + 0.5);
+            }
+        }
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = randn(new long[] { 2 }.Concat(DenseNet121.InputShape).ToArray(), generator: generator);
+        model.to(ScalarType.Float64);
+        var exact = model.forward(input.to(ScalarType.Float64));
+        model.to(ScalarType.Float32);
+        var eval = model.forward(input);
+        ((CnnGen.Runtime.IGeneratedNetwork)model).ConvertToInference();
+        var clamped = model.named_modules().Count(m => m.module is BatchNorm2d bn && bn.has_buffer("preactivation_upper"));
+        Assert.True(clamped > 50, $"only {clamped} pre-activations took the clamp path");
+        var inference = model.forward(input);
+        static double Relative(Tensor a, Tensor b) => ((a.to(ScalarType.Float64) - b).norm() / b.norm()).item<double>();
+        var (evalError, inferenceError) = (Relative(eval, exact), Relative(inference, exact));
+        output.WriteLine($"DenseNet121, {clamped} clamped pre-activations: against float64, eval {evalError:E2}, inference form {inferenceError:E2}");
+        Assert.True(inferenceError <= Math.Max(Tolerance, 2 * evalError), $"the inference form is {inferenceError:E2} from the float64 result, the eval network {evalError:E2}");
+    }
 }

@@ -4,11 +4,11 @@ using System.Runtime.InteropServices;
 namespace CnnGen.Runtime;
 
 /// <summary>
-/// The process's native allocator, as far as fast repeated inference needs it. libtorch takes every
-/// tensor from glibc's malloc. A generated forward frees each activation at its last use, so every call
-/// allocates and frees the same sizes again; with glibc's defaults the freed memory is often handed back
-/// to the system (the top of the heap is trimmed once more than twice the largest recent block is free)
-/// and the next call faults the same pages in again: hundreds of minor page faults per ResNet-50 call,
+/// The process's native allocator under repeated inference. libtorch takes every tensor from glibc's
+/// malloc. A generated forward frees each activation at its last use, so every call allocates and frees
+/// the same sizes again; with glibc's defaults part of the freed memory is handed back to the system (the
+/// top of the heap is trimmed once more than twice the largest recent block is free) and the next call
+/// faults the same pages in again: from a few to over a thousand minor page faults per ResNet-50 call,
 /// varying from run to run with where the heap's top happens to land (docs/performance.md, Memory).
 /// </summary>
 public static class NativeAllocator
@@ -28,7 +28,8 @@ public static class NativeAllocator
     /// but callable at run time. It is process-wide and cannot be undone (glibc's adaptive thresholds stay
     /// off once set), so it is the application's choice; nothing in CnnGen calls it for you.
     /// Activations larger than the mmap threshold (batch 32 and up for ImageNet networks) are still mapped
-    /// and unmapped per call.
+    /// and unmapped per call. It is for steady memory, not speed: on the project's machine ResNet-50
+    /// inference ran 13-17% slower with it (docs/performance.md, Memory).
     /// </summary>
     /// <returns>True when glibc accepted both settings; false on other C libraries and operating systems.</returns>
     public static bool KeepFreedMemory(int trimThreshold = 1 << 30, int mmapThreshold = LargestMmapThreshold)

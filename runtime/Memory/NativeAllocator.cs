@@ -43,11 +43,7 @@ public static class NativeAllocator
             // mallopt returns 1 on success; musl's returns 0 and changes nothing.
             return mallopt(MmapThresholdOption, mmapThreshold) == 1 && mallopt(TrimThresholdOption, trimThreshold) == 1;
         }
-        catch (EntryPointNotFoundException)
-        {
-            return false;
-        }
-        catch (DllNotFoundException)
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
             return false;
         }

@@ -35,10 +35,7 @@ public static partial class Inference
             throw new System.ArgumentException("Pre-activation folding needs a 1x1 convolution without padding or groups.", nameof(conv));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var mean = (bn.running_mean ?? throw new System.InvalidOperationException("Batch norm without running statistics cannot be folded.")).to(ScalarType.Float64);
-        // In double precision, as FoldBatchNorm does.
-        var scale = (bn.running_var!.to(ScalarType.Float64) + bn.eps).rsqrt();
-        if (bn.weight is not null) scale = scale * bn.weight.to(ScalarType.Float64);
+        var (mean, scale) = MeanAndScale(bn);
         var shift = -mean * scale;
         if (bn.bias is not null) shift = shift + bn.bias.to(ScalarType.Float64);
         var (positive, negative, zero) = (scale > 0, scale < 0, scale == 0);

@@ -15,11 +15,7 @@ public static partial class Inference
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var mean = (bn.running_mean ?? throw new System.InvalidOperationException("Batch norm without running statistics cannot be folded.")).to(ScalarType.Float64);
-        var variance = bn.running_var!.to(ScalarType.Float64);
-        // In double precision, so the folded weights round once (to the parameter's type) instead of at every step.
-        var scale = (variance + bn.eps).rsqrt();
-        if (bn.weight is not null) scale = scale * bn.weight.to(ScalarType.Float64);
+        var (mean, scale) = MeanAndScale(bn);
         var type = conv.weight!.dtype;
         var outChannels = conv.weight.shape[0];
         var weight = (conv.weight.to(ScalarType.Float64) * scale.reshape(outChannels, 1, 1, 1)).to(type);
@@ -27,6 +23,18 @@ public static partial class Inference
         if (bn.bias is not null) bias = bias + bn.bias.to(ScalarType.Float64);
         conv.weight = new Parameter(weight.MoveToOuterDisposeScope(), requires_grad: false);
         conv.bias = new Parameter(bias.to(type).MoveToOuterDisposeScope(), requires_grad: false);
+    }
+
+    /// <summary>
+    /// An eval-mode batch norm's running mean and per-channel scale s = gamma / sqrt(var + eps), in double
+    /// precision, so that folded weights round once (to the parameter's type) instead of at every step.
+    /// </summary>
+    private static (Tensor Mean, Tensor Scale) MeanAndScale(BatchNorm2d bn)
+    {
+        var mean = (bn.running_mean ?? throw new System.InvalidOperationException("Batch norm without running statistics cannot be folded.")).to(ScalarType.Float64);
+        var scale = (bn.running_var!.to(ScalarType.Float64) + bn.eps).rsqrt();
+        if (bn.weight is not null) scale = scale * bn.weight.to(ScalarType.Float64);
+        return (mean, scale);
     }
 
     /// <summary>Stores a convolution's weight channels-last (NHWC strides), the layout oneDNN convolves fastest.</summary>

@@ -13,24 +13,18 @@ public static class InputCheck
     public static void RequireAtLeast(torch.Tensor input, string network, long channels, long minHeight, long minWidth)
     {
         if (!IsMap(input) || input.size(1) != channels || input.size(2) < minHeight || input.size(3) < minWidth)
-        {
-            var shape = input.shape;
             throw new ArgumentException(
-                $"{network} expects a batch of shape [N, {channels}, H, W] with H >= {minHeight} and W >= {minWidth}, but the input has shape [{string.Join(", ", shape)}].",
+                $"{network} expects a batch of shape [N, {channels}, H, W] with H >= {minHeight} and W >= {minWidth}, but the input has shape [{string.Join(", ", input.shape)}].",
                 nameof(input));
-        }
     }
 
     /// <summary>A batch of exactly [N, channels, height, width].</summary>
     public static void RequireExactly(torch.Tensor input, string network, long channels, long height, long width)
     {
         if (!IsMap(input) || input.size(1) != channels || input.size(2) != height || input.size(3) != width)
-        {
-            var shape = input.shape;
             throw new ArgumentException(
-                $"{network} expects a batch of shape [N, {channels}, {height}, {width}], but the input has shape [{string.Join(", ", shape)}].",
+                $"{network} expects a batch of shape [N, {channels}, {height}, {width}], but the input has shape [{string.Join(", ", input.shape)}].",
                 nameof(input));
-        }
     }
 
     // dim() and size(i), not shape: in TorchSharp 0.107 every shape read leaves a small native object for

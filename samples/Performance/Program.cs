@@ -57,7 +57,7 @@ foreach (var name in networks)
             ("generated", contenders.Generated.forward),
             ("inference", contenders.Inference.forward),
         };
-        var times = new[] { "hand-written", "generated", "inference", "eager", "optimized" }.ToDictionary(c => c, _ => new List<double>());
+        var times = candidates.Select(c => c.Name).Concat(["eager", "optimized"]).ToDictionary(c => c, _ => new List<double>());
         var iterations = batch >= 32 ? 1 : batch >= 8 ? 2 : 8;
         using (no_grad())
         {

@@ -11,6 +11,14 @@ public static class Identifiers
     public static bool IsName(string text) =>
         text.Length > 0 && (char.IsLetter(text[0]) || text[0] == '_') && text.All(c => char.IsLetterOrDigit(c) || c == '_');
 
+    /// <summary>
+    /// A name a module may have in the state dict: an identifier, or one with '-' as torchvision's RegNet names its
+    /// blocks (<c>block1-0</c>). C# names are derived from it (<see cref="Field"/>, <see cref="Pascal"/>); a '.'
+    /// would split the key.
+    /// </summary>
+    public static bool IsStateDictName(string text) =>
+        text.Length > 0 && (char.IsLetter(text[0]) || text[0] == '_') && text.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '-');
+
     public static bool IsClassName(string text) => IsName(text) && SyntaxFacts.GetKeywordKind(text) == SyntaxKind.None;
 
     /// <summary>

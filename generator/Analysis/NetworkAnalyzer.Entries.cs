@@ -37,6 +37,7 @@ public sealed partial class NetworkAnalyzer
     private Flow RunEntry(YamlScalar scalar, Flow flow, Group group, string? name, Scope scope, bool anonymous = false, string? namePattern = null)
     {
         var entry = ParseEntry(scalar);
+        if (entry is not null) entry = ChosenByParameter(entry, scope);
         if (entry is null || !Resolve(entry, name, anonymous)) return flow with { Shape = null };
         if (namePattern is not null)
         {
@@ -67,6 +68,17 @@ public sealed partial class NetworkAnalyzer
             if (flow.Shape is null) return flow;
         }
         return flow;
+    }
+
+    /// <summary>
+    /// An entry named by a block parameter that holds a layer or block name (<c>act = 'hardswish'</c>, then
+    /// <c>- act</c>) stands for that layer or block: MobileNetV3's rows choose ReLU or hardswish this way.
+    /// </summary>
+    private Entry ChosenByParameter(Entry entry, Scope scope)
+    {
+        if (_blocks.ContainsKey(entry.Name) || LayerCatalog.Find(entry.Name) is not null) return entry;
+        if (scope.Lookup(entry.Name) is not { Kind: ValueKind.String, Text: { } chosen }) return entry;
+        return _blocks.ContainsKey(chosen) || LayerCatalog.Find(chosen) is not null ? entry with { Name = chosen } : entry;
     }
 
     /// <summary>Reports an entry that names neither a block nor a layer.</summary>
@@ -129,7 +141,7 @@ public sealed partial class NetworkAnalyzer
             position = close + 1;
         }
         var result = builder.ToString();
-        if (Identifiers.IsName(result) || result.All(char.IsDigit)) return result;
+        if (Identifiers.IsStateDictName(result) || result.All(char.IsDigit)) return result;
         Report(DiagnosticCatalog.InvalidValue, entry.Scalar.Span, result, "is not a valid layer name (from the 'as' pattern)");
         return null;
     }

@@ -113,6 +113,19 @@ public sealed partial class NetworkAnalyzer
         }
     }
 
+    private readonly HashSet<string> _fields = new();
+
+    /// <summary>
+    /// The field for a module: its path with '_' for every other character, and a number after it where two
+    /// paths meet in one name (<c>block1-0</c> and <c>block1_0</c> are different state-dict keys).
+    /// </summary>
+    private string UniqueField(string field)
+    {
+        var unique = field;
+        for (var n = 2; !_fields.Add(unique); n++) unique = field + "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return unique;
+    }
+
     /// <summary>
     /// Analyses one layer instance and adds it: a module-tree leaf named <paramref name="name"/> when
     /// it has state, a forward step, and a row of the layer table.
@@ -138,8 +151,8 @@ public sealed partial class NetworkAnalyzer
         string? field = null;
         if (result.ModuleType is not null)
         {
-            field = Identifiers.Field(path);
-            group.Node.Children.Add(new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Construct = result.Construct, Site = site.Span });
+            field = UniqueField(Identifiers.Field(path));
+            group.Node.Children.Add(new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Construct = result.Construct, IsParameter = result.IsParameter, Site = site.Span });
         }
 
         var op = result.Forward;

@@ -57,16 +57,26 @@ public sealed partial class NetworkAnalyzer
                 flow = RunDense(key, entry.Value, flow, group, scope);
                 continue;
             }
+            if (key.Text == "gate")
+            {
+                flow = RunGate(key, entry.Value, flow, group, scope);
+                continue;
+            }
+            if (key.Text == "split")
+            {
+                flow = RunSplit(key, entry.Value, flow, group, scope);
+                continue;
+            }
             if (key.Text.IndexOf('{') >= 0 && entry.Value is YamlScalar repeated)
             {
                 // 'block{i+4}: 8x middle': the repetitions join this mapping, named by the key.
                 flow = RunEntry(repeated, flow, group, null, scope, namePattern: key.Text);
                 continue;
             }
-            if (!Identifiers.IsName(key.Text))
+            if (!Identifiers.IsStateDictName(key.Text))
             {
                 Report(DiagnosticCatalog.InvalidValue, key.Span, key.Text,
-                    "is not a valid layer name: use letters, digits and '_' (names become state-dict keys such as 'layer1.0.conv1')");
+                    "is not a valid layer name: use letters, digits, '_' and '-', starting with a letter or '_' (names become state-dict keys such as 'layer1.0.conv1' or RegNet's 'block1-0')");
                 flow = flow with { Shape = null };
                 continue;
             }
@@ -103,6 +113,25 @@ public sealed partial class NetworkAnalyzer
     private static readonly string[] ResidualKeys = { "body", "shortcut", "scale", "then" };
 
     /// <summary>
+    /// The shortcut is analysed after the body (a projection needs the body's output shape), but a shortcut written
+    /// before the body is registered first, as torchvision's RegNet registers <c>proj</c> before <c>f</c>, so the
+    /// parameters come in the reference's order.
+    /// </summary>
+    private static bool ShortcutWrittenFirst(YamlMapping spec)
+    {
+        var keys = spec.Entries.Select(entry => entry.Key.Text).ToList();
+        return keys.IndexOf("shortcut") is var shortcut and >= 0 && shortcut < keys.IndexOf("body");
+    }
+
+    /// <summary>Moves the children from <paramref name="from"/> on to just before <paramref name="to"/>.</summary>
+    private static void MoveBefore(List<ModuleNode> children, int from, int to)
+    {
+        var moved = children.GetRange(from, children.Count - from);
+        children.RemoveRange(from, moved.Count);
+        children.InsertRange(to, moved);
+    }
+
+    /// <summary>
     /// <c>residual: { body, shortcut, then }</c>: output = then(body(x) + shortcut(x)). The body's layers
     /// become children of the enclosing group, as in torchvision's BasicBlock and Bottleneck.
     /// </summary>
@@ -117,8 +146,11 @@ public sealed partial class NetworkAnalyzer
             Report(DiagnosticCatalog.UnknownKey, entry.Key.Span, entry.Key.Text, "'residual'", Suggestions.DidYouMean(entry.Key.Text, ResidualKeys));
 
         var input = flow;
+        var bodyStart = group.Node.Children.Count;
         var bodyFlow = RunNode(body, input, group, scope);
+        var shortcutStart = group.Node.Children.Count;
         var shortcutFlow = RunShortcut(spec.Get("shortcut"), input, bodyFlow, group, scope);
+        if (ShortcutWrittenFirst(spec)) MoveBefore(group.Node.Children, shortcutStart, bodyStart);
         if (bodyFlow.Shape is null || shortcutFlow is null || shortcutFlow.Shape is null)
             return new Flow(bodyFlow.Var, null);
 

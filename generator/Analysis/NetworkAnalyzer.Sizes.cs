@@ -34,14 +34,14 @@ public sealed partial class NetworkAnalyzer
 
     private Shape WithFormulas(Shape output, Shape input, SpatialRule rule)
     {
-        if (!output.IsMap)
+        if (!output.IsSpatial)
         {
-            if (rule.NeedsFixedSize && input.IsMap && !(input.HeightFormula?.IsConstant == true && input.WidthFormula?.IsConstant == true))
+            if (rule.NeedsFixedSize && input.IsSpatial && !(input.HeightFormula?.IsConstant == true && input.WidthFormula?.IsConstant == true))
                 _fixedSize = true;
             return output;
         }
-        var height = input.IsMap ? rule.Height(input.HeightFormula) : null;
-        var width = input.IsMap ? rule.Width(input.WidthFormula) : null;
+        var height = input.IsSpatial ? rule.Height(input.HeightFormula) : null;
+        var width = input.IsSpatial ? rule.Width(input.WidthFormula) : null;
         // A formula must reproduce the size just computed; if it ever did not, it is dropped, never trusted.
         if (height is not null && height.Evaluate(_model.Input.Height) != output.Height) height = null;
         if (width is not null && width.Evaluate(_model.Input.Width) != output.Width) width = null;

@@ -87,6 +87,9 @@ public sealed class ModuleNode
     public string? ModuleType { get; set; }
     public string? Construct { get; set; }
 
+    /// <summary>A parameter of the enclosing group (<c>register_parameter</c>), not a child module (see <see cref="Layers.LayerResult.IsParameter"/>).</summary>
+    public bool IsParameter { get; set; }
+
     /// <summary>Where the child was written (for a duplicate-name report).</summary>
     public Model.SourceSpan Site { get; set; }
 

@@ -75,10 +75,17 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticInfo NoValidInputSize = new(
         "CNN0022", "No input size makes the network valid", "The network is valid for no input size: {0}", ProblemSeverity.Error);
 
+    public static readonly DiagnosticInfo GateShape = new(
+        "CNN0023", "Gate scale does not fit its input", "{0}: the gate's sub-network gives {1} for an input of {2}; a gate multiplies its input by a scale of the same channels, 1x1 or the input's size{3}", ProblemSeverity.Error);
+
+    public static readonly DiagnosticInfo SplitChannels = new(
+        "CNN0024", "Channels cannot be split", "{0}: {1} channels cannot be split into {2} equal parts", ProblemSeverity.Error);
+
     public static IReadOnlyList<DiagnosticInfo> All { get; } = new[]
     {
         YamlSyntax, MissingKey, InvalidValue, UnknownLayer, MissingArgument, UnknownArgument, ArgumentType,
         ChannelMismatch, SpatialTooSmall, ResidualShapes, ParameterCountMismatch, ExpressionError,
         BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch, ConcatShapes, UnusedBlock, UnusedArgument, NoValidInputSize,
+        GateShape, SplitChannels,
     };
 }

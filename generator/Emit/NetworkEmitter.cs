@@ -129,7 +129,7 @@ public static class NetworkEmitter
             writer.Line($"public {argument.CSharpType} {property} => {argument.CSharpName};");
             writer.Line();
         }
-        foreach (var child in model.Root.Children.Where(child => Identifiers.IsName(child.Name)))
+        foreach (var child in model.Root.Children.Where(child => Identifiers.IsStateDictName(child.Name)))
         {
             var property = Identifiers.Pascal(child.Name);
             if (!taken.Add(property)) continue;
@@ -174,7 +174,7 @@ public static class NetworkEmitter
             }
             else
             {
-                writer.Line($"register_module({Value.Of(child.Name).ToCSharp()}, {child.Field} = {child.Construct});");
+                writer.Line($"{(child.IsParameter ? "register_parameter" : "register_module")}({Value.Of(child.Name).ToCSharp()}, {child.Field} = {child.Construct});");
             }
         }
         writer.Close();

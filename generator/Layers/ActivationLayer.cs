@@ -4,18 +4,24 @@ using System.Collections.Generic;
 namespace CnnGen.Generator.Layers;
 
 /// <summary>
-/// Element-wise activations without arguments: <c>relu</c>, <c>relu6</c>, <c>tanh</c>, <c>sigmoid</c>.
-/// Each may run in place when its input is not needed afterwards; autograd keeps their output.
+/// Element-wise activations without arguments: <c>relu</c>, <c>relu6</c>, <c>tanh</c>, <c>sigmoid</c>, <c>silu</c>
+/// (swish), <c>gelu</c>, <c>hardswish</c>, <c>hardsigmoid</c>. Each may run in place when its input is not needed
+/// afterwards. They work on any shape, channels-last maps included. Marking the output as saved keeps any later
+/// in-place step off it: for relu, tanh and sigmoid autograd keeps the output; for the others libtorch's in-place
+/// backward keeps a copy of the input, and the mark costs nothing where no in-place step follows.
 /// </summary>
 public sealed class ActivationLayer : LayerKind
 {
     private readonly string _name;
     private readonly ForwardOp _forward;
 
-    private ActivationLayer(string name, ForwardOp forward)
+    private readonly string[] _aliases;
+
+    private ActivationLayer(string name, ForwardOp forward, params string[] aliases)
     {
         _name = name;
         _forward = forward;
+        _aliases = aliases;
     }
 
     public static ActivationLayer Relu { get; } = new("relu", new ForwardOp("functional.relu({0})", "{0}.relu_()", SavesOutput: true));
@@ -26,7 +32,21 @@ public sealed class ActivationLayer : LayerKind
 
     public static ActivationLayer Sigmoid { get; } = new("sigmoid", new ForwardOp("{0}.sigmoid()", "{0}.sigmoid_()", SavesOutput: true));
 
+    /// <summary>x * sigmoid(x) (EfficientNet's activation; also called swish).</summary>
+    public static ActivationLayer Silu { get; } = new("silu", new ForwardOp("{0}.silu()", "{0}.silu_()", SavesOutput: true), "swish");
+
+    /// <summary>The exact GELU, x * Phi(x) (ConvNeXt; torchvision's nn.GELU() default, approximate='none').</summary>
+    public static ActivationLayer Gelu { get; } = new("gelu", new ForwardOp("{0}.gelu()", "Forward.Gelu_({0})", SavesOutput: true));
+
+    /// <summary>x * relu6(x + 3) / 6 (MobileNetV3).</summary>
+    public static ActivationLayer Hardswish { get; } = new("hardswish", new ForwardOp("{0}.hardswish()", "{0}.hardswish_()", SavesOutput: true), "hswish");
+
+    /// <summary>relu6(x + 3) / 6 (MobileNetV3's squeeze-and-excitation gate).</summary>
+    public static ActivationLayer Hardsigmoid { get; } = new("hardsigmoid", new ForwardOp("{0}.hardsigmoid()", "{0}.hardsigmoid_()", SavesOutput: true), "hsigmoid");
+
     public override string Name => _name;
+
+    public override IReadOnlyList<string> Aliases => _aliases;
 
     public override IReadOnlyList<ParameterSpec> Parameters { get; } = Array.Empty<ParameterSpec>();
 

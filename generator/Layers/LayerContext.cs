@@ -45,7 +45,8 @@ public sealed class LayerContext
     public LayerResult? WrongRank(string needs)
     {
         Report(DiagnosticCatalog.ShapeMismatch, Span, Describe, Kind.Name, Input, needs +
-            (Input.IsMap ? "; add 'flatten' (or 'gap') before it" : "; a flattened vector cannot go back to a feature map"));
+            (Input.ChannelsLast ? "; the map is channels-last here: 'permute(0, 3, 1, 2)' turns it back into C x H x W"
+                : Input.IsMap ? "; add 'flatten' (or 'gap') before it" : "; a flattened vector cannot go back to a feature map"));
         return null;
     }
 

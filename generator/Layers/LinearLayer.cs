@@ -3,7 +3,12 @@ using CnnGen.Generator.Expressions;
 
 namespace CnnGen.Generator.Layers;
 
-/// <summary><c>linear(out, bias=true)</c>: a fully connected layer on a flat vector. Parameters: in * out + out.</summary>
+/// <summary>
+/// <c>linear(out, bias=true)</c>: a fully connected layer on a flat vector, or on the channels of each pixel of a
+/// channels-last map (after <c>permute(0, 2, 3, 1)</c>: ConvNeXt's pointwise layers, stored as [out, in] like any
+/// nn.Linear). On a C x H x W map it is an error, since a missing flatten is the likelier mistake.
+/// Parameters: in * out + out.
+/// </summary>
 public sealed class LinearLayer : LayerKind
 {
     public override string Name => "linear";
@@ -19,12 +24,14 @@ public sealed class LinearLayer : LayerKind
     public override LayerResult? Analyze(LayerContext context)
     {
         var input = context.Input;
-        if (input.IsMap) return context.WrongRank("a flat vector");
+        if (input.IsMap) return context.WrongRank("a flat vector (or a channels-last map: 'permute(0, 2, 3, 1)' first applies it to each pixel's channels)");
         var inFeatures = input.Channels;
         var outFeatures = context.Args["out"];
         var bias = context.Args.Bool("bias");
         var weights = checked(inFeatures.Int * outFeatures.Int);
-        return new LayerResult(Shape.Flat(outFeatures), checked(weights + (bias ? outFeatures.Int : 0)), weights, ForwardOp.Module)
+        var output = input.ChannelsLast ? Shape.Map(outFeatures, input.Height, input.Width) with { ChannelsLast = true } : Shape.Flat(outFeatures);
+        var macs = input.ChannelsLast ? checked(weights * input.Height * input.Width) : weights;
+        return new LayerResult(output, checked(weights + (bias ? outFeatures.Int : 0)), macs, ForwardOp.Module)
         {
             ModuleType = "TorchSharp.Modules.Linear",
             Construct = $"nn.Linear({inFeatures.ToCSharp()}, {outFeatures.ToCSharp()}{(bias ? "" : ", hasBias: false")})",

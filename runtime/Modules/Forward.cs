@@ -13,7 +13,7 @@ namespace CnnGen.Runtime;
 /// until a collection ran they split its free space, and the heap grew by 88 MB over 1,000 calls
 /// (docs/performance.md). These helpers reuse cached scalars and call the convolution directly.
 /// </summary>
-public static class Forward
+public static partial class Forward
 {
     /// <summary>Made once and never freed: a Scalar is immutable, so every thread can share it.</summary>
     internal static readonly Scalar One = 1, Zero = 0, Six = 6;

@@ -211,6 +211,30 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CNN0023_a_gate_scale_must_have_the_input_channels()
+    {
+        var yaml = Header + "layers:\n  se:\n    gate:\n      pool: adaptive_avgpool(1)\n      fc1: conv(4, k=1)\n      fc2: conv(2, k=1)\n";
+        var result = Pipeline.Compile(yaml);
+        Single(result, "CNN0023", 5, 5, "'se'", "2x1x1 for an input of 3x32x32", "end the sub-network with 3 channels");
+    }
+
+    [Fact]
+    public void CNN0023_a_gate_scale_must_stay_a_map()
+    {
+        var yaml = Header + "layers:\n  c: conv(8, k=1)\n  se:\n    gate: [gap]\n";
+        var result = Pipeline.Compile(yaml);
+        Single(result, "CNN0023", 6, 5, "gives 8 for an input of 8x32x32", "'adaptive_avgpool(1)' instead of 'gap'");
+    }
+
+    [Fact]
+    public void CNN0024_split_needs_channels_divisible_by_the_parts()
+    {
+        var yaml = Header + "layers:\n  c: conv(15, k=1)\n  unit:\n    split: [identity, conv(in, k=1)]\n";
+        var result = Pipeline.Compile(yaml);
+        Single(result, "CNN0024", 6, 5, "15 channels cannot be split into 2 equal parts");
+    }
+
+    [Fact]
     public void CNN0020_unused_block_is_a_warning()
     {
         var result = Pipeline.Compile(Header + "blocks:\n  unit(w): [conv(w, k=1)]\nlayers:\n  f: flatten\n");

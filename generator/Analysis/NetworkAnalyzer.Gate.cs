@@ -1,0 +1,36 @@
+using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Syntax;
+
+namespace CnnGen.Generator.Analysis;
+
+/// <summary>
+/// <c>gate: sub-network</c>: output = x * scale(x), where the sub-network computes a per-channel (or per-pixel)
+/// scale from x: squeeze-and-excitation (SENet, EfficientNet, MobileNetV3, RegNetY). The sub-network's layers
+/// become children of the enclosing group, as torchvision's SqueezeExcitation holds <c>fc1</c> and <c>fc2</c>.
+/// </summary>
+public sealed partial class NetworkAnalyzer
+{
+    private Flow RunGate(YamlScalar key, YamlNodeSyntax node, Flow flow, Group group, Scope scope)
+    {
+        var scale = node is YamlScalar entry
+            ? RunEntry(entry, flow, group, name: null, scope, anonymous: true)
+            : RunNode(node, flow, group, scope);
+        if (flow.Shape is null || scale.Shape is null) return new Flow(scale.Var, null);
+
+        var (x, s) = (flow.Shape, scale.Shape);
+        var fits = s.Rank == x.Rank && s.ChannelsLast == x.ChannelsLast && s.Channels.Int == x.Channels.Int
+            && (!x.IsSpatial || (s.Height == 1 && s.Width == 1) || (s.Height == x.Height && s.Width == x.Width));
+        if (!fits)
+        {
+            var hint = s.Channels.Int != x.Channels.Int && s.Rank == x.Rank
+                ? $"; end the sub-network with {x.Channels.Int} channels (in a block, a parameter defaulting to 'in' holds the block's input channels)"
+                : x.IsSpatial && !s.IsSpatial ? "; keep the scale a map: 'adaptive_avgpool(1)' instead of 'gap'" : "";
+            Report(DiagnosticCatalog.GateShape, key.Span, Where(group), s, x, hint);
+            return new Flow(scale.Var, null);
+        }
+        // torchvision's SqueezeExcitation returns scale * input: the same product, element by element.
+        var output = NewVar();
+        _model.Steps.Add(new ForwardStep(output, new[] { flow.Var, scale.Var }, "{0}.mul({1})", null, $"{(group.Path.Length == 0 ? "gate" : group.Path)}: x * gate -> {x}"));
+        return new Flow(output, x);
+    }
+}

@@ -1,0 +1,42 @@
+using System.Collections.Generic;
+using CnnGen.Generator.Expressions;
+
+namespace CnnGen.Generator.Layers;
+
+/// <summary>
+/// <c>layernorm(eps=1e-5, affine=true)</c>: layer norm over the channels. On a vector it is nn.LayerNorm over
+/// the features; on a channels-last map (after <c>permute(0, 2, 3, 1)</c>) nn.LayerNorm over the last
+/// dimension, as ConvNeXt's block has it; on a C x H x W map it normalises each pixel's channels, which is
+/// torchvision's LayerNorm2d (ConvNeXt's stem, downsampling layers and head): permute, LayerNorm, permute back.
+/// Parameters: weight and bias per channel.
+/// </summary>
+public sealed class LayerNormLayer : LayerKind
+{
+    public override string Name => "layernorm";
+
+    public override IReadOnlyList<string> Aliases => new[] { "layer_norm", "ln" };
+
+    public override IReadOnlyList<ParameterSpec> Parameters { get; } = new[]
+    {
+        ParameterSpec.Optional("eps", ArgumentType.Number, Value.Of(1e-5)),
+        ParameterSpec.Optional("affine", ArgumentType.Bool, Value.Of(true), "elementwise_affine"),
+    };
+
+    public override LayerResult? Analyze(LayerContext context)
+    {
+        var input = context.Input;
+        var eps = context.Args["eps"];
+        if (eps.IsDynamic) return context.BadArgument("eps", "must be fixed at compile time; it cannot depend on a model argument");
+        if (eps.AsDouble <= 0) return context.BadArgument("eps", "must be positive");
+        var affine = context.Args.Bool("affine");
+        var channels = input.Channels;
+        var construct = $"nn.LayerNorm(new long[] {{ {channels.ToCSharp()} }}, eps: {Value.FormatDouble(eps.AsDouble)}{(affine ? "" : ", elementwise_affine: false")})";
+        return new LayerResult(input, affine ? checked(2 * channels.Int) : 0, 0,
+            input.IsMap ? new ForwardOp("Forward.LayerNorm2d({m}, {0})") : ForwardOp.Module)
+        {
+            ModuleType = "TorchSharp.Modules.LayerNorm",
+            Construct = construct,
+            Detail = input.IsMap ? "over channels (2d)" : "",
+        };
+    }
+}

@@ -1,0 +1,34 @@
+using System.Collections.Generic;
+using CnnGen.Generator.Expressions;
+
+namespace CnnGen.Generator.Layers;
+
+/// <summary>
+/// <c>stochastic_depth(p)</c>: in training, each sample's whole tensor is zeroed with probability p and the
+/// survivors scaled by 1 / (1 - p); in eval mode the identity (torchvision.ops.StochasticDepth, mode "row").
+/// Ending a residual body with it drops that body per sample, as EfficientNet and ConvNeXt do. No parameters,
+/// and no module: torchvision's StochasticDepth has no state-dict entries.
+/// </summary>
+public sealed class StochasticDepthLayer : LayerKind
+{
+    public override string Name => "stochastic_depth";
+
+    public override IReadOnlyList<string> Aliases => new[] { "drop_path" };
+
+    public override IReadOnlyList<ParameterSpec> Parameters { get; } = new[]
+    {
+        ParameterSpec.Required("p", ArgumentType.Number, "rate"),
+    };
+
+    public override LayerResult? Analyze(LayerContext context)
+    {
+        var p = context.Args["p"];
+        if (p.AsDouble < 0 || p.AsDouble > 1) return context.BadArgument("p", $"is {p} but must be between 0 and 1");
+        var rate = p.Kind == ValueKind.Int ? Value.FormatDouble(p.Int) : p.ToCSharp();
+        // The rate may read a model argument: forward sees the arguments as fields of the same names.
+        return new LayerResult(context.Input, 0, 0, new ForwardOp($"Forward.StochasticDepth({{0}}, {rate}, training)", MayAlias: true))
+        {
+            Detail = $"p={Value.FormatDouble(p.AsDouble)}",
+        };
+    }
+}

@@ -286,10 +286,12 @@ public sealed partial class NetworkAnalyzer
         var given = new Dictionary<string, Expr>();
         for (var i = 0; i < Math.Min(positional.Count, block.Parameters.Count); i++)
             given[block.Parameters[i].Name] = positional[i];
+        var misspelled = new HashSet<string>(); // as in Bind: a misspelled argument is not reported again as missing
         foreach (var argument in named)
         {
             if (block.Parameters.All(p => p.Name != argument.Name))
             {
+                if (Suggestions.Closest(argument.Name, block.Parameters.Select(p => p.Name)) is { } guess) misspelled.Add(guess);
                 Report(DiagnosticCatalog.UnknownArgument, entry.Scalar.SpanOf(entry.Offset + argument.NameStart, entry.Offset + argument.NameStart + argument.Name.Length),
                     Where(), block.Name, argument.Name, Suggestions.DidYouMean(argument.Name, block.Parameters.Select(p => p.Name)));
                 ok = false;
@@ -319,7 +321,7 @@ public sealed partial class NetworkAnalyzer
             }
             else
             {
-                Report(DiagnosticCatalog.MissingArgument, entry.NameSpan, Where(), block.Name, parameter.Name);
+                if (!misspelled.Contains(parameter.Name)) Report(DiagnosticCatalog.MissingArgument, entry.NameSpan, Where(), block.Name, parameter.Name);
                 ok = false;
             }
         }

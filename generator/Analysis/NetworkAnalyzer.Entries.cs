@@ -187,9 +187,11 @@ public sealed partial class NetworkAnalyzer
         }
         catch (ExpressionException error)
         {
-            var hint = text.Count(c => c == '(') > text.Count(c => c == ')')
-                ? " (inside a YAML flow list '[a, b]' every comma separates items: quote the entry or write the list one item per line)"
-                : "";
+            // An unclosed call is a flow list's doing only where a comma of that list ended the entry; elsewhere the ')' is simply missing.
+            var unclosed = text.Count(c => c == '(') > text.Count(c => c == ')');
+            var hint = !unclosed ? ""
+                : scalar.EndsAtFlowComma ? " (inside a YAML flow list '[a, b]' every comma separates items: quote the entry or write the list one item per line)"
+                : " (the call is missing a ')')";
             Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(offset + error.Start, offset + error.End), $"'{text.Trim()}': {error.Message}{hint}");
             return null;
         }

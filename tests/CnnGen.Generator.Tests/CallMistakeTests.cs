@@ -13,6 +13,36 @@ public class CallMistakeTests
         string.Join("; ", result.Problems.Select(p => $"{p.Id}({p.Span.StartLine + 1},{p.Span.StartColumn + 1})"));
 
     [Fact]
+    public void An_unclosed_call_in_a_mapping_is_missing_a_parenthesis_not_in_a_flow_list()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(16, k=3\n  relu: relu\n");
+        Assert.Equal("CNN0012(4,22)", Describe(result));
+        var message = result.Problems.Single().Message;
+        Assert.Contains("the call is missing a ')'", message);
+        Assert.DoesNotContain("flow list", message);
+    }
+
+    [Fact]
+    public void An_unclosed_call_as_the_last_item_of_a_flow_list_is_missing_a_parenthesis()
+    {
+        // The ']' ends the list, no comma cut the entry: "conv(16, k=3, relu" is one item without its ')'.
+        var result = Pipeline.Compile(Header + "layers: [conv(16, k=3, relu]\n");
+        Assert.Equal("CNN0012(3,24)", Describe(result));
+        Assert.Contains("the call is missing a ')'", result.Problems.Single().Message);
+        Assert.DoesNotContain("flow list", result.Problems.Single().Message);
+    }
+
+    [Theory]
+    [InlineData("layers: ['conv(16', k=3), relu]\n", "CNN0012(3,18); CNN0012(3,22)")]
+    [InlineData("layers: [conv(16\n  , k=3), relu]\n", "CNN0012(3,17); CNN0012(4,6)")]
+    public void A_call_cut_by_a_flow_list_comma_gets_the_flow_list_hint(string layers, string expected)
+    {
+        var result = Pipeline.Compile(Header + layers);
+        Assert.Equal(expected, Describe(result));
+        Assert.Contains("inside a YAML flow list '[a, b]' every comma separates items", result.Problems[0].Message);
+    }
+
+    [Fact]
     public void A_misspelled_layer_argument_is_one_unknown_argument_not_also_a_missing_one()
     {
         var result = Pipeline.Compile(Header + "layers:\n  conv1: conv(16, kernal=3)\n");

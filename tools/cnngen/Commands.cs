@@ -10,7 +10,19 @@ public static class Commands
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder]");
+        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder] | cnngen explain <CNN00NN>");
+        return 2;
+    }
+
+    /// <summary>Prints a diagnostic's help page, as <c>rustc --explain</c> does; exit code 2 for an ID that does not exist.</summary>
+    public static int Explain(string id, TextWriter? output = null, TextWriter? error = null)
+    {
+        if (HelpPages.Find(id) is { } page)
+        {
+            (output ?? Console.Out).Write(page);
+            return 0;
+        }
+        (error ?? Console.Error).WriteLine($"'{id}' is not a CnnGen diagnostic; the IDs are {string.Join(", ", HelpPages.Ids)}");
         return 2;
     }
 

@@ -15,7 +15,11 @@ public sealed record CompileResult(string Path, string Namespace, EquatableArray
 {
     public bool HasErrors => Problems.Any(problem => problem.Severity == ProblemSeverity.Error);
 
-    /// <summary>The analysed networks (one per class); not part of equality, which compares what is emitted and reported.</summary>
+    /// <summary>
+    /// The analysed networks (one per class); not part of equality, which compares what is emitted and reported.
+    /// Kept when there are errors too (nothing is emitted then): each holds the layers analysed before the
+    /// errors stopped their paths, which a summary shows with their shapes ahead of the errors.
+    /// </summary>
     public IReadOnlyList<NetworkModel> Models { get; init; } = Array.Empty<NetworkModel>();
 
     /// <summary>The only class of a file without variants.</summary>

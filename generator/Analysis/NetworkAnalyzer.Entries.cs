@@ -199,9 +199,11 @@ public sealed partial class NetworkAnalyzer
         }
         catch (ExpressionException error)
         {
-            var hint = text.Count(c => c == '(') > text.Count(c => c == ')')
-                ? " (inside a YAML flow list '[a, b]' every comma separates items: quote the entry or write the list one item per line)"
-                : "";
+            // An unclosed call is a flow list's doing only where a comma of that list ended the entry; elsewhere the ')' is simply missing.
+            var unclosed = text.Count(c => c == '(') > text.Count(c => c == ')');
+            var hint = !unclosed ? ""
+                : scalar.EndsAtFlowComma ? " (inside a YAML flow list '[a, b]' every comma separates items: quote the entry or write the list one item per line)"
+                : " (the call is missing a ')')";
             Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(offset + error.Start, offset + error.End), $"'{text.Trim()}': {error.Message}{hint}");
             return null;
         }
@@ -298,10 +300,12 @@ public sealed partial class NetworkAnalyzer
         var given = new Dictionary<string, Expr>();
         for (var i = 0; i < Math.Min(positional.Count, block.Parameters.Count); i++)
             given[block.Parameters[i].Name] = positional[i];
+        var misspelled = new HashSet<string>(); // as in Bind: a misspelled argument is not reported again as missing
         foreach (var argument in named)
         {
             if (block.Parameters.All(p => p.Name != argument.Name))
             {
+                if (Suggestions.Closest(argument.Name, block.Parameters.Select(p => p.Name)) is { } guess) misspelled.Add(guess);
                 Report(DiagnosticCatalog.UnknownArgument, entry.Scalar.SpanOf(entry.Offset + argument.NameStart, entry.Offset + argument.NameStart + argument.Name.Length),
                     Where(), block.Name, argument.Name, Suggestions.DidYouMean(argument.Name, block.Parameters.Select(p => p.Name)));
                 ok = false;
@@ -331,7 +335,7 @@ public sealed partial class NetworkAnalyzer
             }
             else
             {
-                Report(DiagnosticCatalog.MissingArgument, entry.NameSpan, Where(), block.Name, parameter.Name);
+                if (!misspelled.Contains(parameter.Name)) Report(DiagnosticCatalog.MissingArgument, entry.NameSpan, Where(), block.Name, parameter.Name);
                 ok = false;
             }
         }

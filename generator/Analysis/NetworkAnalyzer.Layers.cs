@@ -23,6 +23,9 @@ public sealed partial class NetworkAnalyzer
         var named = call?.Named ?? Array.Empty<NamedArgument>();
         var ok = true;
         var given = new Dictionary<ParameterSpec, Expr>();
+        // Parameters an unknown argument's "did you mean" names: 'kernal=3' is one mistake, reported as
+        // the unknown argument, not again as 'kernel' missing.
+        var misspelled = new HashSet<ParameterSpec>();
 
         if (positional.Count > parameters.Count)
         {
@@ -38,6 +41,8 @@ public sealed partial class NetworkAnalyzer
             var nameSpan = entry.Scalar.SpanOf(entry.Offset + argument.NameStart, entry.Offset + argument.NameStart + argument.Name.Length);
             if (parameter is null)
             {
+                var guess = Suggestions.Closest(argument.Name, parameters.SelectMany(p => p.AllNames));
+                if (guess is not null) misspelled.Add(parameters.First(p => p.AllNames.Contains(guess)));
                 Report(DiagnosticCatalog.UnknownArgument, nameSpan, Where(), kind.Name, argument.Name,
                     Suggestions.DidYouMean(argument.Name, parameters.SelectMany(p => p.AllNames)) +
                     (parameters.Count == 0 ? "; it takes no arguments" : $" (arguments: {string.Join(", ", parameters.Select(Signature))})"));
@@ -62,7 +67,7 @@ public sealed partial class NetworkAnalyzer
                     args.Set(parameter.Name, parameter.Default, default);
                     continue;
                 }
-                Report(DiagnosticCatalog.MissingArgument, entry.NameSpan, Where(), kind.Name, parameter.Name);
+                if (!misspelled.Contains(parameter)) Report(DiagnosticCatalog.MissingArgument, entry.NameSpan, Where(), kind.Name, parameter.Name);
                 ok = false;
                 continue;
             }

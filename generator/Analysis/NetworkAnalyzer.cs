@@ -213,12 +213,12 @@ public sealed partial class NetworkAnalyzer
             return;
         }
         _model.PublishedParameters = published;
-        _model.PublishedSource = _document.PublishedSource;
+        _model.PublishedSource = _variant?.PublishedSource ?? _document.PublishedSource;
         if (published == _model.ParameterCount) return;
         var largest = _model.Layers.Where(row => row.Parameters > 0).OrderByDescending(row => row.Parameters).ThenBy(row => row.Path, StringComparer.Ordinal).Take(3)
             .Select(row => $"{row.Path} ({row.Type}) {row.Parameters:N0}");
         Report(DiagnosticCatalog.ParameterCountMismatch, scalar.Span, _model.ClassName, _model.ParameterCount, published,
-            _document.PublishedSource ?? "no source given", _model.ParameterCount - published, string.Join(", ", largest));
+            _model.PublishedSource ?? "no source given", _model.ParameterCount - published, string.Join(", ", largest));
     }
 
     private TensorVar NewVar() => new(_nextVar++);

@@ -19,7 +19,11 @@ internal static class DiagnosticDescriptors
             Category,
             info.Severity == ProblemSeverity.Error ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
-            helpLinkUri: $"https://github.com/cnngen/cnngen/blob/main/docs/diagnostics/{info.Id}.md"));
+            // No help link: there is no public repository to link to, and a dead link is worse than none.
+            // The help pages ship inside the cnngen tool; the description (the IDE's details pane, SARIF)
+            // says how to read one. Messages stay as they are: the compiler prints them on every line.
+            description: $"{info.Title}. Run 'cnngen explain {info.Id}' for the help page: what it means, an example and the fix.",
+            helpLinkUri: null));
 
     public static DiagnosticDescriptor Get(string id) => ById[id];
 }

@@ -33,4 +33,9 @@ public sealed record BlockParameter(string Name, Expr? Default, int Start, int E
 /// One class generated from a family file: <c>ResNet18: { args: { ... }, params: 11689512 }</c>. The
 /// arguments it sets are fixed at compile time in that class (they may shape the network).
 /// </summary>
-public sealed record VariantDefinition(YamlScalar Name, IReadOnlyList<ArgumentDefinition> Arguments, YamlScalar? PublishedParams, string? Description);
+public sealed record VariantDefinition(YamlScalar Name, IReadOnlyList<ArgumentDefinition> Arguments, YamlScalar? PublishedParams, string? Description)
+{
+    /// <summary>Where this variant's count comes from; null for the file's <c>published.source</c>. A variant's
+    /// number differs from its siblings', so its source may too (torchvision's inception_v3 with aux_logits=True).</summary>
+    public string? PublishedSource { get; init; }
+}

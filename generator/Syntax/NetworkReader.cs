@@ -104,7 +104,7 @@ public static class NetworkReader
         }
     }
 
-    private static readonly string[] VariantKeys = { "args", "params", "description" };
+    private static readonly string[] VariantKeys = { "args", "params", "source", "description" };
 
     private static void ReadVariants(NetworkDocument document, YamlNodeSyntax node, List<Problem> problems)
     {
@@ -123,6 +123,7 @@ public static class NetworkReader
             var arguments = new List<ArgumentDefinition>();
             YamlScalar? published = null;
             string? description = null;
+            string? source = null;
             foreach (var setting in settings.Entries)
             {
                 switch (setting.Key.Text)
@@ -133,6 +134,9 @@ public static class NetworkReader
                     case "params":
                         published = RequireScalar(setting.Value, "params", "the published parameter count of this variant", problems);
                         break;
+                    case "source":
+                        source = RequireScalar(setting.Value, "source", "where this variant's published count comes from", problems)?.Text;
+                        break;
                     case "description":
                         description = RequireScalar(setting.Value, "description", "text", problems)?.Text;
                         break;
@@ -142,7 +146,7 @@ public static class NetworkReader
                         break;
                 }
             }
-            document.Variants.Add(new VariantDefinition(entry.Key, arguments, published, description));
+            document.Variants.Add(new VariantDefinition(entry.Key, arguments, published, description) { PublishedSource = source });
         }
     }
 

@@ -13,6 +13,12 @@ public abstract record YamlNodeSyntax(SourceSpan Span);
 /// </summary>
 public sealed record YamlScalar(string Text, SourceSpan Span, SourceSpan ContentStart, bool IsPlain) : YamlNodeSyntax(Span)
 {
+    /// <summary>
+    /// An item of a flow list (<c>[a, b]</c>) that a comma ends: where YAML cut an entry in two (<c>['conv(16', k=3)]</c>),
+    /// as opposed to an entry that is simply missing its <c>)</c>.
+    /// </summary>
+    public bool EndsAtFlowComma { get; init; }
+
     /// <summary>The span of characters <paramref name="start"/>..<paramref name="end"/> of <see cref="Text"/>.</summary>
     public SourceSpan SpanOf(int start, int end)
     {

@@ -21,13 +21,15 @@ public static class YamlTreeReader
 
     private sealed class Frame
     {
-        public Frame(bool isMapping, Mark start)
+        public Frame(bool isMapping, Mark start, bool isFlowSequence = false)
         {
             IsMapping = isMapping;
             Start = start;
+            IsFlowSequence = isFlowSequence;
         }
 
         public bool IsMapping { get; }
+        public bool IsFlowSequence { get; }
         public Mark Start { get; }
         public List<YamlNodeSyntax> Items { get; } = new();
         public List<KeyValuePair<YamlScalar, YamlNodeSyntax>> Entries { get; } = new();
@@ -45,7 +47,8 @@ public static class YamlTreeReader
         var lastEnd = new Mark();
         try
         {
-            var parser = new Parser(new StringReader(ProtectCallCommas(text)));
+            var protectedText = ProtectCallCommas(text);
+            var parser = new Parser(new StringReader(protectedText));
             while (parser.MoveNext())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -78,7 +81,11 @@ public static class YamlTreeReader
                         var scalarSpan = ToSpan(scalar.Start, scalar.End);
                         var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted;
                         var contentStart = quoted ? ToSpan(scalar.Start, scalar.End).Slice(1, 0) : scalarSpan;
-                        Attach(stack, ref root, new YamlScalar(scalar.Value.Replace(ProtectedComma, ','), scalarSpan, contentStart, scalar.Style == ScalarStyle.Plain), problems);
+                        var endsAtComma = stack.Count > 0 && stack.Peek().IsFlowSequence && NextIsComma(protectedText, (int)scalar.End.Index);
+                        Attach(stack, ref root, new YamlScalar(scalar.Value.Replace(ProtectedComma, ','), scalarSpan, contentStart, scalar.Style == ScalarStyle.Plain)
+                        {
+                            EndsAtFlowComma = endsAtComma,
+                        }, problems);
                         break;
                     case SequenceStart or MappingStart:
                         ReportAnchor((NodeEvent)current, problems);
@@ -90,7 +97,7 @@ public static class YamlTreeReader
                             Attach(stack, ref root, new YamlScalar("", ToSpan(current.Start, current.End), ToSpan(current.Start, current.End), true), problems);
                             break;
                         }
-                        stack.Push(new Frame(current is MappingStart, current.Start));
+                        stack.Push(new Frame(current is MappingStart, current.Start, current is SequenceStart { Style: SequenceStyle.Flow }));
                         break;
                     case SequenceEnd or MappingEnd:
                         var frame = stack.Pop();
@@ -150,6 +157,17 @@ public static class YamlTreeReader
             else if (c == ',' && depth > 0) chars[i] = ProtectedComma;
         }
         return new string(chars);
+    }
+
+    /// <summary>Whether a comma (a flow collection's separator) is the next character after <paramref name="index"/>, past blanks.</summary>
+    private static bool NextIsComma(string text, int index)
+    {
+        for (var i = index; i < text.Length; i++)
+        {
+            if (text[i] is ' ' or '\t' or '\r' or '\n') continue;
+            return text[i] == ',';
+        }
+        return false;
     }
 
     private static bool IsScalarStart(char[] chars, int index)

@@ -29,7 +29,8 @@ public class GeneratorTests
         var diagnostic = Assert.Single(diagnostics);
         Assert.Equal("/src/bad.cnn.yaml(5,9): error CNN0004: 'maxpol' is not a layer or a block of this file; did you mean 'maxpool'?",
             diagnostic.ToString());
-        Assert.Contains("docs/diagnostics/CNN0004.md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Equal("", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Contains("cnngen explain CNN0004", diagnostic.Descriptor.Description.ToString());
     }
 
     [Fact]

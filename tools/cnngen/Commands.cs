@@ -10,7 +10,19 @@ public static class Commands
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder]");
+        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> [--depth N] | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder] | cnngen explain <CNN00NN>");
+        return 2;
+    }
+
+    /// <summary>Prints a diagnostic's help page, as <c>rustc --explain</c> does; exit code 2 for an ID that does not exist.</summary>
+    public static int Explain(string id, TextWriter? output = null, TextWriter? error = null)
+    {
+        if (HelpPages.Find(id) is { } page)
+        {
+            (output ?? Console.Out).Write(page);
+            return 0;
+        }
+        (error ?? Console.Error).WriteLine($"'{id}' is not a CnnGen diagnostic; the IDs are {string.Join(", ", HelpPages.Ids)}");
         return 2;
     }
 
@@ -45,23 +57,47 @@ public static class Commands
         return errors == 0 ? 0 : 1;
     }
 
-    public static int Summary(string path)
+    /// <summary>
+    /// The layer table as a tree (groups with their totals, indented; <paramref name="depth"/> limits how deep
+    /// rows go, null for all), the totals and the published number. A file with errors still shows the
+    /// layers the analysis got through, with their shapes, and then the errors (exit code 1).
+    /// </summary>
+    public static int Summary(string path, int? depth = null, IAnsiConsole? console = null)
     {
-        var result = Compile(path);
-        if (result.HasErrors) return Check(new[] { path });
-        foreach (var model in result.Models)
+        console ??= AnsiConsole.Console;
+        if (!File.Exists(path))
         {
-            var table = new Table().Border(TableBorder.Rounded)
-                .Title($"[bold]{model.ClassName}[/]  input {model.Input} -> output {model.Output}")
-                .AddColumn("Layer").AddColumn("Type").AddColumn("Output").AddColumn(new TableColumn("Params").RightAligned()).AddColumn(new TableColumn("MACs").RightAligned());
-            foreach (var row in model.Layers)
-                table.AddRow(Markup.Escape(row.Path), Markup.Escape((row.Type + " " + row.Detail).Trim()), row.Output.ToString(), Count(row.Parameters), Count(row.Macs));
-            table.Caption($"{Count(model.ParameterCount)} parameters, {Count(model.Macs)} MACs" +
-                          (model.PublishedParameters is { } published ? $"; published {Count(published)} ({Markup.Escape(model.PublishedSource ?? "")})" : "") +
-                          $"; smallest input {model.Input.Channels.Int}x{model.MinimumInput.Height}x{model.MinimumInput.Width}");
-            AnsiConsole.Write(table);
+            Console.Error.WriteLine($"{path}: no such file");
+            return 2;
         }
-        return 0;
+        var result = Compile(path);
+        foreach (var model in result.Models.Where(model => !result.HasErrors || model.Layers.Count > 0))
+            console.Write(SummaryTable(model, depth, result.HasErrors));
+        if (!result.HasErrors) return 0;
+        // The diagnostics as the compiler prints them, one a line: unwrapped, so editors and scripts can read them.
+        var output = console.Profile.Out.Writer;
+        foreach (var problem in result.Problems) output.WriteLine(Format(path, problem));
+        output.WriteLine($"{result.Problems.Count(problem => problem.Severity == ProblemSeverity.Error)} error(s)");
+        return 1;
+    }
+
+    private static Table SummaryTable(CnnGen.Generator.Analysis.NetworkModel model, int? depth, bool partial)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]{Markup.Escape(model.ClassName)}[/]  input {model.Input} -> output {(partial ? "?" : model.Output?.ToString() ?? "?")}")
+            .AddColumn("Layer").AddColumn("Type").AddColumn("Output").AddColumn(new TableColumn("Params").RightAligned()).AddColumn(new TableColumn("MACs").RightAligned());
+        foreach (var row in LayerTree.Build(model.Layers, depth))
+        {
+            // Non-breaking spaces: Spectre trims ordinary leading spaces from a cell.
+            var name = new string('\u00A0', 2 * (row.Level - 1)) + Markup.Escape(row.Name);
+            table.AddRow(row.IsGroup ? $"[bold]{name}[/]" : name, Markup.Escape(row.Type), row.Output?.ToString() ?? "", Count(row.Parameters), Count(row.Macs));
+        }
+        table.Caption(partial
+            ? $"the {model.Layers.Count} layer(s) analysed before the error(s) below; {Count(model.ParameterCount)} parameters, {Count(model.Macs)} MACs so far"
+            : $"{Count(model.ParameterCount)} parameters, {Count(model.Macs)} MACs" +
+              (model.PublishedParameters is { } published ? $"; published {Count(published)} ({Markup.Escape(model.PublishedSource ?? "")})" : "") +
+              $"; smallest input {model.Input.Channels.Int}x{model.MinimumInput.Height}x{model.MinimumInput.Width}");
+        return table;
     }
 
     public static int Diagram(string path, string output, string? className)

@@ -1,0 +1,110 @@
+using CnnGen.Tool;
+using Spectre.Console;
+
+namespace CnnGen.Generator.Tests;
+
+/// <summary>
+/// 'cnngen summary': the layer table as a tree of groups with their totals (<c>--depth</c> limits it), and on a
+/// file with errors the layers analysed before the error with their shapes, then the error.
+/// </summary>
+public class SummaryTests
+{
+    private const string Broken =
+        "name: Net\ninput: [3, 32, 32]\nblocks:\n  unit(width):\n    conv: conv(width, k=3, p=1, bias=false)\n    bn: bn\n    relu: relu\n" +
+        "layers:\n  stem: conv(16, k=3, p=1)\n  stage1: 2x unit(32)\n  pool: maxpool(k=2)\n  fc: linear(10)\n  out: linear(10)\n";
+
+    /// <summary>Runs the command into a wide, colourless console and returns its exit code and its lines (indentation as spaces).</summary>
+    private static (int Code, string[] Lines) Run(string path, int? depth = null)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 240;
+        var code = Commands.Summary(path, depth, console);
+        return (code, writer.ToString().Replace('\u00A0', ' ').Split('\n').Select(line => line.TrimEnd('\r')).ToArray());
+    }
+
+    /// <summary>The cells of a table line, trimmed, except the layer column's indentation.</summary>
+    private static string[] Cells(string line) =>
+        line.Split('│')[1..^1].Select((cell, column) => column == 0 ? cell.Substring(1).TrimEnd() : cell.Trim()).ToArray();
+
+    private static string[] TableRows(string[] lines) => lines.Where(line => line.StartsWith('│')).Skip(1).ToArray();
+
+    [Fact]
+    public void A_file_with_an_error_shows_the_layers_before_it_with_their_shapes_then_the_error()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cnngen-summary-{Guid.NewGuid():N}.cnn.yaml");
+        File.WriteAllText(path, Broken);
+        try
+        {
+            // The generator still emits nothing for the file; only the analysed model is kept.
+            var result = CompileNetwork.Run(Path.GetFullPath(path), Broken, "N");
+            Assert.Empty(result.Networks);
+            Assert.Equal(new[] { "stem", "stage1.0.conv", "stage1.0.bn", "stage1.0.relu", "stage1.1.conv", "stage1.1.bn", "stage1.1.relu", "pool" },
+                result.Models.Single().Layers.Select(row => row.Path));
+
+            var (code, lines) = Run(path);
+            Assert.Equal(1, code);
+            var rows = TableRows(lines).Select(Cells).ToList();
+            Assert.Equal(new[] { "stem", "stage1", "  0", "    conv", "    bn", "    relu", "  1", "    conv", "    bn", "    relu", "pool" }, rows.Select(cells => cells[0]));
+            Assert.Equal(new[] { "conv 3x3", "16x32x32", "448" }, rows[0][1..4]);
+            Assert.Equal(new[] { "conv 3x3", "32x32x32", "4,608" }, rows[3][1..4]);
+            Assert.Equal(new[] { "maxpool 2x2/2", "32x16x16", "0" }, rows[^1][1..4]);
+            var error = $"{path}(12,7): error CNN0018: 'fc' (linear) receives 32x16x16 but needs a flat vector; add 'flatten' (or 'gap') before it";
+            var errorLine = Array.IndexOf(lines, error);
+            Assert.True(errorLine > Array.FindLastIndex(lines, line => line.StartsWith('│')), string.Join("\n", lines));
+            Assert.Equal("1 error(s)", lines[errorLine + 1]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Groups_are_rows_with_the_totals_of_what_they_hold_indented_by_level()
+    {
+        var model = Pipeline.CompileZoo("resnet50.cnn.yaml").Model!;
+        var tree = LayerTree.Build(model.Layers);
+        // Every layer appears once, in order, under its groups; every group sums exactly its layers.
+        Assert.Equal(model.Layers.Select(row => row.Path), tree.Where(row => !row.IsGroup).Select(row => row.Path));
+        foreach (var group in tree.Where(row => row.IsGroup))
+        {
+            var inside = model.Layers.Where(row => row.Path.StartsWith(group.Path + ".", StringComparison.Ordinal)).ToList();
+            Assert.Equal((inside.Count, inside.Sum(row => row.Parameters), inside.Sum(row => row.Macs)), (group.Layers, group.Parameters, group.Macs));
+            Assert.Null(group.Output);
+        }
+        Assert.Equal(new[] { 1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4 },
+            tree.SkipWhile(row => row.Path != "layer1").Take(13).Select(row => row.Level));
+        Assert.Equal(new[] { "layer1", "0", "conv1" }, tree.SkipWhile(row => row.Path != "layer1").Take(3).Select(row => row.Name));
+
+        var (code, lines) = Run(Pipeline.ZooPath("resnet50.cnn.yaml"));
+        Assert.Equal(0, code);
+        var rows = TableRows(lines).Select(Cells).ToList();
+        Assert.Equal(tree.Count, rows.Count);
+        Assert.Contains(new[] { "layer1", "29 layers", "", "215,808", "667,942,912" }, rows);
+        Assert.Contains(new[] { "      0", "conv 1x1", "256x56x56", "16,384", "51,380,224" }, rows); // layer1.0.downsample.0
+    }
+
+    [Fact]
+    public void Depth_limits_how_deep_rows_go_and_keeps_the_totals()
+    {
+        var (code, lines) = Run(Pipeline.ZooPath("resnet50.cnn.yaml"), depth: 1);
+        Assert.Equal(0, code);
+        var rows = TableRows(lines).Select(Cells).ToList();
+        Assert.Equal(new[] { "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc" }, rows.Select(cells => cells[0]));
+        Assert.Equal(25_557_032, rows.Sum(cells => long.Parse(cells[3].Replace(",", ""))));
+
+        var two = TableRows(Run(Pipeline.ZooPath("resnet50.cnn.yaml"), depth: 2).Lines).Select(Cells).ToList();
+        Assert.Equal(10 + 3 + 4 + 6 + 3, two.Count);
+        Assert.Contains(new[] { "  0", "11 layers", "", "75,008", "231,211,008" }, two);
+    }
+
+    [Fact]
+    public void A_missing_file_is_exit_code_2() => Assert.Equal(2, Run("/no/such/file.cnn.yaml").Code);
+}

@@ -1,0 +1,88 @@
+using CnnGen.Generator.Analysis;
+using CnnGen.Generator.Layers;
+
+namespace CnnGen.Tool;
+
+/// <summary>One line of the hierarchical summary: a layer, or a group (block, repetition, branch) with its totals.</summary>
+/// <param name="Level">1 for a top-level child; the number of segments of <paramref name="Path"/>.</param>
+/// <param name="Name">The last segment of the path, shown indented under its group.</param>
+/// <param name="Output">The layer's output; null for a group (its output is not a row: a concat's, for one).</param>
+/// <param name="Layers">How many layer rows the line stands for (1 for a layer).</param>
+public sealed record TreeRow(int Level, string Name, string Path, string Type, Shape? Output, long Parameters, long Macs, int Layers, bool IsGroup);
+
+/// <summary>
+/// The layer table as a tree, as torchinfo shows modules: the rows' state-dict paths (<c>layer1.0.conv1</c>)
+/// group by prefix, so <c>layer1</c> and <c>layer1.0</c> become rows with the totals of what they hold.
+/// </summary>
+public static class LayerTree
+{
+    private sealed class Node(string name, string path, LayerRow? row)
+    {
+        public string Name { get; } = name;
+        public string Path { get; } = path;
+        public LayerRow? Row { get; } = row;
+        public List<Node> Children { get; } = new();
+        public long Parameters;
+        public long Macs;
+        public int Layers;
+    }
+
+    /// <summary>
+    /// Rows in walk order, groups before what they hold. <paramref name="depth"/> (null: no limit) is the
+    /// deepest level shown; a group at that level stands for everything under it.
+    /// </summary>
+    public static IReadOnlyList<TreeRow> Build(IReadOnlyList<LayerRow> rows, int? depth = null)
+    {
+        var root = new Node("", "", null);
+        foreach (var row in rows)
+        {
+            var segments = row.Path.Split('.');
+            var group = root;
+            for (var i = 0; i < segments.Length - 1; i++)
+            {
+                // A group is met again after other rows when it was re-entered; it stays one node, in first-seen order.
+                var name = segments[i];
+                var next = group.Children.FirstOrDefault(child => child.Row is null && child.Name == name);
+                if (next is null)
+                {
+                    next = new Node(name, string.Join(".", segments, 0, i + 1), null);
+                    group.Children.Add(next);
+                }
+                group = next;
+            }
+            group.Children.Add(new Node(segments[^1], row.Path, row));
+        }
+        Total(root);
+        var result = new List<TreeRow>();
+        foreach (var child in root.Children) Flatten(child, 1, depth, result);
+        return result;
+    }
+
+    private static void Total(Node node)
+    {
+        if (node.Row is { } row)
+        {
+            (node.Parameters, node.Macs, node.Layers) = (row.Parameters, row.Macs, 1);
+            return;
+        }
+        foreach (var child in node.Children)
+        {
+            Total(child);
+            node.Parameters += child.Parameters;
+            node.Macs += child.Macs;
+            node.Layers += child.Layers;
+        }
+    }
+
+    private static void Flatten(Node node, int level, int? depth, List<TreeRow> result)
+    {
+        if (node.Row is { } row)
+        {
+            result.Add(new TreeRow(level, node.Name, node.Path, (row.Type + " " + row.Detail).Trim(), row.Output, row.Parameters, row.Macs, 1, IsGroup: false));
+            return;
+        }
+        result.Add(new TreeRow(level, node.Name, node.Path, node.Layers == 1 ? "1 layer" : $"{node.Layers} layers", null, node.Parameters, node.Macs, node.Layers, IsGroup: true));
+        if (depth is { } limit && level >= limit) return;
+        foreach (var child in node.Children) Flatten(child, level + 1, depth, result);
+    }
+}

@@ -44,8 +44,13 @@ public sealed record GeneratedNetwork(string ClassName, string Source, bool IsPu
 /// </summary>
 public static class CompileNetwork
 {
-    public static CompileResult Run(string path, string text, string @namespace, CancellationToken cancellationToken = default)
+    public static CompileResult Run(string path, string text, string @namespace, CancellationToken cancellationToken = default) =>
+        Run(path, text, @namespace, Array.Empty<Layers.CustomLayerSpec>(), cancellationToken);
+
+    /// <summary>Compiles one file that may use the compilation's layers written in C# (<c>[CnnLayer]</c>).</summary>
+    public static CompileResult Run(string path, string text, string @namespace, IReadOnlyList<Layers.CustomLayerSpec> customLayers, CancellationToken cancellationToken = default)
     {
+        var custom = customLayers.Count == 0 ? null : Layers.CustomLayerSet.Usable(customLayers);
         var problems = new List<Problem>();
         try
         {
@@ -63,7 +68,7 @@ public static class CompileNetwork
                 foreach (var variant in variants)
                 {
                     var found = new List<Problem>();
-                    var model = NetworkAnalyzer.Analyze(document, variant, FallbackClassName(path), found, cancellationToken);
+                    var model = NetworkAnalyzer.Analyze(document, variant, FallbackClassName(path), found, cancellationToken, custom);
                     if (model is not null) models.Add(model);
                     perVariant.Add(found);
                 }

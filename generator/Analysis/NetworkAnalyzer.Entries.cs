@@ -76,16 +76,16 @@ public sealed partial class NetworkAnalyzer
     /// </summary>
     private Entry ChosenByParameter(Entry entry, Scope scope)
     {
-        if (_blocks.ContainsKey(entry.Name) || LayerCatalog.Find(entry.Name) is not null) return entry;
+        if (_blocks.ContainsKey(entry.Name) || FindLayer(entry.Name) is not null) return entry;
         if (scope.Lookup(entry.Name) is not { Kind: ValueKind.String, Text: { } chosen }) return entry;
-        return _blocks.ContainsKey(chosen) || LayerCatalog.Find(chosen) is not null ? entry with { Name = chosen } : entry;
+        return _blocks.ContainsKey(chosen) || FindLayer(chosen) is not null ? entry with { Name = chosen } : entry;
     }
 
     /// <summary>Reports an entry that names neither a block nor a layer.</summary>
     private bool Resolve(Entry entry, string? name, bool anonymous)
     {
-        if (_blocks.ContainsKey(entry.Name) || LayerCatalog.Find(entry.Name) is not null) return true;
-        var hint = Suggestions.DidYouMean(entry.Name, _blocks.Keys.Concat(LayerCatalog.Names));
+        if (_blocks.ContainsKey(entry.Name) || FindLayer(entry.Name) is not null) return true;
+        var hint = Suggestions.DidYouMean(entry.Name, _blocks.Keys.Concat(LayerNames));
         Report(DiagnosticCatalog.UnknownLayer, entry.NameSpan, entry.Name,
             hint.Length > 0 ? hint : $" (layers: {string.Join(", ", LayerCatalog.All.Select(k => k.Name))}" + (_blocks.Count > 0 ? $"; blocks: {string.Join(", ", _blocks.Keys)})" : ")"));
         return false;
@@ -100,7 +100,8 @@ public sealed partial class NetworkAnalyzer
         if (_blocks.TryGetValue(entry.Name, out var block))
             return Instantiate(block, entry, scope, index, flow, group, string.IsNullOrEmpty(childName) ? null : childName);
 
-        var kind = LayerCatalog.Find(entry.Name)!;
+        var kind = FindLayer(entry.Name)!;
+        if (IsUnusable(kind, entry)) return flow with { Shape = null };
         var layerScope = new Scope(scope);
         if (index is not null) layerScope.Set("i", Value.Of(index.Value));
         var args = Bind(kind, entry, layerScope, flow.Shape);

@@ -101,6 +101,8 @@ public sealed partial class NetworkAnalyzer
                 if (value.Kind != ValueKind.Int) return $"must be a positive integer, not {value.KindName} ({value})";
                 if (value.Int < 1) return $"must be a positive integer, not {value}";
                 return value.Int > int.MaxValue ? $"is {value}, larger than any tensor dimension TorchSharp accepts" : null;
+            case ArgumentType.Integer:
+                return value.Kind == ValueKind.Int ? null : $"must be an integer, not {value.KindName} ({value})";
             case ArgumentType.Padding when value.Kind == ValueKind.String:
                 return value.Text == "same" ? null : $"must be an integer, a pair (height, width), same or valid, not {value}";
             case ArgumentType.Pair or ArgumentType.Padding:

@@ -65,10 +65,11 @@ public sealed partial class NetworkAnalyzer
         Analyze(document, null, fallbackClassName, problems, cancellationToken);
 
     /// <summary>Analyses one class of the file: the file itself, or one of its <c>variants</c>.</summary>
-    public static NetworkModel? Analyze(NetworkDocument document, VariantDefinition? variant, string fallbackClassName, List<Problem> problems, CancellationToken cancellationToken = default)
+    public static NetworkModel? Analyze(NetworkDocument document, VariantDefinition? variant, string fallbackClassName, List<Problem> problems, CancellationToken cancellationToken = default,
+        IReadOnlyList<LayerKind>? customLayers = null)
     {
         var found = new List<Problem>();
-        var analyzer = new NetworkAnalyzer(document, variant, found, cancellationToken);
+        var analyzer = new NetworkAnalyzer(document, variant, found, cancellationToken) { _customLayers = customLayers ?? Array.Empty<LayerKind>() };
         var model = analyzer.Run(fallbackClassName);
         var symbolic = model is not null && (model.InputSymbols.Height is not null || model.InputSymbols.Width is not null);
         var errors = found.Where(problem => problem.Severity == ProblemSeverity.Error).ToList();

@@ -81,11 +81,32 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticInfo SplitChannels = new(
         "CNN0024", "Channels cannot be split", "{0}: {1} channels cannot be split into {2} equal parts", ProblemSeverity.Error);
 
+    // CNN0030-CNN0039: layers written in C# ([CnnLayer], see docs/dsl.md "Your own layers").
+
+    public static readonly DiagnosticInfo CustomLayerDeclaration = new(
+        "CNN0030", "Invalid custom layer declaration", "[CnnLayer] on {0}: {1}", ProblemSeverity.Error);
+
+    public static readonly DiagnosticInfo CustomLayerRule = new(
+        "CNN0031", "Custom layer rule does not parse", "[CnnLayer] on {0}: {1}", ProblemSeverity.Error);
+
+    public static readonly DiagnosticInfo CustomLayerEvaluation = new(
+        "CNN0032", "Custom layer rule does not evaluate for this use", "{0} ({1}, the C# layer {2}) receives {3}: {4}", ProblemSeverity.Error);
+
+    public static readonly DiagnosticInfo CustomLayerClass = new(
+        "CNN0033", "Custom layer class cannot be built", "[CnnLayer] on {0}: {1}", ProblemSeverity.Error);
+
+    public static readonly DiagnosticInfo CustomLayerName = new(
+        "CNN0034", "Custom layer name already taken", "[CnnLayer] on {0}: {1}", ProblemSeverity.Error);
+
+    public static readonly DiagnosticInfo CustomLayerUnusable = new(
+        "CNN0035", "Custom layer declaration has errors", "'{0}' is the C# layer {1}, whose [CnnLayer] declaration has errors (reported at {2}); fix them to use it", ProblemSeverity.Error);
+
     public static IReadOnlyList<DiagnosticInfo> All { get; } = new[]
     {
         YamlSyntax, MissingKey, InvalidValue, UnknownLayer, MissingArgument, UnknownArgument, ArgumentType,
         ChannelMismatch, SpatialTooSmall, ResidualShapes, ParameterCountMismatch, ExpressionError,
         BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch, ConcatShapes, UnusedBlock, UnusedArgument, NoValidInputSize,
         GateShape, SplitChannels,
+        CustomLayerDeclaration, CustomLayerRule, CustomLayerEvaluation, CustomLayerClass, CustomLayerName, CustomLayerUnusable,
     };
 }

@@ -8,6 +8,8 @@ public enum ArgumentType
 {
     /// <summary>A positive integer (channel counts, features).</summary>
     Count,
+    /// <summary>Any integer (an argument of a layer written in C#, declared <c>int</c>).</summary>
+    Integer,
     /// <summary>A non-negative integer, or a pair (h, w) for asymmetric kernels, strides and paddings.</summary>
     Pair,
     /// <summary>A padding: like <see cref="Pair"/>, or <c>same</c> (keep the size at stride 1) or <c>valid</c> (0).</summary>

@@ -24,6 +24,7 @@ public sealed class CnnGenerator : IIncrementalGenerator
         public const string Files = nameof(Files);
         public const string Compiled = nameof(Compiled);
         public const string Namespace = nameof(Namespace);
+        public const string CustomLayers = nameof(CustomLayers);
     }
 
     private sealed record NetworkFile(string Path, string Text);
@@ -44,9 +45,21 @@ public sealed class CnnGenerator : IIncrementalGenerator
             })
             .WithTrackingName(TrackingNames.Namespace);
 
-        var compiled = files.Combine(ns)
-            .Select((pair, cancellationToken) => CompileNetwork.Run(pair.Left.Path, pair.Left.Text, pair.Right, cancellationToken) with { Models = System.Array.Empty<Analysis.NetworkModel>() })
+        // Layers written in C# ([CnnLayer]): read once per declaration, as values, so editing C# that
+        // declares none leaves every network cached.
+        var customLayers = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CustomLayerReader.AttributeMetadataName,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (attributeContext, cancellationToken) => CustomLayerReader.Read(attributeContext, cancellationToken))
+            .Collect()
+            .Select(static (specs, _) => specs.ToEquatableArray())
+            .WithTrackingName(TrackingNames.CustomLayers);
+
+        var compiled = files.Combine(ns).Combine(customLayers)
+            .Select((pair, cancellationToken) => CompileNetwork.Run(pair.Left.Left.Path, pair.Left.Left.Text, pair.Left.Right, pair.Right, cancellationToken) with { Models = System.Array.Empty<Analysis.NetworkModel>() })
             .WithTrackingName(TrackingNames.Compiled);
+
+        context.RegisterSourceOutput(customLayers, static (output, specs) => ReportCustomLayers(output, specs));
 
         context.RegisterSourceOutput(compiled, static (output, result) =>
         {
@@ -63,6 +76,13 @@ public sealed class CnnGenerator : IIncrementalGenerator
             var related = problem.Related is { } site ? new[] { ToLocation(result.Path, site) } : null;
             output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Get(problem.Id), ToLocation(result.Path, problem.Span), related, problem.Message));
         }
+    }
+
+    /// <summary>What is wrong with a [CnnLayer] declaration, at its place in the C# file.</summary>
+    private static void ReportCustomLayers(SourceProductionContext output, EquatableArray<Layers.CustomLayerSpec> specs)
+    {
+        foreach (var (spec, problem) in Layers.CustomLayerSet.Problems(specs))
+            output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Get(problem.Id), ToLocation(spec.SourcePath, problem.Span), problem.Message));
     }
 
     /// <summary>Two files that produce the same class would make the compilation fail obscurely; say so at both.</summary>

@@ -24,7 +24,7 @@ public sealed class LinearLayer : LayerKind
     public override LayerResult? Analyze(LayerContext context)
     {
         var input = context.Input;
-        if (input.IsMap) return context.WrongRank("a flat vector (or a channels-last map: 'permute(0, 2, 3, 1)' first applies it to each pixel's channels)");
+        if (input.IsMap) return context.WrongRank("a flat vector");
         var inFeatures = input.Channels;
         var outFeatures = context.Args["out"];
         var bias = context.Args.Bool("bias");

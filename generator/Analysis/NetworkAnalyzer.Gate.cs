@@ -28,9 +28,13 @@ public sealed partial class NetworkAnalyzer
             Report(DiagnosticCatalog.GateShape, key.Span, Where(group), s, x, hint);
             return new Flow(scale.Var, null);
         }
-        // torchvision's SqueezeExcitation returns scale * input: the same product, element by element.
+        // torchvision's SqueezeExcitation returns scale * input: the same product, element by element. Autograd
+        // needs x for the scale's gradient, so x is overwritten only when nothing is recorded (no_grad, eval).
         var output = NewVar();
-        _model.Steps.Add(new ForwardStep(output, new[] { flow.Var, scale.Var }, "{0}.mul({1})", null, $"{(group.Path.Length == 0 ? "gate" : group.Path)}: x * gate -> {x}"));
+        _model.Steps.Add(new ForwardStep(output, new[] { flow.Var, scale.Var }, "{0}.mul({1})", null, $"{(group.Path.Length == 0 ? "gate" : group.Path)}: x * gate -> {x}")
+        {
+            ConsumingTemplate = "Forward.MulConsuming({0}, {1})",
+        });
         return new Flow(output, x);
     }
 }

@@ -174,6 +174,7 @@ public sealed partial class NetworkAnalyzer
             Kind = kind.Name,
             Field = field,
             Pointwise = result.Pointwise,
+            ConsumingTemplate = field is null ? op.Consuming : op.Consuming?.Replace("{m}", field),
         });
 
         try

@@ -132,6 +132,9 @@ public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inpu
     /// <summary>See <see cref="Layers.LayerResult.Pointwise"/>.</summary>
     public bool Pointwise { get; init; }
 
+    /// <summary>See <see cref="Layers.ForwardOp.Consuming"/>: <c>{0} = template;</c> when the input is ours and used here last.</summary>
+    public string? ConsumingTemplate { get; init; }
+
     /// <summary>The auxiliary head this step belongs to (it runs only when auxiliary outputs are asked for in training); null for the main path.</summary>
     public string? Aux { get; init; }
 }

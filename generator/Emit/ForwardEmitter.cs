@@ -9,8 +9,10 @@ namespace CnnGen.Generator.Emit;
 /// each intermediate is disposed as soon as it has been consumed (peak memory is the live set, not
 /// the sum of all activations) and activations and adds run in place when that is safe: the operand
 /// is ours (not the caller's input or a view of it), this is its only use, and autograd did not keep
-/// it (a ReLU output must not be overwritten). Disposing a handle is safe under autograd: the graph
-/// holds its own reference to what it saved.
+/// it (a ReLU output must not be overwritten). A product whose factor learns (a gate, a layer scale) is a
+/// consuming call instead: the operand's variable is rebound to the result, which is the operand overwritten
+/// when autograd records nothing and a new tensor otherwise. Disposing a handle is safe under autograd: the
+/// graph holds its own reference to what it saved.
 /// Auxiliary heads are emitted right after the layer they tap, inside <c>if (withAux)</c>.
 /// </summary>
 internal static class ForwardEmitter
@@ -101,10 +103,17 @@ internal static class ForwardEmitter
             }
             var args = step.Inputs.Select(NameOf).Cast<object>().ToArray();
             writer.Line($"// {step.Comment}");
-            var inPlace = step.InPlaceTemplate is not null
-                && !operand.IsInput && !operand.IsAlias && !operand.AliasesInput && !operand.SavedByProducer
+            // Ours to overwrite: not the caller's, not a view, needed by nothing after this step.
+            var ours = !operand.IsInput && !operand.IsAlias && !operand.AliasesInput
                 && uses[operand] == 1 && !results.Contains(operand)
                 && step.Inputs.Skip(1).All(other => other != operand);
+            var inPlace = step.InPlaceTemplate is not null && ours && !operand.SavedByProducer;
+            // A consuming call decides at run time whether autograd lets it overwrite (see Forward.MulConsuming), so
+            // the operand need only be ours and read last here (a gate's x is also read by its scale, before).
+            var consuming = !inPlace && step.ConsumingTemplate is not null
+                && !operand.IsInput && !operand.IsAlias && !operand.AliasesInput && !results.Contains(operand)
+                && lastUse.TryGetValue(operand, out var lastRead) && lastRead == i
+                && step.Inputs.Skip(1).All(other => other != operand && !other.IsAlias);
             if (preActivations.TryGetValue(i, out var preActivation))
             {
                 // The batch norm and the ReLU after it; in the inference form one maximum (their affine part
@@ -118,6 +127,13 @@ internal static class ForwardEmitter
                 // In the inference form this batch norm lives in the convolution's weights.
                 writer.Line($"var {NameOf(step.Output)} = Inference.BatchNorm({step.Field}, {args[0]}, folded: _inference);");
                 continue;
+            }
+            else if (consuming)
+            {
+                writer.Line($"{args[0]} = {string.Format(step.ConsumingTemplate!, args)};");
+                names[step.Output] = NameOf(operand);
+                // It may be the operand itself, so it is kept from later in-place steps as the operand was.
+                step.Output.SavedByProducer |= operand.SavedByProducer;
             }
             else if (inPlace)
             {
@@ -133,7 +149,7 @@ internal static class ForwardEmitter
             foreach (var input in step.Inputs.Distinct())
             {
                 if (input.IsInput || results.Contains(input) || !lastUse.TryGetValue(input, out var last) || last != i) continue;
-                if (inPlace && input == operand) continue;
+                if ((inPlace || consuming) && input == operand) continue;
                 writer.Line($"{NameOf(input)}.Dispose();");
             }
             if (!uses.ContainsKey(step.Output) && !results.Contains(step.Output))

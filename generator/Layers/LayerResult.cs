@@ -30,9 +30,12 @@ public sealed record LayerResult(Shape Output, long Parameters, long Macs, Forwa
 /// <c>{m}</c> for the module field. <see cref="InPlace"/> is used instead when the input is not
 /// needed afterwards; <see cref="SavesOutput"/> says autograd keeps the output (ReLU), so no later
 /// in-place operation may overwrite it; <see cref="MayAlias"/> says the result can share storage
-/// with the input (views, dropout in eval mode).
+/// with the input (views, dropout in eval mode). <see cref="Consuming"/>, when the input is ours and not
+/// needed afterwards but autograd may need it (a product whose factor learns), is a call that takes the input
+/// over and returns the result: in place when autograd records nothing, a new tensor otherwise (the forward
+/// rebinds the input's variable to it).
 /// </summary>
-public sealed record ForwardOp(string Template, string? InPlace = null, bool SavesOutput = false, bool MayAlias = false)
+public sealed record ForwardOp(string Template, string? InPlace = null, bool SavesOutput = false, bool MayAlias = false, string? Consuming = null)
 {
     public static ForwardOp Module => new("{m}.forward({0})");
 }

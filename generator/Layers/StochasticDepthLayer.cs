@@ -26,7 +26,12 @@ public sealed class StochasticDepthLayer : LayerKind
         if (p.AsDouble < 0 || p.AsDouble > 1) return context.BadArgument("p", $"is {p} but must be between 0 and 1");
         var rate = p.Kind == ValueKind.Int ? Value.FormatDouble(p.Int) : p.ToCSharp();
         // The rate may read a model argument: forward sees the arguments as fields of the same names.
-        return new LayerResult(context.Input, 0, 0, new ForwardOp($"Forward.StochasticDepth({{0}}, {rate}, training)", MayAlias: true))
+        // In place (a per-sample factor that does not learn; nothing at all in eval) whenever the input is ours and
+        // used here last; when autograd saved the input, consuming it (nothing in eval, a new tensor in training);
+        // only an input still needed elsewhere gets a new tensor, or in eval a new handle on it.
+        var arguments = $"({{0}}, {rate}, training)";
+        return new LayerResult(context.Input, 0, 0, new ForwardOp("Forward.StochasticDepth" + arguments, "Forward.StochasticDepth_" + arguments, MayAlias: true,
+            Consuming: "Forward.StochasticDepthConsuming" + arguments))
         {
             Detail = $"p={Value.FormatDouble(p.AsDouble)}",
         };

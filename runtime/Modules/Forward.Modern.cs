@@ -27,8 +27,7 @@ public static partial class Forward
     /// </summary>
     public static Tensor Gelu_(Tensor x)
     {
-        var result = x.gelu_();
-        if (!ReferenceEquals(result, x)) result.Dispose();
+        Same(x, x.gelu_());
         return x;
     }
 
@@ -52,12 +51,68 @@ public static partial class Forward
         if (p < 0 || p > 1) throw new System.ArgumentOutOfRangeException(nameof(p), p, "the drop probability must be between 0 and 1");
         if (!training || p == 0) return x.alias();
         var survival = 1.0 - p;
+        using var noise = empty(SampleShape(x), dtype: x.dtype, device: x.device).bernoulli_(survival);
+        if (survival > 0) noise.div_(survival);
+        return x.mul(noise);
+    }
+
+    /// <summary>
+    /// In place: torchvision.ops.stochastic_depth ("row") written into x. The per-sample factor does not learn, so
+    /// autograd needs only the factor and x may be overwritten; in eval mode (or p = 0) nothing happens.
+    /// </summary>
+    public static Tensor StochasticDepth_(Tensor x, double p, bool training)
+    {
+        if (p < 0 || p > 1) throw new System.ArgumentOutOfRangeException(nameof(p), p, "the drop probability must be between 0 and 1");
+        if (!training || p == 0) return x;
+        var survival = 1.0 - p;
+        using var noise = empty(SampleShape(x), dtype: x.dtype, device: x.device).bernoulli_(survival);
+        if (survival > 0) noise.div_(survival);
+        Same(x, x.mul_(noise));
+        return x;
+    }
+
+    /// <summary>
+    /// Stochastic depth taking x over, for an x that autograd saved (a SiLU's output): in eval mode x itself; in
+    /// training a new tensor, and x's handle is freed (the graph keeps its own reference).
+    /// </summary>
+    public static Tensor StochasticDepthConsuming(Tensor x, double p, bool training)
+    {
+        if (p < 0 || p > 1) throw new System.ArgumentOutOfRangeException(nameof(p), p, "the drop probability must be between 0 and 1");
+        if (!training || p == 0) return x;
+        var dropped = StochasticDepth(x, p, training);
+        x.Dispose();
+        return dropped;
+    }
+
+    /// <summary>
+    /// x * factor for a gate or a layer scale, taking x over: when autograd records nothing (no_grad, or neither x
+    /// nor the factor requires grad) x is overwritten and returned; otherwise autograd needs x for the factor's
+    /// gradient, so the product is a new tensor and x's handle is freed (the graph keeps its own reference).
+    /// </summary>
+    public static Tensor MulConsuming(Tensor x, Tensor factor)
+    {
+        if (!is_grad_enabled() || (!x.requires_grad && !factor.requires_grad))
+        {
+            Same(x, x.mul_(factor));
+            return x;
+        }
+        var product = x.mul(factor);
+        x.Dispose();
+        return product;
+    }
+
+    /// <summary>Frees the handle an in-place call returned when TorchSharp made a new one for the same tensor (its gelu_ does).</summary>
+    private static void Same(Tensor x, Tensor result)
+    {
+        if (!ReferenceEquals(result, x)) result.Dispose();
+    }
+
+    private static long[] SampleShape(Tensor x)
+    {
         var shape = new long[x.dim()];
         shape[0] = x.size(0);
         for (var i = 1; i < shape.Length; i++) shape[i] = 1;
-        using var noise = empty(shape, dtype: x.dtype, device: x.device).bernoulli_(survival);
-        if (survival > 0) noise.div_(survival);
-        return x.mul(noise);
+        return shape;
     }
 
     /// <summary>ShuffleNet's channel shuffle: N x (g * k) x H x W seen as N x g x k x H x W, transposed to k x g, flattened back.</summary>

@@ -1,10 +1,10 @@
 // Performance: generated networks, their inference forms (ToInference: batch norm folded, channels-last)
-// and hand-written TorchSharp modules with the same weights, side by side in one process, and PyTorch 1.13
+// and hand-written TorchSharp modules with the same weights (for the four networks that have one), side by side in one process, and PyTorch 1.13
 // (torchvision's model eager and through optimize_for_inference, same batches and threads, in a child
 // process when Debian's torchvision is installed): medians of interleaved rounds, so the machine's noise
 // hits every contender alike. Prints img/s and the ratios.
 //
-//   dotnet run -c Release --project samples/Performance -- [--networks ResNet50,InceptionV3,DenseNet121,MobileNetV2]
+//   dotnet run -c Release --project samples/Performance -- [--networks ResNet50,InceptionV3,DenseNet121,MobileNetV2,EfficientNetB0,ConvNeXtTiny]
 //       [--batches 1,8,32] [--rounds 5] [--no-pytorch] [--keep-freed-memory]
 //   dotnet run -c Release --project samples/Performance -- --memory [--warmup 100] [--calls 1000] [--hand-written] [--keep-freed-memory]
 using System.Diagnostics;
@@ -15,7 +15,7 @@ using CnnGen.Samples.Performance;
 using static TorchSharp.torch;
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-var networks = (Option("--networks") ?? string.Join(",", Contenders.Names)).Split(',');
+var networks = (Option("--networks") ?? string.Join(",", Contenders.Measured)).Split(',');
 var batches = (Option("--batches") ?? "1,8,32").Split(',').Select(int.Parse).ToArray();
 var rounds = int.Parse(Option("--rounds") ?? "5", CultureInfo.InvariantCulture);
 set_num_threads(2);
@@ -53,10 +53,10 @@ foreach (var name in networks)
         using var input = contenders.Input(batch);
         var candidates = new (string Name, Func<Tensor, Tensor> Forward)[]
         {
-            ("hand-written", contenders.HandWritten.forward),
+            ("hand-written", contenders.HandWritten is null ? null! : contenders.HandWritten.forward),
             ("generated", contenders.Generated.forward),
             ("inference", contenders.Inference.forward),
-        };
+        }.Where(c => c.Forward is not null).ToArray();
         var times = candidates.Select(c => c.Name).Concat(["eager", "optimized"]).ToDictionary(c => c, _ => new List<double>());
         var iterations = batch >= 32 ? 1 : batch >= 8 ? 2 : 8;
         using (no_grad())
@@ -73,10 +73,10 @@ foreach (var name in networks)
                 times["optimized"].Add(optimized);
             }
         }
-        double Rate(string candidate) => times[candidate].Count == 0 ? double.NaN : batch / Median(times[candidate]);
+        double Rate(string candidate) => !times.TryGetValue(candidate, out var seconds) || seconds.Count == 0 ? double.NaN : batch / Median(seconds);
         var result = new Result(name, batch, Rate("hand-written"), Rate("generated"), Rate("inference"), Rate("eager"), Rate("optimized"));
         results.Add(result);
-        Console.WriteLine($"{batch,5} {result.Hand,10:F1}/s {result.Generated,7:F1}/s {result.Inference,7:F1}/s {result.Generated / result.Hand,8:F2}x {result.Inference / result.Hand,8:F2}x" +
+        Console.WriteLine($"{batch,5} {Rate1(result.Hand),12} {Rate1(result.Generated),9} {Rate1(result.Inference),9} {Ratio(result.Generated / result.Hand),9} {Ratio(result.Inference / result.Hand),9}" +
                           (pytorch is null ? "" : $" {result.Eager,8:F1}/s {result.Optimized,8:F1}/s"));
     }
 }
@@ -90,6 +90,10 @@ if (pytorch is not null)
         Console.WriteLine($"{r.Network,-12} {r.Batch,5} {r.Generated / r.Eager,15:F2}x {r.Inference / r.Eager,15:F2}x {r.Inference / r.Optimized,19:F2}x");
 }
 return 0;
+
+// "-" where a contender was not measured (no hand-written twin).
+static string Rate1(double rate) => double.IsNaN(rate) ? "-" : $"{rate:F1}/s";
+static string Ratio(double ratio) => double.IsNaN(ratio) ? "-" : $"{ratio:F2}x";
 
 // The caller's dispose scope, as a TorchSharp user writes it for a hand-written module.
 static double Measure(Func<Tensor, Tensor> forward, Tensor input, int iterations)

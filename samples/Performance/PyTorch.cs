@@ -18,6 +18,8 @@ internal sealed class PyTorch : IDisposable
         ["InceptionV3"] = "inception_v3",
         ["DenseNet121"] = "densenet121",
         ["MobileNetV2"] = "mobilenet_v2",
+        ["EfficientNetB0"] = "efficientnet_b0",
+        ["ConvNeXtTiny"] = "convnext_tiny",
     };
 
     private readonly Process process;

@@ -27,7 +27,7 @@ public class HandWrittenEquivalenceTests(ITestOutputHelper output)
         var input = contenders.Input(2);
 
         var generated = contenders.Generated.forward(input);
-        var handWritten = contenders.HandWritten.forward(input);
+        var handWritten = contenders.HandWritten!.forward(input);
         var inference = contenders.Inference.forward(input);
 
         var largest = generated.abs().max().item<float>();

@@ -79,6 +79,35 @@ public class ZooTests
         Assert.True(model.parameters().First().grad!.abs().sum().item<float>() > 0);
     }
 
+    [Theory]
+    [InlineData("EfficientNetB0")]
+    [InlineData("MobileNetV3Large")]
+    [InlineData("ShuffleNetV2")]
+    [InlineData("RegNetY400MF")]
+    [InlineData("ConvNeXtTiny")]
+    public void Gates_scales_and_stochastic_depth_in_place_keep_the_backward_working(string name)
+    {
+        // Activations, stochastic depth and residual adds run in place after silu/hardswish/hardsigmoid, and a
+        // gate or a layer scale overwrites x when autograd records nothing: libtorch checks every tensor it
+        // saved, so an in-place step over one would make the backward throw. Training mode, stochastic depth on.
+        var info = Zoo.Get(name);
+        using var model = info.Create();
+        model.train();
+        using var scope = NewDisposeScope();
+        var input = randn(new[] { 2L }.Concat(info.InputShape).ToArray());
+        model.forward(input).square().sum().backward();
+        var missing = model.named_parameters().Where(p => p.parameter.grad is null).Select(p => p.name).ToList();
+        Assert.True(missing.Count == 0, $"no gradient for {string.Join(", ", missing.Take(5))}");
+        Assert.All(model.parameters(), p => Assert.True(p.grad!.isfinite().all().item<bool>()));
+
+        // Eval mode with autograd on (saliency maps): the gates must not overwrite what the backward needs.
+        model.eval();
+        model.zero_grad();
+        var image = randn(new[] { 1L }.Concat(info.InputShape).ToArray()).requires_grad_();
+        model.forward(image).max().backward();
+        Assert.True(image.grad!.abs().sum().item<float>() > 0);
+    }
+
     [Fact]
     public void Constructor_arguments_change_the_head()
     {

@@ -40,7 +40,7 @@ public class ForwardBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "hand-written")]
-    public void HandWritten() => Run(_contenders.HandWritten);
+    public void HandWritten() => Run(_contenders.HandWritten!);
 
     [Benchmark(Description = "generated")]
     public void Generated() => Run(_contenders.Generated);

@@ -21,20 +21,27 @@ public sealed partial class NetworkAnalyzer
             Report(DiagnosticCatalog.InvalidValue, node.Span, "concat", "needs a list of at least two branches, each a layer, a list or a mapping of layers");
             return flow with { Shape = null };
         }
-        var outputs = new List<(Flow Flow, YamlNodeSyntax Branch)>();
-        foreach (var branch in branches.Items)
-        {
-            var branchFlow = branch is YamlScalar entry
-                ? RunEntry(entry, flow, group, name: null, scope, anonymous: true)
-                : RunNode(branch, flow, group, scope);
-            outputs.Add((branchFlow, branch));
-        }
+        var outputs = branches.Items.Select(branch => (RunBranch(branch, flow, group, scope), branch)).ToList();
+        return JoinBranches(key, outputs, group, "concat", "branch", $"{(group.Path.Length == 0 ? "concat" : group.Path)}: concat of {outputs.Count} branches");
+    }
+
+    /// <summary>One branch of a concat or a split from <paramref name="flow"/>: a layer entry, a list or a mapping of layers.</summary>
+    private Flow RunBranch(YamlNodeSyntax branch, Flow flow, Group group, Scope scope) => branch is YamlScalar entry
+        ? RunEntry(entry, flow, group, name: null, scope, anonymous: true)
+        : RunNode(branch, flow, group, scope);
+
+    /// <summary>
+    /// Concatenates the branches' outputs on channels (a concat's or a split's): each must be a feature map of the
+    /// same height and width; otherwise a diagnostic at <paramref name="key"/> or at the first branch that differs.
+    /// </summary>
+    private Flow JoinBranches(YamlScalar key, List<(Flow Flow, YamlNodeSyntax Branch)> outputs, Group group, string construct, string branchWord, string comment)
+    {
         if (outputs.Any(output => output.Flow.Shape is null)) return new Flow(outputs[0].Flow.Var, null);
 
         var shapes = outputs.Select(output => output.Flow.Shape!).ToList();
         if (shapes.Any(shape => !shape.IsMap))
         {
-            Report(DiagnosticCatalog.ShapeMismatch, key.Span, Where(group), "concat", string.Join(" and ", shapes), "feature maps in every branch");
+            Report(DiagnosticCatalog.ShapeMismatch, key.Span, Where(group), construct, string.Join(" and ", shapes), $"feature maps in every {branchWord}");
             return new Flow(outputs[0].Flow.Var, null);
         }
         var first = shapes[0];
@@ -44,11 +51,10 @@ public sealed partial class NetworkAnalyzer
             var sizes = string.Join(", ", shapes.Select(shape => $"{shape.Height}x{shape.Width}"));
             var smaller = shapes[odd].Height < first.Height ? odd : 0;
             Report(DiagnosticCatalog.ConcatShapes, outputs[odd].Branch.Span, Where(group), sizes,
-                $"branch {smaller + 1} is smaller: a stride-2 layer, or missing padding?");
+                $"{branchWord} {smaller + 1} is smaller: a stride-2 layer, or missing padding?");
             return new Flow(outputs[0].Flow.Var, null);
         }
-
-        return Concatenate(outputs.Select(o => o.Flow).ToList(), $"{(group.Path.Length == 0 ? "concat" : group.Path)}: concat of {outputs.Count} branches");
+        return Concatenate(outputs.Select(o => o.Flow).ToList(), comment);
     }
 
     private static string Where(Group group) => group.Path.Length == 0 ? "the network" : $"'{group.Path}'";

@@ -47,23 +47,8 @@ public sealed partial class NetworkAnalyzer
             _model.Steps.Add(new ForwardStep(view, new[] { flow.Var }, $"Forward.Part({{0}}, {i}, {count})", null, $"{where}: part {i + 1} of {count} -> {partShape}"));
             var branch = parts.Items[i];
             var partFlow = new Flow(view, partShape);
-            var branchFlow = branch switch
-            {
-                YamlScalar { Text: "identity" } => partFlow,
-                YamlScalar entry => RunEntry(entry, partFlow, group, name: null, scope, anonymous: true),
-                _ => RunNode(branch, partFlow, group, scope),
-            };
-            outputs.Add((branchFlow, branch));
+            outputs.Add((branch is YamlScalar { Text: "identity" } ? partFlow : RunBranch(branch, partFlow, group, scope), branch));
         }
-        if (outputs.Any(output => output.Flow.Shape is null)) return new Flow(outputs[0].Flow.Var, null);
-        var shapes = outputs.Select(output => output.Flow.Shape!).ToList();
-        var odd = shapes.FindIndex(shape => !shape.IsMap || shape.Height != shapes[0].Height || shape.Width != shapes[0].Width);
-        if (odd >= 0)
-        {
-            Report(DiagnosticCatalog.ConcatShapes, outputs[odd].Branch.Span, Where(group), string.Join(", ", shapes),
-                "every part must keep the height and width, and stay a C x H x W map");
-            return new Flow(outputs[0].Flow.Var, null);
-        }
-        return Concatenate(outputs.Select(o => o.Flow).ToList(), $"{where}: concat of {count} parts");
+        return JoinBranches(key, outputs, group, "split", "part", $"{where}: concat of {count} parts");
     }
 }

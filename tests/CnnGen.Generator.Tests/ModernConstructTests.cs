@@ -96,8 +96,8 @@ public class ModernConstructTests
     public void Stochastic_depth_reads_the_rate_and_the_training_flag_in_forward()
     {
         var result = Clean(Header + "args: { rate: 0.2 }\nlayers:\n  block:\n    residual:\n      body:\n        conv: conv(8, k=1)\n        drop: stochastic_depth(rate * 2 / 4)\n");
-        Assert.Contains("Forward.StochasticDepth(", result.Source);
-        Assert.Contains(", training)", result.Source);
+        // The conv's output is ours and read only here: scaled in place.
+        Assert.Contains("Forward.StochasticDepth_(x1, ((rate * 2) / 4), training);", result.Source);
         Assert.Contains("rate", result.Model!.Steps.Single(step => step.Template.StartsWith("Forward.StochasticDepth", StringComparison.Ordinal)).Template);
     }
 }

@@ -12,9 +12,14 @@ public sealed partial class NetworkAnalyzer
 {
     private Flow RunGate(YamlScalar key, YamlNodeSyntax node, Flow flow, Group group, Scope scope)
     {
-        var scale = node is YamlScalar entry
-            ? RunEntry(entry, flow, group, name: null, scope, anonymous: true)
-            : RunNode(node, flow, group, scope);
+        if (node is YamlScalar)
+        {
+            // 'gate: some_layer' read as a layer named 'gate' before gates existed; never change its meaning quietly.
+            Report(DiagnosticCatalog.InvalidValue, key.Span, "gate",
+                "is the gate keyword (x * scale(x)) and needs its scale sub-network as a mapping or a list, e.g. 'gate: [se(in)]'; to name a layer 'gate', write it inside a list or choose another name");
+            return flow with { Shape = null };
+        }
+        var scale = RunNode(node, flow, group, scope);
         if (flow.Shape is null || scale.Shape is null) return new Flow(scale.Var, null);
 
         var (x, s) = (flow.Shape, scale.Shape);

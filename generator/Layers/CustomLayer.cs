@@ -112,8 +112,9 @@ public sealed class CustomLayer : LayerKind
         var detail = string.Join(", ", _declaration.Arguments.Select(argument => $"{argument.Name}={args[argument.Name]}"));
         if (s != 1) detail = (detail.Length > 0 ? detail + ", " : "") + $"/{s}";
         return new LayerResult(Shape.Map(channels, height, width), parameters.Int, macs.Int,
-            // The module is the user's: its output may share storage with the input or be saved for backward.
-            new ForwardOp("{m}.forward({0})", SavesOutput: true, MayAlias: true))
+            // The module is the user's: its output may share storage with the input or be saved for backward,
+            // or be the input itself (CustomLayers.Forward then gives it a handle of its own).
+            new ForwardOp("CustomLayers.Forward({m}, {0})", SavesOutput: true, MayAlias: true))
         {
             ModuleType = _spec.TypeName,
             Construct = construct,

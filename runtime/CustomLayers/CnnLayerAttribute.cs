@@ -51,7 +51,7 @@ public sealed class CnnLayerAttribute : Attribute
     /// <summary>Whether a stride rounds the output size up (the default) or down.</summary>
     public bool CeilMode { get; set; } = true;
 
-    /// <summary>The trainable parameter count, an expression; the generated network checks it at construction.</summary>
+    /// <summary>The parameter count (every parameter the module registers), an expression; the generated network checks it at construction.</summary>
     public string Parameters { get; set; } = "0";
 
     /// <summary>Multiply-accumulates of one sample, an expression (may use <c>H</c> and <c>W</c>, the output size); 0 when not given.</summary>

@@ -47,7 +47,7 @@ public class CustomLayerTests
         }
         """;
 
-    private const string Network = "name: Gated\ninput: [3, 16, 16]\nlayers:\n  conv: conv(8, k=3, p=1)\n  gate: gate(reduction=2)\n  pool: gap\n  fc: linear(10)\n";
+    private const string Network = "name: Gated\ninput: [3, 16, 16]\nlayers:\n  conv: conv(8, k=3, p=1)\n  attn: gate(reduction=2)\n  pool: gap\n  fc: linear(10)\n";
 
     private static (Compilation Output, IReadOnlyList<Diagnostic> Diagnostics, GeneratorDriver Driver) Run(string csharp, string yaml = Network)
     {
@@ -83,9 +83,9 @@ public class CustomLayerTests
         var source = GeneratedSource(output);
         // conv 8*3*9+8 = 224, gate 2*8*(8//2) = 64, linear 8*10+10 = 90.
         Assert.Contains("public const long ParameterCount = 378L;", source);
-        Assert.Contains("private readonly global::Consumer.Gate _gate;", source);
-        Assert.Contains("CustomLayers.CheckParameterCount(new global::Consumer.Gate(8, 2), \"Consumer.Gate\", 64L, \"gate\")", source);
-        Assert.Contains("_gate.forward(", source);
+        Assert.Contains("private readonly global::Consumer.Gate _attn;", source);
+        Assert.Contains("CustomLayers.CheckParameterCount(new global::Consumer.Gate(8, 2), \"Consumer.Gate\", 64L, \"attn\")", source);
+        Assert.Contains("CustomLayers.Forward(_attn, ", source);
     }
 
     [Fact]
@@ -99,6 +99,21 @@ public class CustomLayerTests
     }
 
     [Fact]
+    public void A_module_that_returns_its_input_keeps_a_tensor_the_forward_does_not_free()
+    {
+        // The generated forward frees the conv's output after its last use, the layer; an identity layer returns
+        // that very tensor, which must stay valid for the pooling after it.
+        var identity = Layer().Replace("return x * gate;", "return x;");
+        using var network = Build(Run(identity).Output, "Consumer.Networks.Gated");
+        var module = (TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>)network;
+        module.eval();
+        using var input = TorchSharp.torch.randn(2, 3, 16, 16);
+        using var result = module.forward(input);
+        Assert.Equal(new long[] { 2, 10 }, result.shape);
+        Assert.True(result.isfinite().all().item<bool>());
+    }
+
+    [Fact]
     public void A_declared_count_that_differs_from_the_module_throws_naming_the_type_and_both_counts()
     {
         // The rule says 2*C*C/r + 1; the module has 64 parameters, the attribute declares 65.
@@ -107,7 +122,7 @@ public class CustomLayerTests
         var error = Assert.Throws<TargetInvocationException>(() => Build(output, "Consumer.Networks.Gated")).InnerException;
         var exception = Assert.IsType<InvalidOperationException>(error);
         Assert.Contains("Consumer.Gate", exception.Message);
-        Assert.Contains("'gate'", exception.Message);
+        Assert.Contains("'attn'", exception.Message);
         Assert.Contains("has 64 parameters", exception.Message);
         Assert.Contains("declares 65", exception.Message);
     }
@@ -155,7 +170,7 @@ public class CustomLayerTests
     public void CNN0032_a_rule_that_does_not_evaluate_for_a_use_is_reported_at_the_use()
     {
         var (_, diagnostics, _) = Run(Layer(), Network.Replace("gate(reduction=2)", "gate(reduction=0)"));
-        Single(diagnostics, "CNN0032", NetworkPath, 5, 9, "'gate' (gate, the C# layer Consumer.Gate) receives 8x16x16", "Parameters = \"2 * in * (in // reduction)\" does not evaluate: division by zero");
+        Single(diagnostics, "CNN0032", NetworkPath, 5, 9, "'attn' (gate, the C# layer Consumer.Gate) receives 8x16x16", "Parameters = \"2 * in * (in // reduction)\" does not evaluate: division by zero");
     }
 
     [Fact]

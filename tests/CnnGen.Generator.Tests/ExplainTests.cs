@@ -25,6 +25,16 @@ public class ExplainTests
     }
 
     [Fact]
+    public void The_readme_lists_every_diagnostic_with_its_severity()
+    {
+        var readme = File.ReadAllText(Path.Combine(Docs(), "..", "..", "README.md"));
+        var missing = DiagnosticCatalog.All
+            .Where(info => !readme.Contains($"| {info.Id} | {(info.Severity == ProblemSeverity.Error ? "error" : "warning")} |", StringComparison.Ordinal))
+            .Select(info => info.Id).ToList();
+        Assert.True(missing.Count == 0, $"README.md's diagnostics table lacks {string.Join(", ", missing)}");
+    }
+
+    [Fact]
     public void Explain_accepts_an_id_in_any_case()
     {
         var output = new StringWriter();

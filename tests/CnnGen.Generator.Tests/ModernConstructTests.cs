@@ -100,4 +100,15 @@ public class ModernConstructTests
         Assert.Contains("Forward.StochasticDepth_(x1, ((rate * 2) / 4), training);", result.Source);
         Assert.Contains("rate", result.Model!.Steps.Single(step => step.Template.StartsWith("Forward.StochasticDepth", StringComparison.Ordinal)).Template);
     }
+
+    [Fact]
+    public void A_layer_written_as_the_gate_keyword_is_refused_rather_than_read_as_a_gate()
+    {
+        // Before gates, 'gate: sigmoid' was a layer named gate; as a gate it would quietly compute x * sigmoid(x).
+        var result = Pipeline.Compile(Header + "layers:\n  conv: conv(8, k=1)\n  gate: sigmoid\n");
+        var problem = Assert.Single(result.Problems, p => p.Id == "CNN0003");
+        Assert.Equal((4, 2), (problem.Span.StartLine, problem.Span.StartColumn)); // 0-based: line 5, column 3
+        Assert.Contains("gate keyword", problem.Message);
+        Assert.Contains("gate: [", problem.Message);
+    }
 }

@@ -34,4 +34,54 @@ public class ToolTests
         Assert.Equal(0, Commands.Zoo(Path.Combine(AppContext.BaseDirectory, "Zoo")));
         Assert.Equal(2, Commands.Zoo("/no/such/folder"));
     }
+
+    [Fact]
+    public void Check_and_summary_know_the_projects_CSharp_layers_and_report_their_declarations_where_written()
+    {
+        // A project folder (it has a .csproj) with a [CnnLayer] class in a subfolder, and a network using it.
+        var project = Directory.CreateTempSubdirectory("cnngen-tool-project-");
+        try
+        {
+            File.WriteAllText(Path.Combine(project.FullName, "App.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+            Directory.CreateDirectory(Path.Combine(project.FullName, "Layers"));
+            var layer = Path.Combine(project.FullName, "Layers", "Gate.cs");
+            File.WriteAllText(layer, "using CnnGen.Runtime;\nnamespace App;\n[CnnLayer(\"gate2\", Arguments = \"reduction: int = 4\", Parameters = \"2 * in * (in // reduction)\")]\npublic sealed class Gate { }\n");
+            var yaml = Path.Combine(project.FullName, "net.cnn.yaml");
+            File.WriteAllText(yaml, "name: Net\ninput: [8, 16, 16]\nlayers:\n  conv: conv(8, k=3, p=1)\n  attn: gate2(reduction=2)\n  pool: gap\n  fc: linear(10)\n");
+
+            Assert.Equal(0, Commands.Check(new[] { yaml }));
+            var summary = new StringWriter();
+            var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+            {
+                Ansi = Spectre.Console.AnsiSupport.No,
+                Out = new Spectre.Console.AnsiConsoleOutput(summary),
+            });
+            console.Profile.Width = 200;
+            Assert.Equal(0, Commands.Summary(yaml, console: console));
+            Assert.Contains("gate2 reduction=2", summary.ToString());
+            // conv 8*8*9+8 = 584, gate 2*8*(8//2) = 64, linear 8*10+10 = 90.
+            Assert.Contains("738", summary.ToString());
+
+            // A rule that does not parse is reported at the C# file, and the use of the layer fails too.
+            File.WriteAllText(layer, File.ReadAllText(layer).Replace("2 * in * (in // reduction)", "2 * in * ("));
+            var output = new StringWriter();
+            var previous = Console.Out;
+            Console.SetOut(output);
+            try
+            {
+                Assert.Equal(1, Commands.Check(new[] { yaml }));
+            }
+            finally
+            {
+                Console.SetOut(previous);
+            }
+            Assert.Contains($"{layer}(3,", output.ToString());
+            Assert.Contains("error CNN0031", output.ToString());
+            Assert.Contains($"{yaml}(5,9): error CNN0035", output.ToString());
+        }
+        finally
+        {
+            project.Delete(recursive: true);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CnnGen.Generator;
 using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Layers;
 using Spectre.Console;
 
 namespace CnnGen.Tool;
@@ -26,8 +27,15 @@ public static class Commands
         return 2;
     }
 
-    private static CompileResult Compile(string path) =>
-        CompileNetwork.Run(Path.GetFullPath(path), File.ReadAllText(path), "CnnGen.Networks");
+    private static CompileResult Compile(string path) => Compile(path, out _);
+
+    /// <summary>The network with its project's C# layers; <paramref name="declarationProblems"/>: what is wrong in their attributes, as lines to print.</summary>
+    private static CompileResult Compile(string path, out IReadOnlyList<(string Line, bool IsError)> declarationProblems)
+    {
+        var layers = ProjectLayers.Find(path);
+        declarationProblems = CustomLayerSet.Problems(layers).Select(pair => (Format(pair.Spec.SourcePath, pair.Problem), pair.Problem.Severity == ProblemSeverity.Error)).ToList();
+        return CompileNetwork.Run(Path.GetFullPath(path), File.ReadAllText(path), "CnnGen.Networks", layers);
+    }
 
     private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
@@ -38,6 +46,7 @@ public static class Commands
     public static int Check(string[] paths)
     {
         var errors = 0;
+        var printed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
             if (!File.Exists(path))
@@ -46,7 +55,13 @@ public static class Commands
                 errors++;
                 continue;
             }
-            var result = Compile(path);
+            var result = Compile(path, out var declarationProblems);
+            // Files of one project share its C# layers: each declaration problem is printed once.
+            foreach (var (line, isError) in declarationProblems.Where(problem => printed.Add(problem.Line)))
+            {
+                Console.WriteLine(line);
+                if (isError) errors++;
+            }
             foreach (var problem in result.Problems)
             {
                 Console.WriteLine(Format(path, problem));

@@ -1,43 +1,113 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace CnnGen.Architectures.Tests;
 
 /// <summary>
 /// Reference weights, inputs and outputs written by Debian's torchvision
 /// (tests/fixtures/torchvision/make_reference.py) into a cache folder at run time, so no large
-/// binary is committed. The cache is <c>$CNNGEN_REFERENCE_CACHE</c>, or <c>~/.cache/cnngen/torchvision</c>;
-/// a folder is reused while its <c>meta.json</c> exists.
+/// binary is committed. The cache is <c>$CNNGEN_REFERENCE_CACHE</c>, or <c>~/.cache/cnngen/torchvision</c>.
+/// A folder is named by what made it: the key, the variant, the arguments, a hash of the scripts and the
+/// torch and torchvision versions, so a changed script or an upgraded torch writes a new folder instead of
+/// reusing a stale one. It is written into a temporary folder and renamed into place when complete, so a
+/// killed run or a second test process never sees half a reference; the script is killed after
+/// <see cref="ScriptTimeout"/>.
 /// </summary>
 internal static class ReferenceData
 {
+    /// <summary>Far above the slowest reference (ResNet-152 and EfficientNetV2-S, well under a minute each).</summary>
+    public static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(10);
+
     private static readonly object Gate = new();
+    private static readonly Lazy<string> Versions = new(ReadVersions);
 
     public static string CacheRoot =>
         Environment.GetEnvironmentVariable("CNNGEN_REFERENCE_CACHE") is { Length: > 0 } configured
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "cnngen", "torchvision");
 
+    private static string Scripts => Path.Combine(RepoRoot(), "tests", "fixtures", "torchvision");
+
     /// <summary>The folder holding weights.safetensors, io.safetensors and meta.json for <paramref name="key"/>.</summary>
     public static string Get(string key, string variant = "default", params string[] extraArguments)
     {
-        var folder = Path.Combine(CacheRoot, $"{key}-{variant}");
+        var folder = Path.Combine(CacheRoot, $"{key}-{variant}-{MadeBy(extraArguments)}");
         lock (Gate)
         {
             if (File.Exists(Path.Combine(folder, "meta.json"))) return folder;
-            Directory.CreateDirectory(folder);
-            var script = Path.Combine(RepoRoot(), "tests", "fixtures", "torchvision", "make_reference.py");
-            var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { script, key, folder }.Concat(extraArguments)) start.ArgumentList.Add(argument);
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start /usr/bin/python3");
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException(
-                    $"make_reference.py {key} failed ({process.ExitCode}). It needs Debian's python3-torchvision " +
-                    $"(apt-get install -y --no-install-recommends python3-torchvision; .ci/run installs it).\n{error}\n{output.Result}");
-            return folder;
+            Directory.CreateDirectory(CacheRoot);
+            var partial = $"{folder}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}";
+            Directory.CreateDirectory(partial);
+            try
+            {
+                Run(key, partial, extraArguments);
+                if (!File.Exists(Path.Combine(partial, "meta.json")))
+                    throw new InvalidOperationException($"make_reference.py {key} ended without writing meta.json into {partial}");
+                try
+                {
+                    Directory.Move(partial, folder);
+                }
+                catch (IOException) when (File.Exists(Path.Combine(folder, "meta.json")))
+                {
+                    // Another test process finished the same reference first; its folder is as good as ours.
+                }
+                return folder;
+            }
+            finally
+            {
+                if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+            }
         }
+    }
+
+    private static string MadeBy(string[] extraArguments) =>
+        MadeBy(Versions.Value, extraArguments, new[] { "make_reference.py", "make_manifests.py" }.Select(script => File.ReadAllText(Path.Combine(Scripts, script))));
+
+    /// <summary>A short hash of the torch and torchvision versions, the arguments and the scripts' text.</summary>
+    internal static string MadeBy(string versions, IEnumerable<string> extraArguments, IEnumerable<string> scripts)
+    {
+        var text = new StringBuilder(versions).Append('\n').AppendJoin('\u0001', extraArguments).Append('\n');
+        foreach (var script in scripts) text.Append(script).Append('\u0002');
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12].ToLowerInvariant();
+    }
+
+    private static void Run(string key, string folder, string[] extraArguments)
+    {
+        var arguments = new[] { Path.Combine(Scripts, "make_reference.py"), key, folder }.Concat(extraArguments);
+        var (code, output, error) = Python(arguments, ScriptTimeout);
+        if (code != 0)
+            throw new InvalidOperationException(
+                $"make_reference.py {key} failed ({code}). It needs Debian's python3-torchvision " +
+                $"(apt-get install -y --no-install-recommends python3-torchvision; .ci/run installs it).\n{error}\n{output}");
+    }
+
+    private static string ReadVersions()
+    {
+        var (code, output, error) = Python(["-c", "import torch, torchvision; print(torch.__version__, torchvision.__version__)"], TimeSpan.FromMinutes(2));
+        if (code != 0)
+            throw new InvalidOperationException(
+                "Debian's torch and torchvision do not import under /usr/bin/python3 (apt-get install -y --no-install-recommends " +
+                $"python3-torchvision; .ci/run installs it).\n{error}");
+        return output.Trim();
+    }
+
+    /// <summary>Runs /usr/bin/python3, killing it (and what it started) when it outlives <paramref name="timeout"/>.</summary>
+    private static (int Code, string Output, string Error) Python(IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start /usr/bin/python3");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            throw new TimeoutException($"/usr/bin/python3 {string.Join(' ', start.ArgumentList)} did not finish in {timeout.TotalMinutes:F0} min and was killed");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, output.Result, error.Result);
     }
 
     private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>

@@ -3,13 +3,17 @@ using static TorchSharp.torch;
 
 namespace CnnGen.Architectures.Tests;
 
-/// <summary>Tests that count live tensors process-wide, which parallel tests would disturb: they run alone.</summary>
+/// <summary>
+/// Tests that count live tensors and read process-wide memory, which parallel tests would disturb: they run
+/// alone, after the parallel collections. The one that makes glibc keep freed memory (process-wide) runs last.
+/// </summary>
 [CollectionDefinition(nameof(SerialCollection), DisableParallelization = true)]
 public sealed class SerialCollection
 {
 }
 
 [Collection(nameof(SerialCollection))]
+[TestCaseOrderer(ProcessStateLast.Name, ProcessStateLast.Assembly)]
 public class MemoryTests
 {
     [Fact]
@@ -57,14 +61,15 @@ public class MemoryTests
     }
 
     [Fact]
+    [ChangesProcessState]
     public void Repeated_inference_faults_in_almost_no_new_pages_once_glibc_keeps_freed_memory()
     {
         // Every call frees what it allocated, so a call after the warm-up reuses the pages of the one before
         // (0.8 faults per call measured here); a forward that leaks its activations faults in fresh ones each
         // time (the hand-written ResNet-50 outside a dispose scope, same input: 6,800 per call). glibc's defaults hand part of the freed heap
         // back to the system and fault it in again, a varying amount (docs/performance.md, Memory); the
-        // application's NativeAllocator.KeepFreedMemory() stops that. It is process-wide, and only makes
-        // glibc keep what is freed, which the other tests of this process do not depend on.
+        // application's NativeAllocator.KeepFreedMemory() stops that. It is process-wide, so this test runs after
+        // the others of this process (ProcessStateLast): they measure glibc's defaults.
         Assert.True(CnnGen.Runtime.NativeAllocator.KeepFreedMemory());
         using var model = new ResNet18();
         model.eval();

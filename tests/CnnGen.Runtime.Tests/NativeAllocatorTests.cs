@@ -3,6 +3,16 @@ using CnnGen.Testing;
 
 namespace CnnGen.Runtime.Tests;
 
+/// <summary>
+/// NativeAllocator changes glibc's malloc for the whole process and these tests read process-wide mapped
+/// memory: they run alone (xunit runs a collection without parallelization after the parallel ones).
+/// </summary>
+[CollectionDefinition(nameof(NativeAllocatorCollection), DisableParallelization = true)]
+public sealed class NativeAllocatorCollection
+{
+}
+
+[Collection(nameof(NativeAllocatorCollection))]
 public class NativeAllocatorTests
 {
     [Fact]
@@ -14,11 +24,18 @@ public class NativeAllocatorTests
         // (How much freed heap glibc keeps depends on the thread's arena: a test thread's arena deletes a
         // whole empty 64 MB heap whatever the trim threshold, so that part is measured by the forward test.)
         Assert.True(NativeAllocator.KeepFreedMemory(), "glibc did not accept the settings");
+        // The control: a block above the largest threshold is always mapped on its own, so the measure must
+        // see it (a measure that saw nothing would pass the check below whatever glibc did).
         var mappedBefore = ProcessMemory.NativeMapped();
+        var large = Marshal.AllocHGlobal(40 << 20);
+        var mappedLarge = ProcessMemory.NativeMapped() - mappedBefore;
+        Marshal.FreeHGlobal(large);
+        Assert.True(mappedLarge >= 40 << 20, $"a 40 MB block showed as {mappedLarge >> 20} MB mapped: the measure does not see glibc's mappings");
+
+        mappedBefore = ProcessMemory.NativeMapped();
         var block = Marshal.AllocHGlobal(31 << 20);
         var mapped = ProcessMemory.NativeMapped() - mappedBefore;
         Marshal.FreeHGlobal(block);
-        // Other tests run alongside and may map blocks of their own meanwhile, but none this large.
         Assert.True(mapped < 31 << 20, $"glibc mapped {mapped >> 20} MB while a 31 MB block was allocated");
     }
 

@@ -50,11 +50,10 @@ public sealed class TorchSharpLoadsTests : IDisposable
         Assert.Equal(2 * 108f, y.sum().item<float>());
     }
 
-    [Fact]
+    [LinuxX64Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // the attribute above skips it elsewhere
     public void Output_copy_is_weak_exactly_where_the_system_libstdcxx_lacks_the_version_and_the_cache_is_untouched()
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-            return; // TorchSharp-cpu ships this library for linux-x64 only; the fix is Linux-only.
 
         var output = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         Assert.True(File.Exists(output), $"no {output} next to the test assembly");
@@ -110,11 +109,10 @@ public sealed class TorchSharpLoadsTests : IDisposable
         Assert.Equal(new[] { path }, Directory.GetFiles(_temp)); // no temporary file left behind
     }
 
-    [Fact]
+    [LinuxX64Fact(AnyArchitecture = true)]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // the attribute above skips it elsewhere
     public void Patching_replaces_the_file_so_a_hard_link_to_it_keeps_the_original_bytes()
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         // This is the NuGet cache's situation when the output was filled with hard links
         // (CreateHardLinksForCopyLocalIfPossible=true).
         var cache = Path.Combine(_temp, "cache.so");
@@ -180,11 +178,10 @@ public sealed class TorchSharpLoadsTests : IDisposable
         Assert.All(needs, n => Assert.Equal(ElfVersionPatcher.ElfHash(n.VersionName), n.Hash));
     }
 
-    [Fact]
+    [LinuxX64Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // the attribute above skips it elsewhere
     public void Finds_the_system_libstdcxx_and_reads_its_versions()
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-            return;
         var searched = new List<string>();
         var system = ElfVersionPatcher.FindSystemLibrary("libstdc++.so.6", MachineX86_64, searched);
 

@@ -297,7 +297,7 @@ internal sealed class RestrictedUnpickler
     private object LongValue(byte[] bytes)
     {
         var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private void SetItem(object? target, object? key, object? value)

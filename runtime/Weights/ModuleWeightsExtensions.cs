@@ -18,8 +18,10 @@ public static class ModuleWeightsExtensions
     /// <remarks>
     /// Pickles are read as <c>torch.load(weights_only=True)</c> does: only tensors, storages and
     /// OrderedDict; anything else throws <see cref="CheckpointFormatException"/> before any tensor is
-    /// copied. A checkpoint is read in full (into temporary tensors, at most the file's tensor bytes)
-    /// before the first copy, so a file damaged past its index still leaves the module untouched.
+    /// copied. Every size is checked against the file, and every zip entry header read, before the first
+    /// copy, so a truncated or damaged file leaves the module untouched (only a file changing while it is
+    /// read can fail half-way, as with safetensors). Tensors needing a dtype conversion or a strided copy
+    /// are staged one temporary each; the rest are read straight into the module.
     /// Parameters keep their identity, dtype, device and requires_grad.
     /// </remarks>
     /// <param name="module">The module to fill; its tensors keep their identity, device and dtype.</param>
@@ -53,22 +55,31 @@ public static class ModuleWeightsExtensions
         if (strict && match.HasProblems)
             throw new WeightsLoadException(path, match.ToReport(Array.Empty<string>()));
 
-        // Read everything first: an error in any tensor's data then happens before the module changes.
-        var staged = new List<(string Name, torch.Tensor Target, torch.Tensor Value)>(match.Loadable.Count);
+        // Everything that can fail on a well-formed file fails before the first copy: sizes were checked
+        // against the file when it was opened, zip headers are checked here, and tensors that need a
+        // conversion or a strided copy are read into temporaries first. The rest (same dtype, contiguous:
+        // nearly every tensor) then goes straight from the file into the module, as LoadSafetensors does.
+        checkpoint.CheckReadable();
+        var staged = new List<(string Name, torch.Tensor Target, torch.Tensor Value)>();
+        var direct = new List<(string Name, torch.Tensor Target)>();
         try
         {
             foreach (var (name, target) in match.Loadable)
-                staged.Add((name, target, checkpoint.ReadTensor(name)));
-            var loaded = new List<string>(staged.Count);
+            {
+                if (checkpoint.CanReadDirectly(name, target))
+                    direct.Add((name, target));
+                else
+                    staged.Add((name, target, checkpoint.ReadTensor(name)));
+            }
             using (torch.no_grad())
             {
-                foreach (var (name, target, value) in staged)
-                {
+                foreach (var (name, target) in direct)
+                    checkpoint.ReadDirectly(name, target);
+                foreach (var (_, target, value) in staged)
                     target.copy_(value);
-                    loaded.Add(name);
-                }
             }
-            return match.ToReport(loaded);
+            // In the module's order, as LoadSafetensors reports them.
+            return match.ToReport(match.Loadable.ConvertAll(pair => pair.Name));
         }
         finally
         {

@@ -79,6 +79,32 @@ internal abstract class TorchCheckpoint : ITensorIndex, IDisposable
     }
 
     /// <summary>
+    /// True when <paramref name="name"/>'s bytes can be read straight into <paramref name="destination"/>:
+    /// a contiguous stored view of the destination's dtype, and a contiguous CPU destination.
+    /// </summary>
+    public bool CanReadDirectly(string name, torch.Tensor destination)
+    {
+        var record = _byName[name];
+        return record.Numel > 0 && IsContiguous(record) && record.Span == record.Numel
+            && destination.dtype == record.Storage.Dtype.ToScalarType()
+            && destination.device_type == DeviceType.CPU && destination.is_contiguous();
+    }
+
+    /// <summary>Reads <paramref name="name"/>'s bytes into <paramref name="destination"/> (see <see cref="CanReadDirectly"/>).</summary>
+    public void ReadDirectly(string name, torch.Tensor destination)
+    {
+        var record = _byName[name];
+        using var flat = destination.reshape(-1);
+        ReadStorage(record.Storage, record.Offset * record.Storage.Dtype.ElementSize(), flat, name);
+    }
+
+    /// <summary>
+    /// Checks, before anything is copied, what <see cref="TorchCheckpoint.Open"/> could not check without
+    /// reading data (a zip entry's local header). After this, only a file changing underneath can make a read fail.
+    /// </summary>
+    public virtual void CheckReadable() { }
+
+    /// <summary>
     /// Fills <paramref name="destination"/> (1-D, contiguous, CPU, the storage's dtype) with the storage's
     /// bytes from <paramref name="byteOffset"/> on.
     /// </summary>

@@ -117,6 +117,19 @@ internal sealed class ZipCheckpoint : TorchCheckpoint
             throw new CheckpointFormatException(path, $"the entry declares {entry.Length} bytes, more than the whole file ({fileLength})", entry.FullName);
     }
 
+    public override void CheckReadable()
+    {
+        foreach (var entry in _storages.Values)
+        {
+            // Open reads and checks the entry's local header; a damaged one throws here, before any copy.
+            try { entry.Open().Dispose(); }
+            catch (InvalidDataException e)
+            {
+                throw new CheckpointFormatException(Path, $"the entry cannot be read: {e.Message}", entry.FullName, e);
+            }
+        }
+    }
+
     protected override void ReadStorage(StorageRef storage, long byteOffset, torch.Tensor destination, string tensorName)
     {
         var entry = _storages[storage.Key];

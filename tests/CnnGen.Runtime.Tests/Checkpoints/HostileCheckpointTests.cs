@@ -229,6 +229,22 @@ public sealed class HostileCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void DamagedLocalHeaderOfTheLastStorage_IsRefusedBeforeTheFirstCopy()
+    {
+        // The central directory is intact, so the file opens; the local header of archive/data/1 (read only
+        // when its data is) is not. The check happens before weight is copied from archive/data/0.
+        var bytes = Zip(LinearPickle(false), LinearStorages);
+        var name = "archive/data/1"u8.ToArray();
+        int at = -1;
+        for (int i = 0; i + 30 + name.Length <= bytes.Length; i++)
+            if (bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 3 && bytes[i + 3] == 4 && bytes.AsSpan(i + 30, name.Length).SequenceEqual(name))
+                at = i;
+        Assert.True(at >= 0);
+        bytes[at + 3] = 0x7f;
+        Rejects(Write("header.pt", bytes), "archive/data/1", "the entry cannot be read");
+    }
+
+    [Fact]
     public void ZipWithoutDataPickle_IsRefused()
     {
         var bytes = ZipOf(new[] { ("archive/data/0", F32(1, 2)) });

@@ -31,10 +31,10 @@ public static class ModuleSafetensorsExtensions
             throw new SafetensorsLoadException(path, match.ToReport(Array.Empty<string>()));
 
         var loaded = new List<string>(match.Loadable.Count);
-        foreach (var (entry, target) in match.Loadable)
+        foreach (var (name, target) in match.Loadable)
         {
-            file.ReadInto(entry.Name, target);
-            loaded.Add(entry.Name);
+            file.ReadInto(name, target);
+            loaded.Add(name);
         }
         return match.ToReport(loaded);
     }

@@ -15,7 +15,7 @@ namespace CnnGen.Runtime.Weights;
 /// into the tensor that will hold it, so opening a large checkpoint to look at one tensor (or to load
 /// a module tensor by tensor) never holds the whole file in memory.
 /// </remarks>
-public sealed class SafetensorsFile : IDisposable
+public sealed class SafetensorsFile : IDisposable, ITensorIndex
 {
     /// <summary>
     /// Largest header accepted. Real headers are kilobytes (VGG-19: ~4 KB); the limit stops a corrupt or
@@ -95,6 +95,19 @@ public sealed class SafetensorsFile : IDisposable
     }
 
     public bool Contains(string name) => _byName.ContainsKey(name);
+
+    IEnumerable<string> ITensorIndex.TensorNames
+    {
+        get { foreach (var entry in Entries) yield return entry.Name; }
+    }
+
+    bool ITensorIndex.TryGetTensorInfo(string name, out SafetensorsDtype dtype, out IReadOnlyList<long> shape)
+    {
+        if (_byName.TryGetValue(name, out var entry)) { dtype = entry.Dtype; shape = entry.Shape; return true; }
+        dtype = default;
+        shape = Array.Empty<long>();
+        return false;
+    }
 
     public bool TryGetEntry(string name, out SafetensorsEntry entry) => _byName.TryGetValue(name, out entry!);
 

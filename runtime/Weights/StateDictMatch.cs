@@ -6,7 +6,7 @@ namespace CnnGen.Runtime.Weights;
 
 /// <summary>
 /// Pairs a file's entries with a module's state-dict tensors and sorts every key into loadable,
-/// missing, unexpected, wrong shape, unconvertible or tolerated, looking only at the header.
+/// missing, unexpected, wrong shape, unconvertible or tolerated, looking only at the header (or pickle).
 /// </summary>
 /// <remarks>
 /// Kept apart from the copying so a strict load can see every problem before it writes a single
@@ -17,7 +17,7 @@ internal sealed class StateDictMatch
     private StateDictMatch() { }
 
     /// <summary>The (file entry, module tensor) pairs that can be copied.</summary>
-    public List<(SafetensorsEntry Entry, torch.Tensor Target)> Loadable { get; } = new();
+    public List<(string Name, torch.Tensor Target)> Loadable { get; } = new();
 
     public List<string> Missing { get; } = new();
     public List<string> Unexpected { get; } = new();
@@ -28,35 +28,39 @@ internal sealed class StateDictMatch
     public bool HasProblems =>
         Missing.Count + Unexpected.Count + ShapeMismatches.Count + DtypeMismatches.Count > 0;
 
-    public static StateDictMatch Build(SafetensorsFile file, Dictionary<string, torch.Tensor> stateDict)
+    public static StateDictMatch Build(ITensorIndex file, Dictionary<string, torch.Tensor> stateDict)
     {
         var match = new StateDictMatch();
         foreach (var (key, target) in stateDict)
         {
-            if (!file.TryGetEntry(key, out var entry))
+            if (!file.TryGetTensorInfo(key, out var dtype, out var shape))
             {
                 (BatchCounter.Is(key) ? match.Ignored : match.Missing).Add(key);
                 continue;
             }
             var moduleShape = target.shape;
-            if (!SafetensorsFile.ShapesEqual(entry.Shape, moduleShape))
+            if (!SafetensorsFile.ShapesEqual(shape, moduleShape))
             {
-                match.ShapeMismatches.Add(new ShapeMismatch(key, entry.ShapeArray(), moduleShape));
+                match.ShapeMismatches.Add(new ShapeMismatch(key, shape, moduleShape));
                 continue;
             }
-            if (SafetensorsDtypes.ConversionProblem(entry.Dtype, target.dtype, BatchCounter.Is(key)) is { } reason)
+            if (SafetensorsDtypes.ConversionProblem(dtype, target.dtype, BatchCounter.Is(key)) is { } reason)
             {
-                match.DtypeMismatches.Add(new DtypeMismatch(key, entry.Dtype, target.dtype, reason));
+                match.DtypeMismatches.Add(new DtypeMismatch(key, dtype, target.dtype, reason));
                 continue;
             }
-            match.Loadable.Add((entry, target));
+            match.Loadable.Add((key, target));
         }
-        foreach (var entry in file.Entries)
+        var unexpected = new List<string>();
+        foreach (var name in file.TensorNames)
         {
-            if (stateDict.ContainsKey(entry.Name))
+            if (stateDict.ContainsKey(name))
                 continue;
-            (BatchCounter.Is(entry.Name) ? match.Ignored : match.Unexpected).Add(entry.Name);
+            (BatchCounter.Is(name) ? match.Ignored : unexpected).Add(name);
         }
+        // In name order whatever order the file lists them in (safetensors sorts; a pickle keeps insertion order).
+        unexpected.Sort(StringComparer.Ordinal);
+        match.Unexpected.AddRange(unexpected);
         return match;
     }
 

@@ -41,9 +41,10 @@ internal static class TensorBytes
     public static void Write(torch.Tensor source, Stream stream) =>
         ForEachChunk(source, (span, _) => stream.Write(span));
 
-    private delegate void ChunkAction(Span<byte> chunk, long offsetInTensor);
+    internal delegate void ChunkAction(Span<byte> chunk, long offsetInTensor);
 
-    private static void ForEachChunk(torch.Tensor tensor, ChunkAction action)
+    /// <summary>Calls <paramref name="action"/> on each chunk (at most 1 GB) of a contiguous CPU tensor's bytes, in order.</summary>
+    internal static void ForEachChunk(torch.Tensor tensor, ChunkAction action)
     {
         if (tensor.device_type != DeviceType.CPU || !tensor.is_contiguous())
             throw new ArgumentException("Raw byte access needs a contiguous CPU tensor.", nameof(tensor));

@@ -2,8 +2,9 @@
 //
 //   dotnet run --project samples/Classify -- --network ResNet18 --weights weights.safetensors --input io.safetensors
 //
-// --weights: a safetensors state dict with torchvision's names (for example written by
-//            tests/fixtures/torchvision/make_reference.py, or converted from published weights).
+// --weights: a state dict with torchvision's names: safetensors (for example written by
+//            tests/fixtures/torchvision/make_reference.py) or a torch.save checkpoint (.pth/.pt, zip or
+//            legacy format, as torchvision publishes them), told apart by content.
 // --input:   a safetensors file with a tensor "input" of shape [N, C, H, W] (the first image is used),
 //            already normalised as the network expects. --tensor picks another tensor name.
 using CnnGen.Architectures;
@@ -17,7 +18,7 @@ var inputPath = Option("--input");
 var tensorName = Option("--tensor") ?? "input";
 if (networkName is null || weightsPath is null || inputPath is null)
 {
-    Console.Error.WriteLine("usage: Classify --network <Name> --weights <state dict.safetensors> --input <tensors.safetensors> [--tensor input]");
+    Console.Error.WriteLine("usage: Classify --network <Name> --weights <state dict: .safetensors or torch.save .pth> --input <tensors.safetensors> [--tensor input]");
     Console.Error.WriteLine($"networks: {string.Join(", ", NetworkCatalog.All.Select(n => n.Name))}");
     return 1;
 }
@@ -31,10 +32,10 @@ if (network is null)
 using var model = network.Create();
 try
 {
-    var report = model.LoadSafetensors(weightsPath);
+    var report = model.LoadWeights(weightsPath);
     Console.WriteLine($"{network.Name}: loaded {report.LoadedCount} tensors from {Path.GetFileName(weightsPath)}");
 }
-catch (SafetensorsLoadException mismatch)
+catch (WeightsLoadException mismatch)
 {
     // Strict loading checks every name and shape before copying anything.
     Console.Error.WriteLine($"{Path.GetFileName(weightsPath)} does not fit {network.Name}; nothing was loaded.");
@@ -44,6 +45,12 @@ catch (SafetensorsLoadException mismatch)
 catch (SafetensorsFormatException broken)
 {
     Console.Error.WriteLine($"{weightsPath} is not a valid safetensors file: {broken.Message}");
+    return 2;
+}
+catch (CnnGen.Runtime.Weights.Checkpoints.CheckpointFormatException refused)
+{
+    // Damaged, not a weight file, or a pickle that does more than describe tensors: nothing was loaded.
+    Console.Error.WriteLine(refused.Message);
     return 2;
 }
 

@@ -28,7 +28,8 @@ public sealed class StochasticDepthLayer : LayerKind
         // The rate may read a model argument: forward sees the arguments as fields of the same names.
         return new LayerResult(context.Input, 0, 0, new ForwardOp($"Forward.StochasticDepth({{0}}, {rate}, training)", MayAlias: true))
         {
-            Detail = $"p={Value.FormatDouble(p.AsDouble)}",
+            // Four significant digits: EfficientNet's and ConvNeXt's rates are fractions like 0.0058823529411764705.
+            Detail = $"p={p.AsDouble.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}",
         };
     }
 }

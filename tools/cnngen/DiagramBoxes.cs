@@ -36,7 +36,10 @@ public static class DiagramBoxes
 
         // A gate is drawn inside the block that holds it, so it does not make a block of its own.
         var blockPaths = new HashSet<string>(model.Steps.Where(step => step.Kind is null && !IsGate(step)).Select(Path));
-        string Unit(string path) => UnitOf(path, blockPaths);
+        var blockParents = new HashSet<string>(blockPaths.Select(ParentOf));
+        string Unit(string path) => UnitOf(path, blockPaths, blockParents);
+        // The unit's own steps: a nested unit's (a later block under a two-level fallback) are not.
+        var stepsOfUnit = model.Steps.ToLookup(step => Unit(Path(step)));
 
         foreach (var unitRows in model.Layers.GroupBy(row => Unit(row.Path)))
         {
@@ -47,9 +50,7 @@ public static class DiagramBoxes
                 continue;
             }
             FlushPlain();
-            // The unit's own steps: a nested unit's (a later block under a two-level fallback) are not.
-            var steps = model.Steps.Where(step => Unit(Path(step)) == unitRows.Key).ToList();
-            boxes.Add(Block(unitRows.Key, rows, steps));
+            boxes.Add(Block(unitRows.Key, rows, stepsOfUnit[unitRows.Key].ToList()));
         }
         FlushPlain();
         return boxes;
@@ -104,21 +105,19 @@ public static class DiagramBoxes
     /// block (EfficientNet's features.2.0 beside the residual features.2.1); else the first two levels
     /// (features.denseblock1) or the path itself.
     /// </summary>
-    private static string UnitOf(string path, HashSet<string> blockPaths)
+    private static string UnitOf(string path, HashSet<string> blockPaths, HashSet<string> blockParents)
     {
         var parts = path.Split('.');
         for (var length = 1; length <= parts.Length; length++)
         {
             var prefix = string.Join(".", parts.Take(length));
-            if (blockPaths.Contains(prefix)) return prefix;
-            if (length >= 2)
-            {
-                var parent = string.Join(".", parts.Take(length - 1)) + ".";
-                if (blockPaths.Any(block => block.StartsWith(parent, StringComparison.Ordinal) && block.Split('.').Length == length)) return prefix;
-            }
+            if (blockPaths.Contains(prefix) || (length >= 2 && blockParents.Contains(ParentOf(prefix)))) return prefix;
         }
         return parts.Length <= 2 ? path : parts[0] + "." + parts[1];
     }
+
+    /// <summary>layer1.0 -> layer1; a top-level name -> "".</summary>
+    private static string ParentOf(string path) => path.LastIndexOf('.') is var dot and >= 0 ? path.Substring(0, dot) : "";
 
     /// <summary>The steps computing a gate's scale, in forward order: back from the scale to the gated tensor.</summary>
     private static List<ForwardStep> ScaleChain(ForwardStep gate, List<ForwardStep> steps)

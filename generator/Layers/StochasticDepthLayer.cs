@@ -33,7 +33,8 @@ public sealed class StochasticDepthLayer : LayerKind
         return new LayerResult(context.Input, 0, 0, new ForwardOp("Forward.StochasticDepth" + arguments, "Forward.StochasticDepth_" + arguments, MayAlias: true,
             Consuming: "Forward.StochasticDepthConsuming" + arguments))
         {
-            Detail = $"p={Value.FormatDouble(p.AsDouble)}",
+            // Four significant digits: EfficientNet's and ConvNeXt's rates are fractions like 0.0058823529411764705.
+            Detail = $"p={p.AsDouble.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}",
         };
     }
 }

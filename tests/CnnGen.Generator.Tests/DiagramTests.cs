@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Text.RegularExpressions;
 using CnnGen.Tool;
 
 namespace CnnGen.Generator.Tests;
@@ -25,10 +26,73 @@ public class DiagramTests
         Assert.Contains("marker-end=\"url(#arrow)\"", resnet);
     }
 
+    [Fact]
+    public void A_split_is_drawn_as_an_identity_part_beside_its_branch_and_a_gate_as_its_scale_path()
+    {
+        var shuffle = Diagram.Render(Pipeline.CompileZoo("shufflenet_v2.cnn.yaml").Model!);
+        // stage2.1 to stage2.3 split the channels: one box, x3, the identity part drawn empty beside branch2.
+        Assert.Contains(">stage2.1 - stage2.3<", shuffle);
+        Assert.Contains(">split into 2 parts, concat, 3 convs, 9 layers, 7,598 params<", shuffle);
+        Assert.Contains(">channel shuffle g=2<", shuffle);
+        // One identity part a stage (the stride-2 unit opening it concatenates two branches of the whole input),
+        // each an empty (white) part box.
+        Assert.Contains(">stage3.0<", shuffle);
+        Assert.Equal(3, Regex.Matches(shuffle, "fill=\"#ffffff\"[^\n]*\n<text[^>]*>identity<").Count);
+        Assert.Equal(3, Regex.Matches(shuffle, ">identity<").Count);
+
+        var efficient = Diagram.Render(Pipeline.CompileZoo("efficientnet.cnn.yaml").Models.Single(m => m.ClassName == "EfficientNetB0"));
+        // The squeeze-and-excitation is drawn inside its MBConv block (not as a block of its own): 16 blocks in
+        // 12 boxes, the first block of each stage apart from the residual ones after it.
+        Assert.Equal(12, Regex.Matches(efficient, ">SE gate: avgpool &gt; conv 1x1 &gt; silu &gt; conv 1x1 &gt; sigmoid<").Count);
+        Assert.DoesNotContain("block.", efficient);
+        Assert.Contains(">features.2.0<", efficient);
+        Assert.Contains(">features.6.1 - features.6.3<", efficient);
+        Assert.Contains(">silu, stochastic depth<", efficient);
+
+        var convnext = Diagram.Render(Pipeline.CompileZoo("convnext.cnn.yaml").Model!);
+        Assert.Contains(">channels-last, layer norm, linear per pixel, gelu, layer scale,<", convnext);
+        Assert.Contains(">x9<", convnext);
+    }
+
+    [Fact]
+    public void Blocks_of_different_stages_do_not_collapse_and_long_ranges_stay_readable()
+    {
+        var regnet = Diagram.Render(Pipeline.CompileZoo("regnet.cnn.yaml").Model!);
+        Assert.Contains(">trunk_output.block1.block1-0<", regnet);
+        Assert.Contains(">trunk_output.block3.block3-1 - block3-5<", regnet);
+        Assert.Contains(">x5<", regnet);
+    }
+
+    /// <summary>
+    /// README promises every zoo class in docs/diagrams. They are what <c>cnngen diagram file -o docs/diagrams/Class.svg
+    /// --class Class</c> writes; VERIFY_AUTOVERIFY=1 rewrites the stale or missing ones, as for snapshots.
+    /// </summary>
+    [Fact]
+    public void Every_zoo_class_has_its_current_diagram_in_docs()
+    {
+        var folder = Path.GetFullPath(Path.Combine(RepoRoot(), "docs", "diagrams"));
+        var stale = new List<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Zoo"), "*.cnn.yaml").Order(StringComparer.Ordinal))
+        foreach (var model in Pipeline.CompileZoo(Path.GetFileName(file)).Models)
+        {
+            var path = Path.Combine(folder, model.ClassName + ".svg");
+            var svg = Diagram.Render(model);
+            if (File.Exists(path) && File.ReadAllText(path) == svg) continue;
+            if (Environment.GetEnvironmentVariable("VERIFY_AUTOVERIFY") == "1") File.WriteAllText(path, svg);
+            else stale.Add($"{model.ClassName} ({Path.GetFileName(file)})");
+        }
+        Assert.True(stale.Count == 0, $"docs/diagrams lacks or has an old diagram of {string.Join(", ", stale)}: " +
+            "run cnngen diagram architectures/FILE -o docs/diagrams/CLASS.svg --class CLASS, or this test with VERIFY_AUTOVERIFY=1");
+    }
+
+    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "..", "..");
+
     [Theory]
     [InlineData("resnet152.cnn.yaml")]
     [InlineData("inception_v4.cnn.yaml")]
     [InlineData("googlenet.cnn.yaml")]
+    [InlineData("efficientnet.cnn.yaml")]
+    [InlineData("shufflenet_v2.cnn.yaml")]
     public void Chromium_renders_the_diagram_readably(string file)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y --no-install-recommends chromium (.ci/run does)");

@@ -12,7 +12,15 @@ namespace CnnGen.Generator.Tests;
 public class FuzzTests
 {
     private const int Mutations = 2000;
-    private static readonly string[] Names = { "conv", "bn", "relu", "linear", "maxpool", "gap", "flatten", "residual", "concat", "dense", "in", "i", "x", "layers", "blocks", "args", "input", "name" };
+    private static readonly string[] Names =
+    {
+        "conv", "bn", "relu", "linear", "maxpool", "gap", "flatten", "residual", "concat", "dense", "in", "i", "x", "layers", "blocks", "args", "input", "name",
+        // The constructs for networks after 2018.
+        "gate", "split", "scale", "silu", "gelu", "hardswish", "hardsigmoid", "layernorm", "permute", "stochastic_depth", "layer_scale", "channel_shuffle", "identity",
+    };
+
+    /// <summary>Zoo files the corpus must hold: each uses constructs the older ones do not (gate, split, channels-last, layer scale).</summary>
+    private static readonly string[] ModernZoo = { "efficientnet.cnn.yaml", "efficientnet_v2.cnn.yaml", "mobilenet_v3.cnn.yaml", "shufflenet_v2.cnn.yaml", "regnet.cnn.yaml", "convnext.cnn.yaml" };
 
     private static string Mutate(string text, Random random)
     {
@@ -62,6 +70,7 @@ public class FuzzTests
         var random = new Random(20261123);
         var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Zoo"), "*.cnn.yaml").Order(StringComparer.Ordinal)
             .Select(path => (Path: path, Text: File.ReadAllText(path).Replace("\r\n", "\n"))).ToList();
+        Assert.Subset(files.Select(file => Path.GetFileName(file.Path)).ToHashSet(), ModernZoo.ToHashSet());
         var withCode = 0;
         var withErrors = 0;
         var compiledSamples = new List<string>();
@@ -72,6 +81,12 @@ public class FuzzTests
             if (random.Next(4) == 0) mutated = Mutate(mutated, random);
             var result = CompileNetwork.Run(path, mutated, $"Fuzz.Mutant{n}");
             Assert.DoesNotContain(result.Problems, p => p.Id == "CNN0017");
+            // The tool draws and tabulates whatever the analysis kept, even a partial model.
+            foreach (var model in result.Models)
+            {
+                CnnGen.Tool.LayerTree.Build(model.Layers, steps: model.Steps);
+                if (!result.HasErrors) CnnGen.Tool.Diagram.Render(model);
+            }
             var lineCount = mutated.Split('\n').Length;
             foreach (var problem in result.Problems)
             {

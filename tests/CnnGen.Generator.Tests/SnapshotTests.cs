@@ -7,6 +7,10 @@ public class SnapshotTests
     [InlineData("lenet5.cnn.yaml", "LeNet5")]
     [InlineData("resnet18.cnn.yaml", "ResNet18")]
     [InlineData("vgg16_bn.cnn.yaml", "Vgg16Bn")]
+    // split with an identity part, channel shuffle
+    [InlineData("shufflenet_v2.cnn.yaml", "ShuffleNetV2")]
+    // permute to channels-last and back, layer norm (both layouts), layer scale, stochastic depth
+    [InlineData("convnext.cnn.yaml", "ConvNeXtTiny")]
     public void Generated_source_matches_snapshot(string file, string name)
     {
         var result = Pipeline.CompileZoo(file);

@@ -87,7 +87,9 @@ public class SummaryTests
         Assert.Equal(0, code);
         var rows = TableRows(lines).Select(Cells).ToList();
         Assert.Equal(tree.Count, rows.Count);
-        Assert.Contains(new[] { "layer1", "29 layers", "", "215,808", "667,942,912" }, rows);
+        // A group's output is that of its last step; a block's join is named beside its layer count.
+        Assert.Contains(new[] { "layer1", "29 layers", "256x56x56", "215,808", "667,942,912" }, rows);
+        Assert.Contains(new[] { "  0", "11 layers, residual", "256x56x56", "75,008", "231,211,008" }, rows);
         Assert.Contains(new[] { "      0", "conv 1x1", "256x56x56", "16,384", "51,380,224" }, rows); // layer1.0.downsample.0
     }
 
@@ -102,7 +104,46 @@ public class SummaryTests
 
         var two = TableRows(Run(Pipeline.ZooPath("resnet50.cnn.yaml"), depth: 2).Lines).Select(Cells).ToList();
         Assert.Equal(10 + 3 + 4 + 6 + 3, two.Count);
-        Assert.Contains(new[] { "  0", "11 layers", "", "75,008", "231,211,008" }, two);
+        Assert.Contains(new[] { "  0", "11 layers, residual", "256x56x56", "75,008", "231,211,008" }, two);
+    }
+
+    /// <summary>The top-level rows of a zoo file's summary (one class) add up to its published count.</summary>
+    private static List<string[]> Rows(string file, int? depth = null)
+    {
+        var (code, lines) = Run(Pipeline.ZooPath(file), depth);
+        Assert.Equal(0, code);
+        return TableRows(lines.TakeWhile(line => !line.StartsWith('╰')).ToArray()).Select(Cells).ToList();
+    }
+
+    [Theory]
+    [InlineData("shufflenet_v2.cnn.yaml", 2_278_604)]
+    [InlineData("convnext.cnn.yaml", 28_589_128)]
+    [InlineData("efficientnet.cnn.yaml", 5_288_548)]
+    public void The_groups_of_a_network_with_gates_splits_and_layer_scale_add_up_to_its_published_count(string file, long published) =>
+        Assert.Equal(published, Rows(file, depth: 1).Sum(cells => long.Parse(cells[3].Replace(",", ""))));
+
+    [Fact]
+    public void Split_gate_and_layer_scale_rows_name_their_join_with_its_output()
+    {
+        var shuffle = Rows("shufflenet_v2.cnn.yaml", depth: 3);
+        // The stride-2 unit concatenates two branches; the others split the channels, half through branch2.
+        Assert.Contains(new[] { "stage2", "41 layers", "116x28x28", "30,192", "25,724,608" }, shuffle);
+        Assert.Contains(new[] { "  0", "14 layers, concat of 2 branches", "116x28x28", "7,398", "8,672,608" }, shuffle);
+        Assert.Contains(new[] { "  1", "9 layers, split into 2 parts", "116x28x28", "7,598", "5,684,000" }, shuffle);
+        Assert.Contains(new[] { "    branch2", "8 layers", "58x28x28", "7,598", "5,684,000" }, shuffle);
+        Assert.Contains(new[] { "    shuffle", "channel_shuffle g=2", "116x28x28", "0", "0" }, shuffle);
+
+        // EfficientNet-B0's first squeeze-and-excitation: x * sigmoid(fc2(silu(fc1(avgpool(x))))) keeps x's shape.
+        var efficient = Rows("efficientnet.cnn.yaml");
+        Assert.Contains(new[] { "        1", "5 layers, gate x * s(x)", "32x112x112", "552", "512" }, efficient);
+        Assert.Contains(new[] { "          fc1", "conv 1x1", "8x1x1", "264", "256" }, efficient);
+        Assert.Contains(new[] { "      stochastic_depth", "stochastic_depth p=0.025", "24x56x56", "0", "0" }, efficient); // features.2.1
+
+        // ConvNeXt's layer scale is a parameter of its block: a row of its own, C parameters.
+        var convnext = Rows("convnext.cnn.yaml", depth: 4);
+        Assert.Contains(new[] { "    0", "9 layers, residual", "96x56x56", "79,296", "245,962,752" }, convnext);
+        Assert.Contains(new[] { "      layer_scale", "layer_scale init=1E-06", "96x56x56", "96", "0" }, convnext);
+        Assert.Contains(new[] { "      stochastic_depth", "stochastic_depth p=0.005882", "96x56x56", "0", "0" }, convnext); // features.1.1: 0.1 * 1 / 17
     }
 
     [Fact]

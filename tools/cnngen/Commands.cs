@@ -100,12 +100,14 @@ public static class Commands
     {
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"[bold]{Markup.Escape(model.ClassName)}[/]  input {model.Input} -> output {(partial ? "?" : model.Output?.ToString() ?? "?")}")
-            .AddColumn("Layer").AddColumn("Type").AddColumn("Output").AddColumn(new TableColumn("Params").RightAligned()).AddColumn(new TableColumn("MACs").RightAligned());
-        foreach (var row in LayerTree.Build(model.Layers, depth))
+            // Only the type may wrap: a wrapped name loses its indentation, a wrapped number or shape reads as two.
+            .AddColumn(new TableColumn("Layer").NoWrap()).AddColumn("Type").AddColumn(new TableColumn("Output").NoWrap())
+            .AddColumn(new TableColumn("Params").RightAligned().NoWrap()).AddColumn(new TableColumn("MACs").RightAligned().NoWrap());
+        foreach (var row in LayerTree.Build(model.Layers, depth, model.Steps))
         {
             // Non-breaking spaces: Spectre trims ordinary leading spaces from a cell.
             var name = new string('\u00A0', 2 * (row.Level - 1)) + Markup.Escape(row.Name);
-            table.AddRow(row.IsGroup ? $"[bold]{name}[/]" : name, Markup.Escape(row.Type), row.Output?.ToString() ?? "", Count(row.Parameters), Count(row.Macs));
+            table.AddRow(row.IsGroup ? $"[bold]{name}[/]" : name, Markup.Escape(row.Type), row.Output ?? "", Count(row.Parameters), Count(row.Macs));
         }
         table.Caption(partial
             ? $"the {model.Layers.Count} layer(s) analysed before the error(s) below; {Count(model.ParameterCount)} parameters, {Count(model.Macs)} MACs so far"

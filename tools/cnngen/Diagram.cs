@@ -7,9 +7,11 @@ namespace CnnGen.Tool;
 
 /// <summary>
 /// A compact SVG of a network in the spirit of the papers' figures: the stem's layers in one box,
-/// then one box per block with its kind (residual, concat of N branches, dense), repeated blocks of the
-/// same structure drawn once with an "xN" badge, branches fanned out side by side, residual skips as
-/// arrows, each box's output shape on the edge below it, and the parameter count in the title.
+/// then one box per block with its kind (residual, concat of N branches, split, dense), repeated blocks of
+/// the same structure drawn once with an "xN" badge, branches fanned out side by side (a split's identity
+/// part empty), a gate's scale path in a row of its own with the product drawn on the left, residual
+/// skips as arrows on the right, each box's output shape on the edge below it, and the parameter count
+/// in the title. <see cref="DiagramBoxes"/> decides the boxes.
 /// </summary>
 public static class Diagram
 {
@@ -17,21 +19,24 @@ public static class Diagram
     private const int BoxWidth = 400;
     private const int Left = (Width - BoxWidth) / 2;
 
-    /// <summary>One box: a run of top-level layers, or a block (possibly repeated).</summary>
-    private sealed record Box(string Title, string Kind, IReadOnlyList<string> Branches, bool Residual, int Repeats, string Output, string Signature);
-
     public static string Render(NetworkModel model)
     {
-        var boxes = Collapse(Boxes(model));
+        var boxes = Collapse(DiagramBoxes.Build(model));
         var svg = new StringBuilder();
         var y = 70;
         var body = new StringBuilder();
         foreach (var box in boxes)
         {
-            var height = box.Branches.Count > 0 ? 86 : 50;
-            body.Append(Rect(Left, y, BoxWidth, height, box.Residual ? "#eef5ff" : box.Branches.Count > 0 ? "#fff6e8" : "#f2f2f2"));
+            // Rows below the title and kind lines: the notes line, the branches, the gate's scale path.
+            var notes = box.Notes is null ? new List<string>() : Wrap(box.Notes, 62);
+            var notesAt = 46;
+            var branchesAt = notesAt + 15 * notes.Count + (notes.Count > 0 ? 1 : 0);
+            var gateAt = branchesAt + (box.Branches.Count > 0 ? 40 : 0);
+            var height = gateAt + (box.Gate is null ? 0 : 36) + (box.Branches.Count == 0 && box.Gate is null ? 4 : 0);
+            body.Append(Rect(Left, y, BoxWidth, height, box.Residual ? "#eef5ff" : box.Branches.Count > 0 ? "#fff6e8" : box.Gate is not null ? "#f0f8ec" : "#f2f2f2"));
             body.Append(Text(Left + 12, y + 21, Shorten(box.Title, box.Repeats > 1 ? 40 : 46), 14, "bold"));
             body.Append(Text(Left + 12, y + 40, box.Kind, 12, "normal", "#444"));
+            for (var i = 0; i < notes.Count; i++) body.Append(Text(Left + 12, y + notesAt + 11 + 15 * i, notes[i], 11, "normal", "#555"));
             if (box.Repeats > 1)
             {
                 body.Append(Rect(Left + BoxWidth - 58, y + 8, 46, 24, "#2b5797", 12));
@@ -39,15 +44,25 @@ public static class Diagram
             }
             if (box.Branches.Count > 0)
             {
-                // Branches fanned out side by side, joined by the concatenation below.
+                // Branches fanned out side by side, joined by the concatenation below; a split's identity
+                // part passes through, so it is drawn empty.
                 var count = Math.Min(box.Branches.Count, 6);
                 var branchWidth = (BoxWidth - 24 - (count - 1) * 6) / count;
                 for (var i = 0; i < count; i++)
                 {
                     var x = Left + 12 + i * (branchWidth + 6);
-                    body.Append(Rect(x, y + 50, branchWidth, 26, "#ffe2b8", 4));
-                    body.Append(Text(x + branchWidth / 2, y + 67, Shorten(box.Branches[i], branchWidth / 7), 10, "normal", "#333", "middle"));
+                    body.Append(Rect(x, y + branchesAt + 4, branchWidth, 26, box.Branches[i] == "identity" ? "#ffffff" : "#ffe2b8", 4));
+                    body.Append(Text(x + branchWidth / 2, y + branchesAt + 21, Shorten(box.Branches[i], branchWidth / 7), 10, "normal", "#333", "middle"));
                 }
+            }
+            if (box.Gate is not null)
+            {
+                // The scale sub-network, and on the left the gated path around it into the product.
+                body.Append(Rect(Left + 12, y + gateAt + 4, BoxWidth - 24, 26, "#d8efd0", 4));
+                body.Append(Text(Left + 20, y + gateAt + 21, Shorten(box.Gate, 64), 10, "normal", "#333"));
+                var x = Left;
+                body.Append($"<path d=\"M {x} {y + 6} C {x - 34} {y + 6}, {x - 34} {y + gateAt + 17}, {x - 4} {y + gateAt + 17}\" fill=\"none\" stroke=\"#3c7a2e\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/>\n");
+                body.Append(Text(x - 30, y + (gateAt + 23) / 2 + 4, "×", 14, "bold", "#3c7a2e", "middle"));
             }
             if (box.Residual)
             {
@@ -72,91 +87,10 @@ public static class Diagram
         return svg.ToString();
     }
 
-    /// <summary>Boxes in network order: runs of plain top-level layers, and one box per block.</summary>
-    private static List<Box> Boxes(NetworkModel model)
-    {
-        var boxes = new List<Box>();
-        var plain = new List<LayerRow>();
-        void FlushPlain()
-        {
-            if (plain.Count == 0) return;
-            var names = plain.Select(row => row.Path).ToList();
-            var title = names.Count <= 4 ? string.Join(" > ", names) : $"{names[0]} > ... > {names[^1]} ({names.Count} layers)";
-            var kinds = string.Join(", ", plain.Select(row => (row.Type + " " + row.Detail).Trim()));
-            boxes.Add(new Box(title, Shorten(kinds, 60),
-                Array.Empty<string>(), false, 1, plain[^1].Output.ToString(), "plain"));
-            plain.Clear();
-        }
-
-        // A unit is a block instance: the shortest prefix of a layer's path at which a residual add, a
-        // concatenation or dense connectivity happens (inception3a, layer1.0); otherwise the first two
-        // levels (features.denseblock1) or the layer itself.
-        var blockPaths = new HashSet<string>(model.Steps.Where(step => step.Kind is null).Select(step => step.Comment.Split(':')[0]));
-        string Unit(string path)
-        {
-            var parts = path.Split('.');
-            for (var length = 1; length < parts.Length; length++)
-            {
-                var prefix = string.Join(".", parts.Take(length));
-                if (blockPaths.Contains(prefix)) return prefix;
-            }
-            return parts.Length <= 2 ? path : parts[0] + "." + parts[1];
-        }
-
-        foreach (var unitRows in model.Layers.GroupBy(row => Unit(row.Path)))
-        {
-            var rows = unitRows.ToList();
-            if (rows.Count == 1 && !blockPaths.Contains(unitRows.Key))
-            {
-                plain.Add(rows[0]);
-                continue;
-            }
-            FlushPlain();
-            var steps = model.Steps.Where(step => step.Comment.Split(':')[0] is var path && (path == unitRows.Key || path.StartsWith(unitRows.Key + ".", StringComparison.Ordinal))).ToList();
-            var residual = steps.Any(step => step.Comment.Contains("body + shortcut") || step.Comment.Contains("* body"));
-            // The block's own join is its last concatenation (an Inception-C branch can hold a nested one).
-            var concat = steps.LastOrDefault(step => step.Comment.Contains("concat of"));
-            var dense = steps.Any(step => step.Comment.Contains("dense"));
-            var branches = new List<string>();
-            if (concat is not null)
-            {
-                // Each branch is named by the first layer of each input of the concatenation.
-                foreach (var input in concat.Inputs)
-                {
-                    var producer = steps.FirstOrDefault(step => step.Output == input);
-                    branches.Add(producer is null ? "input" : BranchName(producer.Comment.Split(':')[0], unitRows.Key));
-                }
-            }
-            var convs = rows.Count(row => row.Type is "conv" or "dwconv" or "tableconv");
-            var kind = string.Join(", ", new[]
-            {
-                residual ? "residual" : null,
-                concat is not null ? $"concat of {concat.Inputs.Count} branches" : null,
-                dense ? "dense connectivity" : null,
-                $"{convs} conv{(convs == 1 ? "" : "s")}, {rows.Count} layers",
-                $"{rows.Sum(row => row.Parameters).ToString("N0", CultureInfo.InvariantCulture)} params",
-            }.Where(part => part is not null));
-            var signature = string.Join("|", rows.Select(row => row.Type)) + (residual ? "+r" : "") + (concat is not null ? "+c" : "");
-            // The unit's output is that of its last step (the add or the concatenation), as its comment says.
-            var output = steps.Count > 0 && steps[^1].Comment.LastIndexOf("-> ", StringComparison.Ordinal) is var at and >= 0
-                ? steps[^1].Comment.Substring(at + 3)
-                : rows[^1].Output.ToString();
-            boxes.Add(new Box(unitRows.Key, kind, branches, residual, 1, output, signature));
-        }
-        FlushPlain();
-        return boxes;
-    }
-
-    private static string BranchName(string path, string unit)
-    {
-        var rest = path.StartsWith(unit + ".", StringComparison.Ordinal) ? path.Substring(unit.Length + 1) : path;
-        return rest.Split('.')[0];
-    }
-
     /// <summary>Consecutive blocks of one structure become one box with an "xN" badge.</summary>
-    private static List<Box> Collapse(List<Box> boxes)
+    private static List<DiagramBox> Collapse(List<DiagramBox> boxes)
     {
-        var result = new List<Box>();
+        var result = new List<DiagramBox>();
         foreach (var box in boxes)
         {
             var last = result.Count > 0 ? result[^1] : null;
@@ -168,15 +102,44 @@ public static class Diagram
         return result;
     }
 
-    private static bool SameGroup(string a, string b) => a.Split('.')[0] == b.Split('.')[0] || (!a.Contains('.') && !b.Contains('.'));
+    /// <summary>
+    /// Blocks of one stage: paths that differ in one segment only (layer1.0 and layer1.1, inception3a and inception3b;
+    /// not RegNet's block1.block1-0 and block2.block2-0, nor layer1.2 and layer2.0).
+    /// </summary>
+    private static bool SameGroup(string a, string b)
+    {
+        var (first, next) = (a.Split(" - ")[0].Split('.'), b.Split('.'));
+        return first.Length == next.Length && first.Where((segment, i) => segment != next[i]).Count() <= 1;
+    }
 
+    /// <summary>"layer3.0 - layer3.35"; when that would not fit the box, the last one from where it differs ("block3-1 - block3-5").</summary>
     private static string RangeTitle(string first, string last)
     {
         var start = first.Split(" - ")[0];
-        return $"{start} - {last}";
+        var title = $"{start} - {last}";
+        if (title.Length <= 40) return title;
+        var (from, to) = (start.Split('.'), last.Split('.'));
+        var differs = Enumerable.Range(0, Math.Min(from.Length, to.Length)).FirstOrDefault(i => from[i] != to[i]);
+        return $"{start} - {string.Join(".", to.Skip(differs))}";
     }
 
-    private static string Shorten(string text, int characters) => text.Length <= Math.Max(characters, 4) ? text : text.Substring(0, Math.Max(characters, 4) - 1) + "…";
+    /// <summary>A comma-separated list in lines of at most <paramref name="characters"/>, broken after a comma.</summary>
+    private static List<string> Wrap(string list, int characters)
+    {
+        var lines = new List<string>();
+        foreach (var item in list.Split(", "))
+        {
+            if (lines.Count > 0 && lines[^1].Length + 2 + item.Length <= characters) lines[^1] += ", " + item;
+            else
+            {
+                if (lines.Count > 0) lines[^1] += ",";
+                lines.Add(item);
+            }
+        }
+        return lines;
+    }
+
+    private static string Shorten(string text, int characters) => DiagramBoxes.Shorten(text, characters);
 
     private static string Rect(int x, int y, int width, int height, string fill, int radius = 8) =>
         $"<rect x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"{height}\" rx=\"{radius}\" fill=\"{fill}\" stroke=\"#888\" stroke-width=\"1\"/>\n";

@@ -6,9 +6,12 @@ namespace CnnGen.Tool;
 /// <summary>One line of the hierarchical summary: a layer, or a group (block, repetition, branch) with its totals.</summary>
 /// <param name="Level">1 for a top-level child; the number of segments of <paramref name="Path"/>.</param>
 /// <param name="Name">The last segment of the path, shown indented under its group.</param>
-/// <param name="Output">The layer's output; null for a group (its output is not a row: a concat's, for one).</param>
+/// <param name="Output">The layer's output; for a group, that of the last forward step inside it (its add, concatenation
+/// or gate, or its last layer), when the forward steps were given.</param>
 /// <param name="Layers">How many layer rows the line stands for (1 for a layer).</param>
-public sealed record TreeRow(int Level, string Name, string Path, string Type, Shape? Output, long Parameters, long Macs, int Layers, bool IsGroup);
+/// <param name="Join">For a group: how it joins tensors at its own path (residual, concat of 3 branches, split into 2 parts,
+/// gate x * s(x), dense), null for none.</param>
+public sealed record TreeRow(int Level, string Name, string Path, string Type, string? Output, long Parameters, long Macs, int Layers, bool IsGroup, string? Join = null);
 
 /// <summary>
 /// The layer table as a tree, as torchinfo shows modules: the rows' state-dict paths (<c>layer1.0.conv1</c>)
@@ -29,9 +32,10 @@ public static class LayerTree
 
     /// <summary>
     /// Rows in walk order, groups before what they hold. <paramref name="depth"/> (null: no limit) is the
-    /// deepest level shown; a group at that level stands for everything under it.
+    /// deepest level shown; a group at that level stands for everything under it. With the forward
+    /// <paramref name="steps"/>, groups get their output and the joins at their path.
     /// </summary>
-    public static IReadOnlyList<TreeRow> Build(IReadOnlyList<LayerRow> rows, int? depth = null)
+    public static IReadOnlyList<TreeRow> Build(IReadOnlyList<LayerRow> rows, int? depth = null, IReadOnlyList<ForwardStep>? steps = null)
     {
         var root = new Node("", "", null);
         foreach (var row in rows)
@@ -53,8 +57,9 @@ public static class LayerTree
             group.Children.Add(new Node(segments[^1], row.Path, row));
         }
         Total(root);
+        var flow = GroupFlow.Of(steps ?? Array.Empty<ForwardStep>());
         var result = new List<TreeRow>();
-        foreach (var child in root.Children) Flatten(child, 1, depth, result);
+        foreach (var child in root.Children) Flatten(child, 1, depth, flow, result);
         return result;
     }
 
@@ -74,15 +79,17 @@ public static class LayerTree
         }
     }
 
-    private static void Flatten(Node node, int level, int? depth, List<TreeRow> result)
+    private static void Flatten(Node node, int level, int? depth, GroupFlow flow, List<TreeRow> result)
     {
         if (node.Row is { } row)
         {
-            result.Add(new TreeRow(level, node.Name, node.Path, (row.Type + " " + row.Detail).Trim(), row.Output, row.Parameters, row.Macs, 1, IsGroup: false));
+            result.Add(new TreeRow(level, node.Name, node.Path, (row.Type + " " + row.Detail).Trim(), row.Output.ToString(), row.Parameters, row.Macs, 1, IsGroup: false));
             return;
         }
-        result.Add(new TreeRow(level, node.Name, node.Path, node.Layers == 1 ? "1 layer" : $"{node.Layers} layers", null, node.Parameters, node.Macs, node.Layers, IsGroup: true));
+        var join = flow.Joins.TryGetValue(node.Path, out var joins) ? string.Join(", ", joins) : null;
+        var type = (node.Layers == 1 ? "1 layer" : $"{node.Layers} layers") + (join is null ? "" : $", {join}");
+        result.Add(new TreeRow(level, node.Name, node.Path, type, flow.Outputs.GetValueOrDefault(node.Path), node.Parameters, node.Macs, node.Layers, IsGroup: true, join));
         if (depth is { } limit && level >= limit) return;
-        foreach (var child in node.Children) Flatten(child, level + 1, depth, result);
+        foreach (var child in node.Children) Flatten(child, level + 1, depth, flow, result);
     }
 }

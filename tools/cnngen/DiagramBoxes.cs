@@ -1,0 +1,182 @@
+using System.Globalization;
+using CnnGen.Generator.Analysis;
+
+namespace CnnGen.Tool;
+
+/// <summary>One box of a diagram: a run of top-level layers, or a block (possibly repeated).</summary>
+/// <param name="Branches">Side-by-side parts joined by a concatenation ("identity" for a split's pass-through part).</param>
+/// <param name="Notes">A third line naming the block's less common layers (layer scale, stochastic depth ...), or null.</param>
+/// <param name="Gate">The scale sub-network of an <c>x * scale(x)</c> gate, as a chain of layers, or null.</param>
+public sealed record DiagramBox(string Title, string Kind, IReadOnlyList<string> Branches, bool Residual, int Repeats, string Output, string Signature)
+{
+    public string? Notes { get; init; }
+    public string? Gate { get; init; }
+}
+
+/// <summary>
+/// Reads a network's layers and forward steps into diagram boxes. The forward steps' comments
+/// (<c>path: what -> shape</c>) say where residual adds, concatenations, splits and gates happen.
+/// </summary>
+public static class DiagramBoxes
+{
+    /// <summary>Boxes in network order: runs of plain top-level layers, and one box per block.</summary>
+    public static List<DiagramBox> Build(NetworkModel model)
+    {
+        var boxes = new List<DiagramBox>();
+        var plain = new List<LayerRow>();
+        void FlushPlain()
+        {
+            if (plain.Count == 0) return;
+            var names = plain.Select(row => row.Path).ToList();
+            var title = names.Count <= 4 ? string.Join(" > ", names) : $"{names[0]} > ... > {names[^1]} ({names.Count} layers)";
+            var kinds = string.Join(", ", plain.Select(row => (row.Type + " " + row.Detail).Trim()));
+            boxes.Add(new DiagramBox(title, Shorten(kinds, 60), Array.Empty<string>(), false, 1, plain[^1].Output.ToString(), "plain"));
+            plain.Clear();
+        }
+
+        // A gate is drawn inside the block that holds it, so it does not make a block of its own.
+        var blockPaths = new HashSet<string>(model.Steps.Where(step => step.Kind is null && !IsGate(step)).Select(Path));
+        var blockParents = new HashSet<string>(blockPaths.Select(ParentOf));
+        string Unit(string path) => UnitOf(path, blockPaths, blockParents);
+        // The unit's own steps: a nested unit's (a later block under a two-level fallback) are not.
+        var stepsOfUnit = model.Steps.ToLookup(step => Unit(Path(step)));
+
+        foreach (var unitRows in model.Layers.GroupBy(row => Unit(row.Path)))
+        {
+            var rows = unitRows.ToList();
+            if (rows.Count == 1 && !blockPaths.Contains(unitRows.Key))
+            {
+                plain.Add(rows[0]);
+                continue;
+            }
+            FlushPlain();
+            boxes.Add(Block(unitRows.Key, rows, stepsOfUnit[unitRows.Key].ToList()));
+        }
+        FlushPlain();
+        return boxes;
+    }
+
+    private static DiagramBox Block(string unit, List<LayerRow> rows, List<ForwardStep> steps)
+    {
+        var residual = steps.Any(step => step.Comment.Contains("body + shortcut") || step.Comment.Contains("* body"));
+        // The block's own join is its last concatenation (an Inception-C branch can hold a nested one).
+        var concat = steps.LastOrDefault(step => step.Comment.Contains("concat of"));
+        var split = concat is not null && concat.Comment.Contains(" parts -> ");
+        var dense = steps.Any(step => step.Comment.Contains("dense"));
+        var branches = new List<string>();
+        if (concat is not null)
+        {
+            // Each branch is named by the producer of each input of the concatenation; a split's part that
+            // reaches the concatenation untouched is its identity part.
+            foreach (var input in concat.Inputs)
+            {
+                var producer = steps.FirstOrDefault(step => step.Output == input);
+                branches.Add(producer is null ? "input" : IsPart(producer) ? "identity" : BranchName(Path(producer), Path(concat)));
+            }
+        }
+        var gate = steps.FirstOrDefault(IsGate);
+        var gateChain = gate is null ? new List<ForwardStep>() : ScaleChain(gate, steps);
+        var gatePaths = new HashSet<string>(gateChain.Select(Path));
+        var convs = rows.Count(row => row.Type is "conv" or "dwconv" or "tableconv");
+        var kind = string.Join(", ", new[]
+        {
+            residual ? "residual" : null,
+            split ? $"split into {concat!.Inputs.Count} parts, concat" : concat is not null ? $"concat of {concat.Inputs.Count} branches" : null,
+            dense ? "dense connectivity" : null,
+            $"{convs} conv{(convs == 1 ? "" : "s")}, {rows.Count} layers",
+            $"{rows.Sum(row => row.Parameters).ToString("N0", CultureInfo.InvariantCulture)} params",
+        }.Where(part => part is not null));
+        var signature = string.Join("|", rows.Select(row => row.Type)) + (residual ? "+r" : "") + (concat is not null ? "+c" : "") + (split ? "+s" : "") + (gate is not null ? "+g" : "");
+        // The unit's output is that of its last step (the add or the concatenation), as its comment says.
+        var output = steps.Count > 0 && steps[^1].Comment.LastIndexOf("-> ", StringComparison.Ordinal) is var at and >= 0
+            ? steps[^1].Comment.Substring(at + 3)
+            : rows[^1].Output.ToString();
+        var notes = string.Join(", ", rows.Where(row => !gatePaths.Contains(row.Path)).Select(Note).Where(note => note is not null).Distinct());
+        return new DiagramBox(unit, kind, branches, residual, 1, output, signature)
+        {
+            Notes = notes.Length > 0 ? notes : null,
+            Gate = gate is null ? null : GateLabel(gateChain),
+        };
+    }
+
+    /// <summary>
+    /// The unit of a path: the shortest prefix at which a residual add, a concatenation, a split or dense
+    /// connectivity happens (inception3a, layer1.0); else, below the top level, a prefix whose sibling is such a
+    /// block (EfficientNet's features.2.0 beside the residual features.2.1); else the first two levels
+    /// (features.denseblock1) or the path itself.
+    /// </summary>
+    private static string UnitOf(string path, HashSet<string> blockPaths, HashSet<string> blockParents)
+    {
+        var parts = path.Split('.');
+        for (var length = 1; length <= parts.Length; length++)
+        {
+            var prefix = string.Join(".", parts.Take(length));
+            if (blockPaths.Contains(prefix) || (length >= 2 && blockParents.Contains(ParentOf(prefix)))) return prefix;
+        }
+        return parts.Length <= 2 ? path : parts[0] + "." + parts[1];
+    }
+
+    /// <summary>layer1.0 -> layer1; a top-level name -> "".</summary>
+    private static string ParentOf(string path) => path.LastIndexOf('.') is var dot and >= 0 ? path.Substring(0, dot) : "";
+
+    /// <summary>The steps computing a gate's scale, in forward order: back from the scale to the gated tensor.</summary>
+    private static List<ForwardStep> ScaleChain(ForwardStep gate, List<ForwardStep> steps)
+    {
+        var (gated, wanted) = (gate.Inputs[0], new HashSet<TensorVar> { gate.Inputs[1] });
+        var chain = new List<ForwardStep>();
+        for (var i = steps.IndexOf(gate) - 1; i >= 0; i--)
+        {
+            if (!wanted.Contains(steps[i].Output)) continue;
+            chain.Insert(0, steps[i]);
+            foreach (var input in steps[i].Inputs.Where(input => input != gated)) wanted.Add(input);
+        }
+        return chain;
+    }
+
+    /// <summary>"SE gate: avgpool > conv 1x1 > silu > conv 1x1 > sigmoid" (the product x * s(x) is drawn beside it): squeeze-and-excitation when the scale is one value a channel.</summary>
+    private static string GateLabel(List<ForwardStep> chain)
+    {
+        var layers = chain.Where(step => step.Kind is not null).Select(step => Short(What(step))).ToList();
+        var squeezed = chain.Count > 0 && chain[^1].Comment.EndsWith("x1x1", StringComparison.Ordinal);
+        return $"{(squeezed ? "SE gate" : "gate")}: {(layers.Count > 0 ? string.Join(" > ", layers) : "x * x")}";
+    }
+
+    /// <summary>A layer's text without its details beyond the first (conv 3x3/2, g=6 is conv 3x3/2); the SE squeeze is just avgpool.</summary>
+    private static string Short(string what) => what.StartsWith("adaptive_avgpool 1", StringComparison.Ordinal) ? "avgpool" : what.Split(',')[0];
+
+    /// <summary>How a block's less common layer reads in its box; null for the layers the counts already cover.</summary>
+    private static string? Note(LayerRow row) => row.Type switch
+    {
+        "permute" => "channels-last",
+        "linear" when row.Output.ChannelsLast => "linear per pixel",
+        "layernorm" => row.Detail.Contains("(2d)") ? "LayerNorm2d" : "layer norm",
+        "layer_scale" => "layer scale",
+        "stochastic_depth" => "stochastic depth",
+        "channel_shuffle" => $"channel shuffle {row.Detail}".Trim(),
+        "silu" or "gelu" or "hardswish" or "hardsigmoid" or "leaky_relu" => row.Type,
+        _ => null,
+    };
+
+    private static bool IsGate(ForwardStep step) => step.Kind is null && step.Comment.Contains(": x * gate -> ");
+
+    private static bool IsPart(ForwardStep step) => step.Kind is null && step.Comment.Contains(": part ");
+
+    private static string Path(ForwardStep step) => step.Comment.Split(':')[0];
+
+    /// <summary>The comment's text between the path and the shape: <c>conv 1x1</c>.</summary>
+    private static string What(ForwardStep step)
+    {
+        var text = step.Comment.Substring(step.Comment.IndexOf(':') + 1);
+        var arrow = text.LastIndexOf(" -> ", StringComparison.Ordinal);
+        return (arrow >= 0 ? text.Substring(0, arrow) : text).Trim();
+    }
+
+    /// <summary>The first segment of a branch's path below the concatenation (branch1 in inception3a.branch1.conv).</summary>
+    private static string BranchName(string path, string join)
+    {
+        var rest = path.StartsWith(join + ".", StringComparison.Ordinal) ? path.Substring(join.Length + 1) : path;
+        return rest.Split('.')[0];
+    }
+
+    public static string Shorten(string text, int characters) => text.Length <= Math.Max(characters, 4) ? text : text.Substring(0, Math.Max(characters, 4) - 1) + "…";
+}

@@ -599,14 +599,12 @@ namespace CnnGen.Architectures
             var x10 = x9.mul(_features_1_0_layer_scale);
             x9.Dispose();
             // features.1.0.stochastic_depth: stochastic_depth p=0 -> 96x56x56
-            var x11 = Forward.StochasticDepth(x10, ((stochasticDepthProb * 0) / 17), training);
-            x10.Dispose();
+            Forward.StochasticDepth_(x10, ((stochasticDepthProb * 0) / 17), training);
             // features.1.0: body + shortcut -> 96x56x56
-            var x12 = Forward.Add(x11, x2);
-            x11.Dispose();
+            Forward.Add_(x10, x2);
             x2.Dispose();
             // features.1.1.block.0: dwconv dw 7x7 -> 96x56x56
-            var x13 = Forward.Conv2d(_features_1_1_block_0, x12);
+            var x13 = Forward.Conv2d(_features_1_1_block_0, x10);
             // features.1.1.block.1: permute to channels-last -> 56x56x96
             var x14 = x13.permute(0, 2, 3, 1);
             x13.Dispose();
@@ -628,14 +626,12 @@ namespace CnnGen.Architectures
             var x20 = x19.mul(_features_1_1_layer_scale);
             x19.Dispose();
             // features.1.1.stochastic_depth: stochastic_depth p=0.005882 -> 96x56x56
-            var x21 = Forward.StochasticDepth(x20, ((stochasticDepthProb * 1) / 17), training);
-            x20.Dispose();
+            Forward.StochasticDepth_(x20, ((stochasticDepthProb * 1) / 17), training);
             // features.1.1: body + shortcut -> 96x56x56
-            var x22 = Forward.Add(x21, x12);
-            x21.Dispose();
-            x12.Dispose();
+            Forward.Add_(x20, x10);
+            x10.Dispose();
             // features.1.2.block.0: dwconv dw 7x7 -> 96x56x56
-            var x23 = Forward.Conv2d(_features_1_2_block_0, x22);
+            var x23 = Forward.Conv2d(_features_1_2_block_0, x20);
             // features.1.2.block.1: permute to channels-last -> 56x56x96
             var x24 = x23.permute(0, 2, 3, 1);
             x23.Dispose();
@@ -657,15 +653,13 @@ namespace CnnGen.Architectures
             var x30 = x29.mul(_features_1_2_layer_scale);
             x29.Dispose();
             // features.1.2.stochastic_depth: stochastic_depth p=0.01176 -> 96x56x56
-            var x31 = Forward.StochasticDepth(x30, ((stochasticDepthProb * 2) / 17), training);
-            x30.Dispose();
+            Forward.StochasticDepth_(x30, ((stochasticDepthProb * 2) / 17), training);
             // features.1.2: body + shortcut -> 96x56x56
-            var x32 = Forward.Add(x31, x22);
-            x31.Dispose();
-            x22.Dispose();
+            Forward.Add_(x30, x20);
+            x20.Dispose();
             // features.2.0: layernorm over channels (2d) -> 96x56x56
-            var x33 = Forward.LayerNorm2d(_features_2_0, x32);
-            x32.Dispose();
+            var x33 = Forward.LayerNorm2d(_features_2_0, x30);
+            x30.Dispose();
             // features.2.1: conv 2x2/2 -> 192x28x28
             var x34 = Forward.Conv2d(_features_2_1, x33);
             x33.Dispose();
@@ -692,14 +686,12 @@ namespace CnnGen.Architectures
             var x42 = x41.mul(_features_3_0_layer_scale);
             x41.Dispose();
             // features.3.0.stochastic_depth: stochastic_depth p=0.01765 -> 192x28x28
-            var x43 = Forward.StochasticDepth(x42, ((stochasticDepthProb * 3) / 17), training);
-            x42.Dispose();
+            Forward.StochasticDepth_(x42, ((stochasticDepthProb * 3) / 17), training);
             // features.3.0: body + shortcut -> 192x28x28
-            var x44 = Forward.Add(x43, x34);
-            x43.Dispose();
+            Forward.Add_(x42, x34);
             x34.Dispose();
             // features.3.1.block.0: dwconv dw 7x7 -> 192x28x28
-            var x45 = Forward.Conv2d(_features_3_1_block_0, x44);
+            var x45 = Forward.Conv2d(_features_3_1_block_0, x42);
             // features.3.1.block.1: permute to channels-last -> 28x28x192
             var x46 = x45.permute(0, 2, 3, 1);
             x45.Dispose();
@@ -721,14 +713,12 @@ namespace CnnGen.Architectures
             var x52 = x51.mul(_features_3_1_layer_scale);
             x51.Dispose();
             // features.3.1.stochastic_depth: stochastic_depth p=0.02353 -> 192x28x28
-            var x53 = Forward.StochasticDepth(x52, ((stochasticDepthProb * 4) / 17), training);
-            x52.Dispose();
+            Forward.StochasticDepth_(x52, ((stochasticDepthProb * 4) / 17), training);
             // features.3.1: body + shortcut -> 192x28x28
-            var x54 = Forward.Add(x53, x44);
-            x53.Dispose();
-            x44.Dispose();
+            Forward.Add_(x52, x42);
+            x42.Dispose();
             // features.3.2.block.0: dwconv dw 7x7 -> 192x28x28
-            var x55 = Forward.Conv2d(_features_3_2_block_0, x54);
+            var x55 = Forward.Conv2d(_features_3_2_block_0, x52);
             // features.3.2.block.1: permute to channels-last -> 28x28x192
             var x56 = x55.permute(0, 2, 3, 1);
             x55.Dispose();
@@ -750,15 +740,13 @@ namespace CnnGen.Architectures
             var x62 = x61.mul(_features_3_2_layer_scale);
             x61.Dispose();
             // features.3.2.stochastic_depth: stochastic_depth p=0.02941 -> 192x28x28
-            var x63 = Forward.StochasticDepth(x62, ((stochasticDepthProb * 5) / 17), training);
-            x62.Dispose();
+            Forward.StochasticDepth_(x62, ((stochasticDepthProb * 5) / 17), training);
             // features.3.2: body + shortcut -> 192x28x28
-            var x64 = Forward.Add(x63, x54);
-            x63.Dispose();
-            x54.Dispose();
+            Forward.Add_(x62, x52);
+            x52.Dispose();
             // features.4.0: layernorm over channels (2d) -> 192x28x28
-            var x65 = Forward.LayerNorm2d(_features_4_0, x64);
-            x64.Dispose();
+            var x65 = Forward.LayerNorm2d(_features_4_0, x62);
+            x62.Dispose();
             // features.4.1: conv 2x2/2 -> 384x14x14
             var x66 = Forward.Conv2d(_features_4_1, x65);
             x65.Dispose();
@@ -785,14 +773,12 @@ namespace CnnGen.Architectures
             var x74 = x73.mul(_features_5_0_layer_scale);
             x73.Dispose();
             // features.5.0.stochastic_depth: stochastic_depth p=0.03529 -> 384x14x14
-            var x75 = Forward.StochasticDepth(x74, ((stochasticDepthProb * 6) / 17), training);
-            x74.Dispose();
+            Forward.StochasticDepth_(x74, ((stochasticDepthProb * 6) / 17), training);
             // features.5.0: body + shortcut -> 384x14x14
-            var x76 = Forward.Add(x75, x66);
-            x75.Dispose();
+            Forward.Add_(x74, x66);
             x66.Dispose();
             // features.5.1.block.0: dwconv dw 7x7 -> 384x14x14
-            var x77 = Forward.Conv2d(_features_5_1_block_0, x76);
+            var x77 = Forward.Conv2d(_features_5_1_block_0, x74);
             // features.5.1.block.1: permute to channels-last -> 14x14x384
             var x78 = x77.permute(0, 2, 3, 1);
             x77.Dispose();
@@ -814,14 +800,12 @@ namespace CnnGen.Architectures
             var x84 = x83.mul(_features_5_1_layer_scale);
             x83.Dispose();
             // features.5.1.stochastic_depth: stochastic_depth p=0.04118 -> 384x14x14
-            var x85 = Forward.StochasticDepth(x84, ((stochasticDepthProb * 7) / 17), training);
-            x84.Dispose();
+            Forward.StochasticDepth_(x84, ((stochasticDepthProb * 7) / 17), training);
             // features.5.1: body + shortcut -> 384x14x14
-            var x86 = Forward.Add(x85, x76);
-            x85.Dispose();
-            x76.Dispose();
+            Forward.Add_(x84, x74);
+            x74.Dispose();
             // features.5.2.block.0: dwconv dw 7x7 -> 384x14x14
-            var x87 = Forward.Conv2d(_features_5_2_block_0, x86);
+            var x87 = Forward.Conv2d(_features_5_2_block_0, x84);
             // features.5.2.block.1: permute to channels-last -> 14x14x384
             var x88 = x87.permute(0, 2, 3, 1);
             x87.Dispose();
@@ -843,14 +827,12 @@ namespace CnnGen.Architectures
             var x94 = x93.mul(_features_5_2_layer_scale);
             x93.Dispose();
             // features.5.2.stochastic_depth: stochastic_depth p=0.04706 -> 384x14x14
-            var x95 = Forward.StochasticDepth(x94, ((stochasticDepthProb * 8) / 17), training);
-            x94.Dispose();
+            Forward.StochasticDepth_(x94, ((stochasticDepthProb * 8) / 17), training);
             // features.5.2: body + shortcut -> 384x14x14
-            var x96 = Forward.Add(x95, x86);
-            x95.Dispose();
-            x86.Dispose();
+            Forward.Add_(x94, x84);
+            x84.Dispose();
             // features.5.3.block.0: dwconv dw 7x7 -> 384x14x14
-            var x97 = Forward.Conv2d(_features_5_3_block_0, x96);
+            var x97 = Forward.Conv2d(_features_5_3_block_0, x94);
             // features.5.3.block.1: permute to channels-last -> 14x14x384
             var x98 = x97.permute(0, 2, 3, 1);
             x97.Dispose();
@@ -872,14 +854,12 @@ namespace CnnGen.Architectures
             var x104 = x103.mul(_features_5_3_layer_scale);
             x103.Dispose();
             // features.5.3.stochastic_depth: stochastic_depth p=0.05294 -> 384x14x14
-            var x105 = Forward.StochasticDepth(x104, ((stochasticDepthProb * 9) / 17), training);
-            x104.Dispose();
+            Forward.StochasticDepth_(x104, ((stochasticDepthProb * 9) / 17), training);
             // features.5.3: body + shortcut -> 384x14x14
-            var x106 = Forward.Add(x105, x96);
-            x105.Dispose();
-            x96.Dispose();
+            Forward.Add_(x104, x94);
+            x94.Dispose();
             // features.5.4.block.0: dwconv dw 7x7 -> 384x14x14
-            var x107 = Forward.Conv2d(_features_5_4_block_0, x106);
+            var x107 = Forward.Conv2d(_features_5_4_block_0, x104);
             // features.5.4.block.1: permute to channels-last -> 14x14x384
             var x108 = x107.permute(0, 2, 3, 1);
             x107.Dispose();
@@ -901,14 +881,12 @@ namespace CnnGen.Architectures
             var x114 = x113.mul(_features_5_4_layer_scale);
             x113.Dispose();
             // features.5.4.stochastic_depth: stochastic_depth p=0.05882 -> 384x14x14
-            var x115 = Forward.StochasticDepth(x114, ((stochasticDepthProb * 10) / 17), training);
-            x114.Dispose();
+            Forward.StochasticDepth_(x114, ((stochasticDepthProb * 10) / 17), training);
             // features.5.4: body + shortcut -> 384x14x14
-            var x116 = Forward.Add(x115, x106);
-            x115.Dispose();
-            x106.Dispose();
+            Forward.Add_(x114, x104);
+            x104.Dispose();
             // features.5.5.block.0: dwconv dw 7x7 -> 384x14x14
-            var x117 = Forward.Conv2d(_features_5_5_block_0, x116);
+            var x117 = Forward.Conv2d(_features_5_5_block_0, x114);
             // features.5.5.block.1: permute to channels-last -> 14x14x384
             var x118 = x117.permute(0, 2, 3, 1);
             x117.Dispose();
@@ -930,14 +908,12 @@ namespace CnnGen.Architectures
             var x124 = x123.mul(_features_5_5_layer_scale);
             x123.Dispose();
             // features.5.5.stochastic_depth: stochastic_depth p=0.06471 -> 384x14x14
-            var x125 = Forward.StochasticDepth(x124, ((stochasticDepthProb * 11) / 17), training);
-            x124.Dispose();
+            Forward.StochasticDepth_(x124, ((stochasticDepthProb * 11) / 17), training);
             // features.5.5: body + shortcut -> 384x14x14
-            var x126 = Forward.Add(x125, x116);
-            x125.Dispose();
-            x116.Dispose();
+            Forward.Add_(x124, x114);
+            x114.Dispose();
             // features.5.6.block.0: dwconv dw 7x7 -> 384x14x14
-            var x127 = Forward.Conv2d(_features_5_6_block_0, x126);
+            var x127 = Forward.Conv2d(_features_5_6_block_0, x124);
             // features.5.6.block.1: permute to channels-last -> 14x14x384
             var x128 = x127.permute(0, 2, 3, 1);
             x127.Dispose();
@@ -959,14 +935,12 @@ namespace CnnGen.Architectures
             var x134 = x133.mul(_features_5_6_layer_scale);
             x133.Dispose();
             // features.5.6.stochastic_depth: stochastic_depth p=0.07059 -> 384x14x14
-            var x135 = Forward.StochasticDepth(x134, ((stochasticDepthProb * 12) / 17), training);
-            x134.Dispose();
+            Forward.StochasticDepth_(x134, ((stochasticDepthProb * 12) / 17), training);
             // features.5.6: body + shortcut -> 384x14x14
-            var x136 = Forward.Add(x135, x126);
-            x135.Dispose();
-            x126.Dispose();
+            Forward.Add_(x134, x124);
+            x124.Dispose();
             // features.5.7.block.0: dwconv dw 7x7 -> 384x14x14
-            var x137 = Forward.Conv2d(_features_5_7_block_0, x136);
+            var x137 = Forward.Conv2d(_features_5_7_block_0, x134);
             // features.5.7.block.1: permute to channels-last -> 14x14x384
             var x138 = x137.permute(0, 2, 3, 1);
             x137.Dispose();
@@ -988,14 +962,12 @@ namespace CnnGen.Architectures
             var x144 = x143.mul(_features_5_7_layer_scale);
             x143.Dispose();
             // features.5.7.stochastic_depth: stochastic_depth p=0.07647 -> 384x14x14
-            var x145 = Forward.StochasticDepth(x144, ((stochasticDepthProb * 13) / 17), training);
-            x144.Dispose();
+            Forward.StochasticDepth_(x144, ((stochasticDepthProb * 13) / 17), training);
             // features.5.7: body + shortcut -> 384x14x14
-            var x146 = Forward.Add(x145, x136);
-            x145.Dispose();
-            x136.Dispose();
+            Forward.Add_(x144, x134);
+            x134.Dispose();
             // features.5.8.block.0: dwconv dw 7x7 -> 384x14x14
-            var x147 = Forward.Conv2d(_features_5_8_block_0, x146);
+            var x147 = Forward.Conv2d(_features_5_8_block_0, x144);
             // features.5.8.block.1: permute to channels-last -> 14x14x384
             var x148 = x147.permute(0, 2, 3, 1);
             x147.Dispose();
@@ -1017,15 +989,13 @@ namespace CnnGen.Architectures
             var x154 = x153.mul(_features_5_8_layer_scale);
             x153.Dispose();
             // features.5.8.stochastic_depth: stochastic_depth p=0.08235 -> 384x14x14
-            var x155 = Forward.StochasticDepth(x154, ((stochasticDepthProb * 14) / 17), training);
-            x154.Dispose();
+            Forward.StochasticDepth_(x154, ((stochasticDepthProb * 14) / 17), training);
             // features.5.8: body + shortcut -> 384x14x14
-            var x156 = Forward.Add(x155, x146);
-            x155.Dispose();
-            x146.Dispose();
+            Forward.Add_(x154, x144);
+            x144.Dispose();
             // features.6.0: layernorm over channels (2d) -> 384x14x14
-            var x157 = Forward.LayerNorm2d(_features_6_0, x156);
-            x156.Dispose();
+            var x157 = Forward.LayerNorm2d(_features_6_0, x154);
+            x154.Dispose();
             // features.6.1: conv 2x2/2 -> 768x7x7
             var x158 = Forward.Conv2d(_features_6_1, x157);
             x157.Dispose();
@@ -1052,14 +1022,12 @@ namespace CnnGen.Architectures
             var x166 = x165.mul(_features_7_0_layer_scale);
             x165.Dispose();
             // features.7.0.stochastic_depth: stochastic_depth p=0.08824 -> 768x7x7
-            var x167 = Forward.StochasticDepth(x166, ((stochasticDepthProb * 15) / 17), training);
-            x166.Dispose();
+            Forward.StochasticDepth_(x166, ((stochasticDepthProb * 15) / 17), training);
             // features.7.0: body + shortcut -> 768x7x7
-            var x168 = Forward.Add(x167, x158);
-            x167.Dispose();
+            Forward.Add_(x166, x158);
             x158.Dispose();
             // features.7.1.block.0: dwconv dw 7x7 -> 768x7x7
-            var x169 = Forward.Conv2d(_features_7_1_block_0, x168);
+            var x169 = Forward.Conv2d(_features_7_1_block_0, x166);
             // features.7.1.block.1: permute to channels-last -> 7x7x768
             var x170 = x169.permute(0, 2, 3, 1);
             x169.Dispose();
@@ -1081,14 +1049,12 @@ namespace CnnGen.Architectures
             var x176 = x175.mul(_features_7_1_layer_scale);
             x175.Dispose();
             // features.7.1.stochastic_depth: stochastic_depth p=0.09412 -> 768x7x7
-            var x177 = Forward.StochasticDepth(x176, ((stochasticDepthProb * 16) / 17), training);
-            x176.Dispose();
+            Forward.StochasticDepth_(x176, ((stochasticDepthProb * 16) / 17), training);
             // features.7.1: body + shortcut -> 768x7x7
-            var x178 = Forward.Add(x177, x168);
-            x177.Dispose();
-            x168.Dispose();
+            Forward.Add_(x176, x166);
+            x166.Dispose();
             // features.7.2.block.0: dwconv dw 7x7 -> 768x7x7
-            var x179 = Forward.Conv2d(_features_7_2_block_0, x178);
+            var x179 = Forward.Conv2d(_features_7_2_block_0, x176);
             // features.7.2.block.1: permute to channels-last -> 7x7x768
             var x180 = x179.permute(0, 2, 3, 1);
             x179.Dispose();
@@ -1110,15 +1076,13 @@ namespace CnnGen.Architectures
             var x186 = x185.mul(_features_7_2_layer_scale);
             x185.Dispose();
             // features.7.2.stochastic_depth: stochastic_depth p=0.1 -> 768x7x7
-            var x187 = Forward.StochasticDepth(x186, ((stochasticDepthProb * 17) / 17), training);
-            x186.Dispose();
+            Forward.StochasticDepth_(x186, ((stochasticDepthProb * 17) / 17), training);
             // features.7.2: body + shortcut -> 768x7x7
-            var x188 = Forward.Add(x187, x178);
-            x187.Dispose();
-            x178.Dispose();
+            Forward.Add_(x186, x176);
+            x176.Dispose();
             // avgpool: adaptive_avgpool 1 -> 768x1x1
-            var x189 = functional.adaptive_avg_pool2d(x188, (1, 1));
-            x188.Dispose();
+            var x189 = functional.adaptive_avg_pool2d(x186, (1, 1));
+            x186.Dispose();
             // classifier.0: layernorm over channels (2d) -> 768x1x1
             var x190 = Forward.LayerNorm2d(_classifier_0, x189);
             x189.Dispose();

@@ -116,7 +116,13 @@ public class DiagramTests
             {
                 process.StandardOutput.ReadToEndAsync();
                 process.StandardError.ReadToEndAsync();
-                Assert.True(process.WaitForExit(60_000), "chromium did not finish in 60 s");
+                if (!process.WaitForExit(60_000))
+                {
+                    // A hung browser must not outlive the test (nor keep its profile folder busy).
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit();
+                    Assert.Fail("chromium did not finish in 60 s and was killed");
+                }
             }
             Assert.True(File.Exists(pngPath), "chromium wrote no screenshot");
             var (width, pngHeight, ink) = Inspect(File.ReadAllBytes(pngPath));

@@ -106,6 +106,7 @@ public sealed partial class NetworkAnalyzer
         _model.Output = flow.Shape;
 
         var errors = _problems.Count(problem => problem.Severity == ProblemSeverity.Error) - errorsBefore;
+        if (errors == 0) ReadHeadFacts();
         if (errors == 0) ReportUnused();
         if (errors == 0 && flow.Shape is not null) CheckPublished();
         return _model;

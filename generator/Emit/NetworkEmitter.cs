@@ -34,6 +34,7 @@ public static class NetworkEmitter
         writer.Open($"public sealed partial class {model.ClassName} : Module<Tensor, Tensor>, IGeneratedNetwork");
         WriteConstants(writer, model);
         WriteFields(writer, model);
+        WriteWeightFacts(writer, model);
         WriteConstructor(writer, model);
         var plan = InferenceFolding.PlanFor(model);
         InferenceFolding.WriteToInference(writer, model, plan);
@@ -141,11 +142,28 @@ public static class NetworkEmitter
         }
     }
 
+    /// <summary>What <c>LoadWeights</c> needs to adapt a file's ends (see <c>IGeneratedNetwork</c>).</summary>
+    private static void WriteWeightFacts(SourceWriter writer, NetworkModel model)
+    {
+        static string Text(string? text) => text is null ? "null" : Value.Of(text).ToCSharp();
+        writer.Line("/// <summary>The classifier head's module path ('head:' in the YAML), or null when the file names none.</summary>");
+        writer.Line($"public string? HeadPath => {Text(model.HeadPath)};");
+        writer.Line();
+        writer.Line("/// <summary>The module path of the first convolution (the stem), or null when the network has none.</summary>");
+        writer.Line($"public string? StemConvPath => {Text(model.StemConvPath)};");
+        writer.Line();
+        writer.Line("/// <summary>State-dict prefixes of every aux head the YAML declares, including any this class leaves out.</summary>");
+        writer.Line(model.DeclaredAuxHeads.Count == 0
+            ? "public IReadOnlyList<string> AuxHeadPrefixes => System.Array.Empty<string>();"
+            : $"public IReadOnlyList<string> AuxHeadPrefixes => new[] {{ {string.Join(", ", model.DeclaredAuxHeads.Select(name => Text(name + ".")))} }};");
+        writer.Line();
+    }
+
     /// <summary>Member names the generated class defines or inherits and that a property must not take.</summary>
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "Dispose", "GetType",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
         "ToString", "Equals", "GetHashCode",
     };
 

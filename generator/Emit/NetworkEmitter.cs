@@ -82,7 +82,9 @@ public static class NetworkEmitter
         writer.Line("/// <summary>Multiply-accumulate operations of one forward pass for one sample (convolutions and linear layers).</summary>");
         writer.Line($"public const long MultiplyAccumulates = {Long(model.Macs)};");
         writer.Line();
-        writer.Line("/// <summary>The shape of one input sample: channels, height, width.</summary>");
+        writer.Line(model.Input.Channels.IsDynamic
+            ? "/// <summary>The shape of one input sample with the default arguments: channels, height, width.</summary>"
+            : "/// <summary>The shape of one input sample: channels, height, width.</summary>");
         writer.Line($"public static long[] InputShape => new long[] {{ {Shape(model.Input)} }};");
         writer.Line();
         writer.Line(model.FixedInputSize
@@ -238,13 +240,15 @@ public static class NetworkEmitter
     private static void WriteInputCheck(SourceWriter writer, NetworkModel model)
     {
         writer.Line("/// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>");
-        writer.Open("private static void CheckInput(Tensor input)");
+        // A channel count set by a model argument is checked against the instance's field.
+        var channels = model.Input.Channels.ToCSharp();
+        writer.Open(model.Input.Channels.IsDynamic ? "private void CheckInput(Tensor input)" : "private static void CheckInput(Tensor input)");
         // Networks that pool adaptively before their classifier accept any size from the minimum up,
         // as in torchvision; a flatten that sees the raw feature map ties the network to its declared size.
         var (height, width) = model.MinimumInput;
         writer.Line(model.FixedInputSize
-            ? $"InputCheck.RequireExactly(input, nameof({model.ClassName}), {model.Input.Channels.Int}, {model.Input.Height}, {model.Input.Width});"
-            : $"InputCheck.RequireAtLeast(input, nameof({model.ClassName}), {model.Input.Channels.Int}, {height}, {width});");
+            ? $"InputCheck.RequireExactly(input, nameof({model.ClassName}), {channels}, {model.Input.Height}, {model.Input.Width});"
+            : $"InputCheck.RequireAtLeast(input, nameof({model.ClassName}), {channels}, {height}, {width});");
         writer.Close();
     }
 }

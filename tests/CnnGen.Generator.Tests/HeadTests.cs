@@ -71,3 +71,26 @@ public class HeadTests
         }
     }
 }
+
+/// <summary><c>input: [in_channels, H, W]</c>: the stem's input channels as a constructor argument.</summary>
+public class InputChannelArgumentTests
+{
+    [Fact]
+    public void Input_channels_may_name_a_model_argument_counted_at_its_default()
+    {
+        var result = Pipeline.Compile("name: Net\ninput: [in_channels, 32, 32]\nargs: { in_channels: 3 }\nlayers:\n  conv1: conv(8, k=3, bias=false)\n  pool: gap\n");
+        Assert.Empty(result.Problems);
+        Assert.Contains("public Net(int inChannels = 3)", result.Source);
+        Assert.Contains("public const long ParameterCount = 216L;", result.Source); // 8 x 3 x 3 x 3
+        Assert.Contains("Conv2d(inChannels, 8", result.Source);
+        Assert.Contains("InputCheck.RequireAtLeast(input, nameof(Net), inChannels,", result.Source);
+    }
+
+    [Fact]
+    public void Input_channels_naming_no_argument_is_CNN0003()
+    {
+        var result = Pipeline.Compile("name: Net\ninput: [in_chans, 32, 32]\nargs: { in_channels: 3 }\nlayers:\n  conv1: conv(8, k=3)\n");
+        var problem = Assert.Single(result.Problems, p => p.Id == "CNN0003");
+        Assert.Contains("'in_chans' must be a positive integer (or the name of an integer model argument)", problem.Message);
+    }
+}

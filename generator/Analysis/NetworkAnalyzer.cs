@@ -106,6 +106,7 @@ public sealed partial class NetworkAnalyzer
         _model.Output = flow.Shape;
 
         var errors = _problems.Count(problem => problem.Severity == ProblemSeverity.Error) - errorsBefore;
+        if (errors == 0) ReadHeadFacts();
         if (errors == 0) ReportUnused();
         if (errors == 0 && flow.Shape is not null) CheckPublished();
         return _model;
@@ -179,15 +180,20 @@ public sealed partial class NetworkAnalyzer
         if (node is YamlSequence sequence && sequence.Items.Count == 3 && sequence.Items.All(item => item is YamlScalar))
         {
             var channelsScalar = (YamlScalar)sequence.Items[0];
-            if (!long.TryParse(channelsScalar.Text, out var channels) || channels < 1 || channels > 1_000_000)
+            // The channel count may name an integer model argument (input: [in_channels, 224, 224]): a
+            // constructor parameter that sets the stem's input channels, counted at its default.
+            var channels = long.TryParse(channelsScalar.Text, out var literal) ? Value.Of(literal)
+                : Identifiers.IsName(channelsScalar.Text) && _globals.Lookup(channelsScalar.Text) is { Kind: ValueKind.Int } argument ? argument
+                : null;
+            if (channels is null || channels.Int < 1 || channels.Int > 1_000_000)
             {
-                Report(DiagnosticCatalog.InvalidValue, channelsScalar.Span, "input", $"dimension '{channelsScalar.Text}' must be a positive integer");
+                Report(DiagnosticCatalog.InvalidValue, channelsScalar.Span, "input", $"dimension '{channelsScalar.Text}' must be a positive integer (or the name of an integer model argument)");
                 return null;
             }
             var height = ReadSpatialInput((YamlScalar)sequence.Items[1], height: true);
             var width = ReadSpatialInput((YamlScalar)sequence.Items[2], height: false);
             if (height is null || width is null) return null;
-            return Shape.Map(Value.Of(channels), height.Value, width.Value) with { HeightFormula = SizeFormula.Identity, WidthFormula = SizeFormula.Identity };
+            return Shape.Map(channels, height.Value, width.Value) with { HeightFormula = SizeFormula.Identity, WidthFormula = SizeFormula.Identity };
         }
         Report(DiagnosticCatalog.InvalidValue, node.Span, "input", "must be [channels, height, width], e.g. [3, 224, 224]");
         return null;

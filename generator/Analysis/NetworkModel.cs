@@ -36,6 +36,15 @@ public sealed class NetworkModel
     /// <summary>The names in <c>input: [3, H, W]</c>, or null for numbers.</summary>
     public (string? Height, string? Width) InputSymbols { get; set; }
 
+    /// <summary>The classifier head's module path from <c>head:</c> (checked to name a module), or null.</summary>
+    public string? HeadPath { get; set; }
+
+    /// <summary>The module path of the network's first convolution (the stem), or null when it has none.</summary>
+    public string? StemConvPath { get; set; }
+
+    /// <summary>Every aux head the file declares, in order, including those this variant leaves out.</summary>
+    public List<string> DeclaredAuxHeads { get; } = new();
+
     public long ParameterCount { get; set; }
     public long Macs { get; set; }
     public long? PublishedParameters { get; set; }

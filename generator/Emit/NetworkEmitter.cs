@@ -34,6 +34,7 @@ public static class NetworkEmitter
         writer.Open($"public sealed partial class {model.ClassName} : Module<Tensor, Tensor>, IGeneratedNetwork");
         WriteConstants(writer, model);
         WriteFields(writer, model);
+        WriteWeightFacts(writer, model);
         WriteConstructor(writer, model);
         var plan = InferenceFolding.PlanFor(model);
         InferenceFolding.WriteToInference(writer, model, plan);
@@ -81,7 +82,9 @@ public static class NetworkEmitter
         writer.Line("/// <summary>Multiply-accumulate operations of one forward pass for one sample (convolutions and linear layers).</summary>");
         writer.Line($"public const long MultiplyAccumulates = {Long(model.Macs)};");
         writer.Line();
-        writer.Line("/// <summary>The shape of one input sample: channels, height, width.</summary>");
+        writer.Line(model.Input.Channels.IsDynamic
+            ? "/// <summary>The shape of one input sample with the default arguments: channels, height, width.</summary>"
+            : "/// <summary>The shape of one input sample: channels, height, width.</summary>");
         writer.Line($"public static long[] InputShape => new long[] {{ {Shape(model.Input)} }};");
         writer.Line();
         writer.Line(model.FixedInputSize
@@ -141,11 +144,28 @@ public static class NetworkEmitter
         }
     }
 
+    /// <summary>What <c>LoadWeights</c> needs to adapt a file's ends (see <c>IGeneratedNetwork</c>).</summary>
+    private static void WriteWeightFacts(SourceWriter writer, NetworkModel model)
+    {
+        static string Text(string? text) => text is null ? "null" : Value.Of(text).ToCSharp();
+        writer.Line("/// <summary>The classifier head's module path ('head:' in the YAML), or null when the file names none.</summary>");
+        writer.Line($"public string? HeadPath => {Text(model.HeadPath)};");
+        writer.Line();
+        writer.Line("/// <summary>The module path of the first convolution (the stem), or null when the network has none.</summary>");
+        writer.Line($"public string? StemConvPath => {Text(model.StemConvPath)};");
+        writer.Line();
+        writer.Line("/// <summary>State-dict prefixes of every aux head the YAML declares, including any this class leaves out.</summary>");
+        writer.Line(model.DeclaredAuxHeads.Count == 0
+            ? "public IReadOnlyList<string> AuxHeadPrefixes => System.Array.Empty<string>();"
+            : $"public IReadOnlyList<string> AuxHeadPrefixes => new[] {{ {string.Join(", ", model.DeclaredAuxHeads.Select(name => Text(name + ".")))} }};");
+        writer.Line();
+    }
+
     /// <summary>Member names the generated class defines or inherits and that a property must not take.</summary>
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "Dispose", "GetType",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
         "ToString", "Equals", "GetHashCode",
     };
 
@@ -220,13 +240,15 @@ public static class NetworkEmitter
     private static void WriteInputCheck(SourceWriter writer, NetworkModel model)
     {
         writer.Line("/// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>");
-        writer.Open("private static void CheckInput(Tensor input)");
+        // A channel count set by a model argument is checked against the instance's field.
+        var channels = model.Input.Channels.ToCSharp();
+        writer.Open(model.Input.Channels.IsDynamic ? "private void CheckInput(Tensor input)" : "private static void CheckInput(Tensor input)");
         // Networks that pool adaptively before their classifier accept any size from the minimum up,
         // as in torchvision; a flatten that sees the raw feature map ties the network to its declared size.
         var (height, width) = model.MinimumInput;
         writer.Line(model.FixedInputSize
-            ? $"InputCheck.RequireExactly(input, nameof({model.ClassName}), {model.Input.Channels.Int}, {model.Input.Height}, {model.Input.Width});"
-            : $"InputCheck.RequireAtLeast(input, nameof({model.ClassName}), {model.Input.Channels.Int}, {height}, {width});");
+            ? $"InputCheck.RequireExactly(input, nameof({model.ClassName}), {channels}, {model.Input.Height}, {model.Input.Width});"
+            : $"InputCheck.RequireAtLeast(input, nameof({model.ClassName}), {channels}, {height}, {width});");
         writer.Close();
     }
 }

@@ -18,6 +18,8 @@ public sealed class NetworkDocument
     public YamlNodeSyntax? Layers { get; set; }
     public List<VariantDefinition> Variants { get; } = new();
     public YamlNodeSyntax? Aux { get; set; }
+    /// <summary><c>head: fc</c>: the module path of the classifier head (what a new class count replaces).</summary>
+    public YamlScalar? Head { get; set; }
     public SourceSpan FileStart { get; set; }
 }
 

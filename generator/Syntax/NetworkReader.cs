@@ -10,7 +10,7 @@ namespace CnnGen.Generator.Syntax;
 /// <summary>Reads the top-level keys of a network file into a <see cref="NetworkDocument"/>.</summary>
 public static class NetworkReader
 {
-    public static readonly string[] TopLevelKeys = { "name", "description", "input", "published", "args", "blocks", "layers", "aux", "variants" };
+    public static readonly string[] TopLevelKeys = { "name", "description", "input", "published", "args", "blocks", "layers", "aux", "head", "variants" };
 
     public static NetworkDocument? Read(string path, YamlNodeSyntax? root, List<Problem> problems)
     {
@@ -51,6 +51,9 @@ public static class NetworkReader
                     break;
                 case "aux":
                     document.Aux = entry.Value;
+                    break;
+                case "head":
+                    document.Head = RequireScalar(entry.Value, "head", "the module path of the classifier head, e.g. fc or classifier.6", problems);
                     break;
                 case "variants":
                     ReadVariants(document, entry.Value, problems);

@@ -14,4 +14,7 @@ internal interface ITensorIndex
 
     /// <summary>The stored dtype and shape of <paramref name="name"/>, if the file has it.</summary>
     bool TryGetTensorInfo(string name, out SafetensorsDtype dtype, out IReadOnlyList<long> shape);
+
+    /// <summary>A new CPU tensor with <paramref name="name"/>'s stored values and dtype; the caller owns it.</summary>
+    TorchSharp.torch.Tensor ReadTensor(string name);
 }

@@ -18,6 +18,12 @@ public sealed record DtypeMismatch(string Key, SafetensorsDtype FileDtype, torch
     public override string ToString() => $"{Key} file {FileDtype} vs module {ModuleDtype} ({Reason})";
 }
 
+/// <summary>A key a <see cref="WeightsOptions"/> option handled, and how: <c>fc.weight: new head (file [1000,2048], module [10,2048])</c>.</summary>
+public sealed record KeyNote(string Key, string Reason)
+{
+    public override string ToString() => $"{Key}: {Reason}";
+}
+
 /// <summary>
 /// What a load found and did: the keys it copied, and every key it could not, by kind.
 /// </summary>
@@ -33,8 +39,11 @@ public sealed class LoadReport
 
     internal LoadReport(IReadOnlyList<string> missingKeys, IReadOnlyList<string> unexpectedKeys,
         IReadOnlyList<ShapeMismatch> shapeMismatches, IReadOnlyList<DtypeMismatch> dtypeMismatches,
-        IReadOnlyList<string> ignoredKeys, IReadOnlyList<string> loadedKeys)
+        IReadOnlyList<string> ignoredKeys, IReadOnlyList<string> loadedKeys,
+        IReadOnlyList<KeyNote>? skippedKeys = null, IReadOnlyList<KeyNote>? adaptedKeys = null)
     {
+        SkippedKeys = skippedKeys ?? Array.Empty<KeyNote>();
+        AdaptedKeys = adaptedKeys ?? Array.Empty<KeyNote>();
         MissingKeys = missingKeys;
         UnexpectedKeys = unexpectedKeys;
         ShapeMismatches = shapeMismatches;
@@ -59,6 +68,19 @@ public sealed class LoadReport
     /// built without running statistics legitimately lack them.
     /// </summary>
     public IReadOnlyList<string> IgnoredKeys { get; }
+
+    /// <summary>
+    /// Keys left out because a <see cref="WeightsOptions"/> option asked for it, each with the reason: a new
+    /// head's module tensors (left as initialised) and a file's aux-head tensors the class has no module for.
+    /// Not problems, so a strict load with those options succeeds, but never silent.
+    /// </summary>
+    public IReadOnlyList<KeyNote> SkippedKeys { get; }
+
+    /// <summary>
+    /// Module keys filled from a file tensor of another shape by <see cref="WeightsOptions.AdaptStem"/>, with the
+    /// rule applied. They are in <see cref="LoadedKeys"/> too.
+    /// </summary>
+    public IReadOnlyList<KeyNote> AdaptedKeys { get; }
 
     /// <summary>Keys whose values were copied into the module.</summary>
     public IReadOnlyList<string> LoadedKeys { get; }
@@ -90,6 +112,11 @@ public sealed class LoadReport
         var text = new StringBuilder($"loaded {LoadedCount} tensors");
         if (IgnoredKeys.Count > 0)
             text.Append($", ignored {IgnoredKeys.Count} num_batches_tracked present on one side only");
+        if (AdaptedKeys.Count > 0)
+            text.Append($"; adapted {AdaptedKeys.Count}: ").AppendJoin(", ", AdaptedKeys.Take(ListedPerKind));
+        if (SkippedKeys.Count > 0)
+            text.Append($"; skipped {SkippedKeys.Count}: ").AppendJoin(", ", SkippedKeys.Take(ListedPerKind))
+                .Append(SkippedKeys.Count > ListedPerKind ? $", ... ({SkippedKeys.Count - ListedPerKind} more)" : "");
         if (HasProblems)
             text.Append("; ").Append(DescribeProblems());
         return text.ToString();

@@ -21,22 +21,45 @@ public static class ModuleSafetensorsExtensions
     /// <returns>What was loaded and, for a non-strict load, what was not.</returns>
     /// <exception cref="SafetensorsFormatException">The file is not a well-formed safetensors file (module untouched).</exception>
     /// <exception cref="SafetensorsLoadException">Strict load of a file that does not fit the module (module untouched).</exception>
-    public static LoadReport LoadSafetensors(this torch.nn.Module module, string path, bool strict = true)
+    public static LoadReport LoadSafetensors(this torch.nn.Module module, string path, bool strict = true) =>
+        LoadSafetensorsWith(module, path, strict, options: null);
+
+    /// <summary>The safetensors case of <see cref="ModuleWeightsExtensions.LoadWeights(torch.nn.Module, string, WeightsOptions)"/>.</summary>
+    internal static LoadReport LoadSafetensorsWith(torch.nn.Module module, string path, bool strict, WeightsOptions? options)
     {
         ArgumentNullException.ThrowIfNull(module);
         using var file = SafetensorsFile.Open(path);
         // state_dict hands back the module's own tensors, not copies, so copying into them loads the module.
-        var match = StateDictMatch.Build(file, module.state_dict());
+        var stateDict = module.state_dict();
+        var match = StateDictMatch.Build(file, stateDict);
+        if (options is not null)
+            WeightsAdjustments.Apply(match, module, stateDict, options);
         if (strict && match.HasProblems)
             throw new SafetensorsLoadException(path, match.ToReport(Array.Empty<string>()));
 
-        var loaded = new List<string>(match.Loadable.Count);
-        foreach (var (name, target) in match.Loadable)
+        var adapted = WeightsAdjustments.ReadAdapted(match, file);
+        try
         {
-            file.ReadInto(name, target);
-            loaded.Add(name);
+            var loaded = new List<string>(match.Loadable.Count + adapted.Count);
+            foreach (var (name, target) in match.Loadable)
+            {
+                file.ReadInto(name, target);
+                loaded.Add(name);
+            }
+            using (torch.no_grad())
+            {
+                foreach (var (target, value) in adapted)
+                    target.copy_(value);
+            }
+            foreach (var adaptation in match.Adapted)
+                loaded.Add(adaptation.Key);
+            return match.ToReport(loaded);
         }
-        return match.ToReport(loaded);
+        finally
+        {
+            foreach (var (_, value) in adapted)
+                value.Dispose();
+        }
     }
 
     /// <summary>

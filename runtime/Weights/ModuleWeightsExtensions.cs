@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using CnnGen.Runtime.Weights.Checkpoints;
 using TorchSharp;
 
@@ -31,27 +32,53 @@ public static class ModuleWeightsExtensions
     /// <exception cref="SafetensorsFormatException">A malformed safetensors file.</exception>
     /// <exception cref="CheckpointFormatException">A malformed, hostile or unsupported PyTorch checkpoint, or an unknown format.</exception>
     /// <exception cref="WeightsLoadException">Strict load of a file that does not fit the module.</exception>
-    public static LoadReport LoadWeights(this torch.nn.Module module, string path, bool strict = true)
+    public static LoadReport LoadWeights(this torch.nn.Module module, string path, bool strict = true) =>
+        Load(module, path, strict, options: null);
+
+    /// <summary>
+    /// As <see cref="LoadWeights(torch.nn.Module, string, bool)"/>, with a file whose ends differ from the
+    /// module's handled as <paramref name="options"/> asks: a head for another class count
+    /// (<see cref="WeightsOptions.NewHead"/>), aux heads the class lacks (<see cref="WeightsOptions.DropAuxHeads"/>,
+    /// on by default), a 3-channel stem for a 1- or C-channel module (<see cref="WeightsOptions.AdaptStem"/>).
+    /// Every key an option handles is in <see cref="LoadReport.SkippedKeys"/> or <see cref="LoadReport.AdaptedKeys"/>
+    /// with its reason; any other mismatch is a problem, and a strict load throws before copying anything.
+    /// </summary>
+    /// <example><code>
+    /// using var model = new ResNet50(numClasses: 10);
+    /// var report = model.LoadWeights("resnet50.pth", new WeightsOptions { NewHead = true });
+    /// // report.SkippedKeys: fc.weight: new head (file [1000,2048], module [10,2048]), fc.bias: ...
+    /// </code></example>
+    /// <exception cref="ArgumentException">NewHead or AdaptStem without a known head or stem path.</exception>
+    public static LoadReport LoadWeights(this torch.nn.Module module, string path, WeightsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Load(module, path, options.Strict, options);
+    }
+
+    private static LoadReport Load(torch.nn.Module module, string path, bool strict, WeightsOptions? options)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(path);
         switch (WeightsFormats.Detect(path))
         {
             case WeightsFormat.Safetensors:
-                return module.LoadSafetensors(path, strict);
+                return ModuleSafetensorsExtensions.LoadSafetensorsWith(module, path, strict, options);
             case WeightsFormat.TorchZip:
             case WeightsFormat.TorchLegacy:
                 using (var checkpoint = TorchCheckpoint.Open(path))
-                    return Load(module, checkpoint, path, strict);
+                    return Load(module, checkpoint, path, strict, options);
             default:
                 throw new CheckpointFormatException(path,
                     "the content is neither safetensors (8-byte length then '{'), a zip-format torch.save file (PK\\x03\\x04) nor a legacy one (a pickle)");
         }
     }
 
-    private static LoadReport Load(torch.nn.Module module, TorchCheckpoint checkpoint, string path, bool strict)
+    private static LoadReport Load(torch.nn.Module module, TorchCheckpoint checkpoint, string path, bool strict, WeightsOptions? options)
     {
-        var match = StateDictMatch.Build(checkpoint, module.state_dict());
+        var stateDict = module.state_dict();
+        var match = StateDictMatch.Build(checkpoint, stateDict);
+        if (options is not null)
+            WeightsAdjustments.Apply(match, module, stateDict, options);
         if (strict && match.HasProblems)
             throw new WeightsLoadException(path, match.ToReport(Array.Empty<string>()));
 
@@ -62,8 +89,10 @@ public static class ModuleWeightsExtensions
         checkpoint.CheckReadable();
         var staged = new List<(string Name, torch.Tensor Target, torch.Tensor Value)>();
         var direct = new List<(string Name, torch.Tensor Target)>();
+        var adapted = new List<(torch.Tensor Target, torch.Tensor Value)>();
         try
         {
+            adapted = WeightsAdjustments.ReadAdapted(match, checkpoint);
             foreach (var (name, target) in match.Loadable)
             {
                 if (checkpoint.CanReadDirectly(name, target))
@@ -77,12 +106,18 @@ public static class ModuleWeightsExtensions
                     checkpoint.ReadDirectly(name, target);
                 foreach (var (_, target, value) in staged)
                     target.copy_(value);
+                foreach (var (target, value) in adapted)
+                    target.copy_(value);
             }
-            // In the module's order, as LoadSafetensors reports them.
-            return match.ToReport(match.Loadable.ConvertAll(pair => pair.Name));
+            // In the module's order, as LoadSafetensors reports them; adapted stems last.
+            var loaded = match.Loadable.ConvertAll(pair => pair.Name);
+            loaded.AddRange(match.Adapted.Select(adaptation => adaptation.Key));
+            return match.ToReport(loaded);
         }
         finally
         {
+            foreach (var (_, value) in adapted)
+                value.Dispose();
             foreach (var (_, _, value) in staged)
                 value.Dispose();
         }

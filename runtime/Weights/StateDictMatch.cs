@@ -25,6 +25,12 @@ internal sealed class StateDictMatch
     public List<DtypeMismatch> DtypeMismatches { get; } = new();
     public List<string> Ignored { get; } = new();
 
+    /// <summary>Keys an option left out on purpose (a new head, an aux head this class lacks), with the reason.</summary>
+    public List<KeyNote> Skipped { get; } = new();
+
+    /// <summary>Module tensors filled from a file tensor of another shape (the stem), with what was done.</summary>
+    public List<StemAdaptation> Adapted { get; } = new();
+
     public bool HasProblems =>
         Missing.Count + Unexpected.Count + ShapeMismatches.Count + DtypeMismatches.Count > 0;
 
@@ -65,5 +71,6 @@ internal sealed class StateDictMatch
     }
 
     public LoadReport ToReport(IReadOnlyList<string> loaded) =>
-        new(Missing, Unexpected, ShapeMismatches, DtypeMismatches, Ignored, loaded);
+        new(Missing, Unexpected, ShapeMismatches, DtypeMismatches, Ignored, loaded,
+            Skipped, Adapted.ConvertAll(adaptation => new KeyNote(adaptation.Key, adaptation.Reason)));
 }

@@ -33,6 +33,23 @@ internal static class ReferenceData
     public static string Get(string key, string variant = "default", params string[] extraArguments)
     {
         var folder = Path.Combine(CacheRoot, $"{key}-{variant}-{MadeBy(extraArguments)}");
+        return Materialise(folder, partial => Run("make_reference.py", key, partial, extraArguments));
+    }
+
+    /// <summary>
+    /// The folder make_head_cases.py writes (torchvision checkpoints with aux heads, a 1000-class ResNet-50,
+    /// a ResNet-18 and its stem adapted by timm's rule), made once per script version as <see cref="Get"/> does.
+    /// </summary>
+    public static string GetHeadCases()
+    {
+        var made = MadeBy(Versions.Value, Array.Empty<string>(),
+            new[] { "make_head_cases.py", "make_reference.py" }.Select(script => File.ReadAllText(Path.Combine(Scripts, script))));
+        return Materialise(Path.Combine(CacheRoot, $"head-cases-{made}"), partial => Run("make_head_cases.py", "head cases", partial, Array.Empty<string>()));
+    }
+
+    /// <summary>Makes <paramref name="folder"/> with <paramref name="make"/> in a temporary folder renamed into place, unless it exists.</summary>
+    private static string Materialise(string folder, Action<string> make)
+    {
         lock (Gate)
         {
             if (File.Exists(Path.Combine(folder, "meta.json"))) return folder;
@@ -41,9 +58,9 @@ internal static class ReferenceData
             Directory.CreateDirectory(partial);
             try
             {
-                Run(key, partial, extraArguments);
+                make(partial);
                 if (!File.Exists(Path.Combine(partial, "meta.json")))
-                    throw new InvalidOperationException($"make_reference.py {key} ended without writing meta.json into {partial}");
+                    throw new InvalidOperationException($"{Path.GetFileName(folder)}: the script ended without writing meta.json into {partial}");
                 try
                 {
                     Directory.Move(partial, folder);
@@ -72,13 +89,13 @@ internal static class ReferenceData
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12].ToLowerInvariant();
     }
 
-    private static void Run(string key, string folder, string[] extraArguments)
+    private static void Run(string script, string key, string folder, string[] extraArguments)
     {
-        var arguments = new[] { Path.Combine(Scripts, "make_reference.py"), key, folder }.Concat(extraArguments);
+        var arguments = (script == "make_reference.py" ? new[] { Path.Combine(Scripts, script), key, folder } : new[] { Path.Combine(Scripts, script), folder }).Concat(extraArguments);
         var (code, output, error) = Python(arguments, ScriptTimeout);
         if (code != 0)
             throw new InvalidOperationException(
-                $"make_reference.py {key} failed ({code}). It needs Debian's python3-torchvision " +
+                $"{script} {key} failed ({code}). It needs Debian's python3-torchvision " +
                 $"(apt-get install -y --no-install-recommends python3-torchvision; .ci/run installs it).\n{error}\n{output}");
     }
 

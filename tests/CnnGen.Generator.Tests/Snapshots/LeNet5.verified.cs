@@ -88,6 +88,15 @@ namespace CnnGen.Architectures
         /// <summary>The child module 'output'.</summary>
         public TorchSharp.Modules.Linear Output => _output;
 
+        /// <summary>The classifier head's module path ('head:' in the YAML), or null when the file names none.</summary>
+        public string? HeadPath => "output";
+
+        /// <summary>The module path of the first convolution (the stem), or null when the network has none.</summary>
+        public string? StemConvPath => "c1";
+
+        /// <summary>State-dict prefixes of every aux head the YAML declares, including any this class leaves out.</summary>
+        public IReadOnlyList<string> AuxHeadPrefixes => System.Array.Empty<string>();
+
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 10).</param>
         public LeNet5(int numClasses = 10) : base(nameof(LeNet5))

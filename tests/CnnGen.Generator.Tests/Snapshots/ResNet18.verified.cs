@@ -33,7 +33,7 @@ namespace CnnGen.Architectures
         /// <summary>Multiply-accumulate operations of one forward pass for one sample (convolutions and linear layers).</summary>
         public const long MultiplyAccumulates = 1814073344L;
 
-        /// <summary>The shape of one input sample: channels, height, width.</summary>
+        /// <summary>The shape of one input sample with the default arguments: channels, height, width.</summary>
         public static long[] InputShape => new long[] { 3, 224, 224 };
 
         /// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>
@@ -112,6 +112,7 @@ namespace CnnGen.Architectures
         ");
 
         private readonly int numClasses;
+        private readonly int inChannels;
         private readonly TorchSharp.Modules.Conv2d _conv1;
         private readonly TorchSharp.Modules.BatchNorm2d _bn1;
         private readonly TorchSharp.Modules.Conv2d _layer1_0_conv1;
@@ -161,6 +162,9 @@ namespace CnnGen.Architectures
         /// <summary>The model argument 'num_classes' this instance was built with.</summary>
         public int NumClasses => numClasses;
 
+        /// <summary>The model argument 'in_channels' this instance was built with.</summary>
+        public int InChannels => inChannels;
+
         /// <summary>The child module 'conv1'.</summary>
         public TorchSharp.Modules.Conv2d Conv1 => _conv1;
 
@@ -182,12 +186,23 @@ namespace CnnGen.Architectures
         /// <summary>The child module 'fc'.</summary>
         public TorchSharp.Modules.Linear Fc => _fc;
 
+        /// <summary>The classifier head's module path ('head:' in the YAML), or null when the file names none.</summary>
+        public string? HeadPath => "fc";
+
+        /// <summary>The module path of the first convolution (the stem), or null when the network has none.</summary>
+        public string? StemConvPath => "conv1";
+
+        /// <summary>State-dict prefixes of every aux head the YAML declares, including any this class leaves out.</summary>
+        public IReadOnlyList<string> AuxHeadPrefixes => System.Array.Empty<string>();
+
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 1000).</param>
-        public ResNet18(int numClasses = 1000) : base(nameof(ResNet18))
+        /// <param name="inChannels">'in_channels' in the YAML (default 3).</param>
+        public ResNet18(int numClasses = 1000, int inChannels = 3) : base(nameof(ResNet18))
         {
             this.numClasses = numClasses;
-            register_module("conv1", _conv1 = nn.Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false));
+            this.inChannels = inChannels;
+            register_module("conv1", _conv1 = nn.Conv2d(inChannels, 64, kernel_size: 7, stride: 2, padding: 3, bias: false));
             register_module("bn1", _bn1 = nn.BatchNorm2d(64));
             register_module("layer1", _layer1 = new ModuleGroup(
                 ("0", new ModuleGroup(
@@ -471,9 +486,9 @@ namespace CnnGen.Architectures
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
-        private static void CheckInput(Tensor input)
+        private void CheckInput(Tensor input)
         {
-            InputCheck.RequireAtLeast(input, nameof(ResNet18), 3, 1, 1);
+            InputCheck.RequireAtLeast(input, nameof(ResNet18), inChannels, 1, 1);
         }
     }
 }

@@ -121,10 +121,10 @@ internal static class Encode
 /// </summary>
 internal sealed class TinyNet : nn.Module
 {
-    public TinyNet(int classes = 3, int hidden = 8, ScalarType dtype = ScalarType.Float32)
+    public TinyNet(int classes = 3, int hidden = 8, ScalarType dtype = ScalarType.Float32, int inChannels = 3)
         : base(nameof(TinyNet))
     {
-        conv1 = nn.Conv2d(3, 4, 3, dtype: dtype);
+        conv1 = nn.Conv2d(inChannels, 4, 3, dtype: dtype);
         layer1 = new Block(dtype);
         fc = nn.Linear(hidden, classes, dtype: dtype);
         RegisterComponents();

@@ -342,6 +342,15 @@ namespace CnnGen.Architectures
         /// <summary>The child module 'classifier'.</summary>
         public ModuleGroup Classifier => _classifier;
 
+        /// <summary>The classifier head's module path ('head:' in the YAML), or null when the file names none.</summary>
+        public string? HeadPath => "classifier.2";
+
+        /// <summary>The module path of the first convolution (the stem), or null when the network has none.</summary>
+        public string? StemConvPath => "features.0.0";
+
+        /// <summary>State-dict prefixes of every aux head the YAML declares, including any this class leaves out.</summary>
+        public IReadOnlyList<string> AuxHeadPrefixes => System.Array.Empty<string>();
+
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 1000).</param>
         /// <param name="stochasticDepthProb">'stochastic_depth_prob' in the YAML (default 0.1).</param>

@@ -360,6 +360,15 @@ namespace CnnGen.Architectures
         /// <summary>The child module 'fc'.</summary>
         public TorchSharp.Modules.Linear Fc => _fc;
 
+        /// <summary>The classifier head's module path ('head:' in the YAML), or null when the file names none.</summary>
+        public string? HeadPath => "fc";
+
+        /// <summary>The module path of the first convolution (the stem), or null when the network has none.</summary>
+        public string? StemConvPath => "conv1.0";
+
+        /// <summary>State-dict prefixes of every aux head the YAML declares, including any this class leaves out.</summary>
+        public IReadOnlyList<string> AuxHeadPrefixes => System.Array.Empty<string>();
+
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 1000).</param>
         public ShuffleNetV2(int numClasses = 1000) : base(nameof(ShuffleNetV2))

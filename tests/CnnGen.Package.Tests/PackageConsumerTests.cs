@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -42,77 +41,111 @@ public class PackageConsumerTests(PackedCnnGen packed, ITestOutputHelper output)
         Console.WriteLine($"params={TinyNet.ParameterCount} counted={model.parameters().Sum(p => p.numel())} shape={string.Join("x", logits.shape)}");
         """;
 
-    [Fact]
-    public void A_new_project_builds_and_runs_a_network_from_the_package_and_a_broken_one_fails_at_its_line()
+    /// <summary>
+    /// The consumer project, written and run once per test run (each step below reads what it left); a step's
+    /// failure is reported by that step, not hidden behind an earlier one.
+    /// </summary>
+    private static readonly object Gate = new();
+    private static Consumer? s_consumer;
+
+    private sealed record Consumer(string Folder, string Packages, CommandResult Run);
+
+    private static readonly Dictionary<string, string?> Environment = new() { ["NUGET_PACKAGES"] = null }; // it would beat nuget.config's globalPackagesFolder
+
+    private CommandResult Dotnet(string folder, params string[] arguments)
     {
-        var clock = Stopwatch.StartNew();
-        var consumer = Directory.CreateDirectory(Path.Combine(packed.Root, "consumer")).FullName;
-        var packages = Path.Combine(packed.Root, "packages");
+        var result = DotNet.Run(folder, Environment, arguments);
+        output.WriteLine($"$ {result.Command} -> exit code {result.ExitCode}, {result.Elapsed.TotalSeconds:F1} s");
+        return result;
+    }
 
-        // The machine's sources stay (nuget.org here: TorchSharp-cpu's dependencies); the folder is added.
-        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{packages}" />
-              </config>
-              <packageSources>
-                <add key="cnngen-local" value="{packed.Feed}" />
-              </packageSources>
-              <fallbackPackageFolders>
-                <add key="machine-packages" value="{packed.MachinePackages}" />
-              </fallbackPackageFolders>
-            </configuration>
-            """);
-        // What a user writes: a console project, the package, and (optionally) the namespace to generate into.
-        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
-                <CnnGenNamespace>Consumer.Networks</CnnGenNamespace>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="CnnGen" Version="{packed.Version}" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(consumer, "Program.cs"), Program);
-        File.WriteAllText(Path.Combine(consumer, "tiny.cnn.yaml"), Network);
-
-        // NUGET_PACKAGES would take precedence over the nuget.config's globalPackagesFolder.
-        var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = null };
-        CommandResult Dotnet(params string[] arguments)
+    private Consumer Built()
+    {
+        lock (Gate)
         {
-            var result = DotNet.Run(consumer, environment, arguments);
-            output.WriteLine($"$ {result.Command} -> exit code {result.ExitCode}, {result.Elapsed.TotalSeconds:F1} s");
-            return result;
+            if (s_consumer is not null) return s_consumer;
+            var folder = Directory.CreateDirectory(Path.Combine(packed.Root, "consumer")).FullName;
+            var packages = Path.Combine(packed.Root, "packages");
+            // The machine's sources stay (nuget.org here: TorchSharp-cpu's dependencies); the folder is added.
+            File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <config>
+                    <add key="globalPackagesFolder" value="{packages}" />
+                  </config>
+                  <packageSources>
+                    <add key="cnngen-local" value="{packed.Feed}" />
+                  </packageSources>
+                  <fallbackPackageFolders>
+                    <add key="machine-packages" value="{packed.MachinePackages}" />
+                  </fallbackPackageFolders>
+                </configuration>
+                """);
+            // What a user writes: a console project, the package, and (optionally) the namespace to generate into.
+            File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <Nullable>enable</Nullable>
+                    <CnnGenNamespace>Consumer.Networks</CnnGenNamespace>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="CnnGen" Version="{packed.Version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(folder, "Program.cs"), Program);
+            File.WriteAllText(Path.Combine(folder, "tiny.cnn.yaml"), Network);
+            return s_consumer = new Consumer(folder, packages, Dotnet(folder, "run"));
         }
+    }
 
-        var run = Dotnet("run");
+    [Fact]
+    public void A_new_project_builds_and_runs_a_network_from_the_package()
+    {
+        var run = Built().Run;
         Assert.True(run.ExitCode == 0, $"The consumer did not build or run:\n{run}");
         Assert.True(run.Output.Contains("params=170 counted=170 shape=2x10"),
             $"Expected 'params=170 counted=170 shape=2x10' (compile-time count, TorchSharp's count, output shape):\n{run}");
+        output.WriteLine($"pack {packed.Pack.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine(run.Output);
+    }
 
-        // CnnGen came from the test feed into the private folder; TorchSharp from the machine's folder.
-        Assert.True(Directory.Exists(Path.Combine(packages, "cnngen", packed.Version)), $"CnnGen {packed.Version} was not restored into {packages}:\n{run}");
-        Assert.False(Directory.Exists(Path.Combine(packages, "torchsharp")), $"TorchSharp was restored into {packages} instead of read from {packed.MachinePackages}");
+    [Fact]
+    public void The_package_comes_from_the_test_feed_and_TorchSharp_from_the_machine()
+    {
+        var consumer = Built();
+        Assert.True(consumer.Run.ExitCode == 0, $"The consumer did not restore:\n{consumer.Run}");
+        Assert.True(Directory.Exists(Path.Combine(consumer.Packages, "cnngen", packed.Version)), $"CnnGen {packed.Version} was not restored into {consumer.Packages}:\n{consumer.Run}");
+        Assert.False(Directory.Exists(Path.Combine(consumer.Packages, "torchsharp")), $"TorchSharp was restored into {consumer.Packages} instead of read from {packed.MachinePackages}");
         Assert.False(Directory.Exists(Path.Combine(packed.MachinePackages, "cnngen", packed.Version)), $"the test version reached {packed.MachinePackages}");
+    }
 
-        // The opt-out: no *.cnn.yaml becomes an AdditionalFile (an evaluation, no build).
-        Assert.Equal(["tiny.cnn.yaml"], AdditionalFiles(Dotnet("msbuild", "-getItem:AdditionalFiles")));
-        Assert.Empty(AdditionalFiles(Dotnet("msbuild", "-getItem:AdditionalFiles", "-p:CnnGenIncludeNetworks=false")));
+    [Fact]
+    public void Networks_are_additional_files_unless_the_project_opts_out()
+    {
+        // An evaluation, no build.
+        var folder = Built().Folder;
+        Assert.Equal(["tiny.cnn.yaml"], AdditionalFiles(Dotnet(folder, "msbuild", "-getItem:AdditionalFiles")));
+        Assert.Empty(AdditionalFiles(Dotnet(folder, "msbuild", "-getItem:AdditionalFiles", "-p:CnnGenIncludeNetworks=false")));
+    }
 
-        File.WriteAllText(Path.Combine(consumer, "tiny.cnn.yaml"), Network.Replace("maxpool(k=2)", "maxpol(k=2)"));
-        var broken = Dotnet("build");
+    [Fact]
+    public void A_broken_network_fails_the_build_at_its_line()
+    {
+        // A copy of the restored consumer, so the steps above keep the working one.
+        var working = Built();
+        var folder = Path.Combine(packed.Root, "consumer-broken");
+        Directory.CreateDirectory(folder);
+        foreach (var file in new[] { "nuget.config", "Consumer.csproj", "Program.cs" })
+            File.Copy(Path.Combine(working.Folder, file), Path.Combine(folder, file), overwrite: true);
+        File.WriteAllText(Path.Combine(folder, "tiny.cnn.yaml"), Network.Replace("maxpool(k=2)", "maxpol(k=2)"));
+        var broken = Dotnet(folder, "build");
         Assert.True(broken.ExitCode != 0, $"A misspelt layer built:\n{broken}");
         const string located = "tiny.cnn.yaml(8,10): error CNN0004: 'maxpol' is not a layer or a block of this file; did you mean 'maxpool'?";
         Assert.True(broken.Output.Contains(located), $"Expected '{located}' in the build output:\n{broken}");
-
-        output.WriteLine($"pack {packed.Pack.Elapsed.TotalSeconds:F1} s; consumer run, evaluations and broken build {clock.Elapsed.TotalSeconds:F1} s");
-        output.WriteLine(run.Output);
     }
 
     private static List<string> AdditionalFiles(CommandResult evaluation)

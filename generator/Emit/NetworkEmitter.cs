@@ -159,6 +159,12 @@ public static class NetworkEmitter
             ? "public IReadOnlyList<string> AuxHeadPrefixes => System.Array.Empty<string>();"
             : $"public IReadOnlyList<string> AuxHeadPrefixes => new[] {{ {string.Join(", ", model.DeclaredAuxHeads.Select(name => Text(name + ".")))} }};");
         writer.Line();
+        writer.Line("/// <summary>Training or eval mode; batch norms frozen by <c>Freezing.Freeze</c> stay in eval mode (their statistics fixed).</summary>");
+        writer.Open("public override void train(bool train = true)");
+        writer.Line("base.train(train);");
+        writer.Line("Freezing.KeepFrozenNormsInEval(this);");
+        writer.Close();
+        writer.Line();
     }
 
     /// <summary>Member names the generated class defines or inherits and that a property must not take.</summary>

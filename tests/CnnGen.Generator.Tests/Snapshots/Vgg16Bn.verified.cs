@@ -161,6 +161,13 @@ namespace CnnGen.Architectures
         /// <summary>State-dict prefixes of every aux head the YAML declares, including any this class leaves out.</summary>
         public IReadOnlyList<string> AuxHeadPrefixes => System.Array.Empty<string>();
 
+        /// <summary>Training or eval mode; batch norms frozen by <c>Freezing.Freeze</c> stay in eval mode (their statistics fixed).</summary>
+        public override void train(bool train = true)
+        {
+            base.train(train);
+            Freezing.KeepFrozenNormsInEval(this);
+        }
+
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 1000).</param>
         /// <param name="dropout">'dropout' in the YAML (default 0.5).</param>

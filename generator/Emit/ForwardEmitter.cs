@@ -27,6 +27,7 @@ internal static class ForwardEmitter
             var nameOf = WriteSteps(writer, model, plan);
             writer.Line($"return {nameOf(model.OutputVar!)};");
             writer.Close();
+            WriteFeaturesAndHead(writer, model, plan);
             return;
         }
 
@@ -55,22 +56,80 @@ internal static class ForwardEmitter
         var name = WriteSteps(writer, model, plan);
         writer.Line($"return new Outputs({name(model.OutputVar!)}, {string.Join(", ", aux.Select(Local))});");
         writer.Close();
+        WriteFeaturesAndHead(writer, model, plan);
     }
 
     private static string Local(AuxOutput head) => "aux_" + head.Name;
 
-    /// <summary>Writes the steps; returns the C# name of each tensor (in-place steps merge names).</summary>
-    private static System.Func<TensorVar, string> WriteSteps(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
+    /// <summary>Steps <c>[Start, End)</c> of the forward, reading <c>Given</c> (named <c>GivenName</c>) and returning <c>Result</c>.</summary>
+    private sealed record Part(int Start, int End, TensorVar? Given, string GivenName, TensorVar Result);
+
+    /// <summary>
+    /// <c>ForwardFeatures</c> (every step before the head: what the head receives) and <c>ForwardHead</c> (the rest),
+    /// when the YAML names a head and the forward cuts cleanly there: no step from the head on reads a tensor
+    /// made before it other than the head's input, and no aux head taps after it.
+    /// </summary>
+    private static void WriteFeaturesAndHead(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
+    {
+        if (model.HeadPath is not { } head) return;
+        var steps = model.Steps;
+        var cut = -1;
+        for (var i = 0; i < steps.Count && cut < 0; i++)
+            if (steps[i].Aux is null && (steps[i].Comment.StartsWith(head + ":", System.StringComparison.Ordinal) || steps[i].Comment.StartsWith(head + ".", System.StringComparison.Ordinal)))
+                cut = i;
+        if (cut <= 0) return;
+        var features = steps[cut].Inputs[0];
+        var madeAfter = new HashSet<TensorVar> { features };
+        for (var i = cut; i < steps.Count; i++)
+        {
+            if (steps[i].Aux is not null || steps[i].Inputs.Any(input => !madeAfter.Contains(input))) return;
+            madeAfter.Add(steps[i].Output);
+        }
+        writer.Line();
+        writer.Line($"/// <summary>Every step before the head '{head}': the features it receives, {Shape(model, cut)} per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>");
+        writer.Open("public Tensor ForwardFeatures(Tensor input)");
+        writer.Line("CheckInput(input);");
+        InferenceFolding.WriteForwardPrologue(writer);
+        var name = WriteSteps(writer, model, plan, new Part(0, cut, null, "input", features));
+        writer.Line($"return {name(features)};");
+        writer.Close();
+        writer.Line();
+        writer.Line($"/// <summary>The head '{head}' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>");
+        writer.Open("public Tensor ForwardHead(Tensor features)");
+        writer.Line("if (_inference && training) throw new System.InvalidOperationException(\"This network was turned into its inference form (ToInference) and cannot train.\");");
+        name = WriteSteps(writer, model, plan, new Part(cut, steps.Count, features, "features", model.OutputVar!));
+        writer.Line($"return {name(model.OutputVar!)};");
+        writer.Close();
+    }
+
+    /// <summary>The shape the step producing the head's input wrote in its comment (<c>... -> 512</c>).</summary>
+    private static string Shape(NetworkModel model, int cut)
+    {
+        var producer = model.Steps.Take(cut).LastOrDefault(step => step.Output == model.Steps[cut].Inputs[0]);
+        var at = producer?.Comment.LastIndexOf("-> ", System.StringComparison.Ordinal) ?? -1;
+        return at < 0 ? "the head's input" : producer!.Comment.Substring(at + 3);
+    }
+
+    /// <summary>
+    /// Writes the steps; returns the C# name of each tensor (in-place steps merge names). A part of the forward
+    /// (<see cref="Part"/>) writes steps <c>[Start, End)</c> without the aux heads, returns <c>Result</c> and reads
+    /// <c>Given</c> as the caller's tensor named <c>GivenName</c> (never overwritten or freed).
+    /// </summary>
+    private static System.Func<TensorVar, string> WriteSteps(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Part? part = null)
     {
         var steps = model.Steps;
+        var (start, end) = part is null ? (0, steps.Count) : (part.Start, part.End);
+        bool Included(int i) => part is null || steps[i].Aux is null;
+        bool Owned(TensorVar tensor) => tensor.IsInput || tensor == part?.Given;
         var (folded, preActivations) = (plan.FoldedBatchNorms, plan.PreActivations);
         var reluOfPreActivation = new HashSet<int>(preActivations.Values.Select(triple => triple.Relu));
-        var results = new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! };
+        var results = part is null ? new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! } : new HashSet<TensorVar> { part.Result };
         var uses = new Dictionary<TensorVar, int>();
         var lastUse = new Dictionary<TensorVar, int>();
         var producedInAux = new HashSet<TensorVar>(steps.Where(step => step.Aux is not null).Select(step => step.Output));
-        for (var i = 0; i < steps.Count; i++)
+        for (var i = start; i < end; i++)
         {
+            if (!Included(i)) continue;
             foreach (var input in steps[i].Inputs)
             {
                 uses[input] = uses.TryGetValue(input, out var count) ? count + 1 : 1;
@@ -80,13 +139,16 @@ internal static class ForwardEmitter
         }
         // A tensor merged into a later one by an in-place step shares its name.
         var names = new Dictionary<TensorVar, string>();
+        if (part?.Given is { } given) names[given] = part.GivenName;
         string NameOf(TensorVar tensor) => names.TryGetValue(tensor, out var name) ? name : tensor.Name;
 
         foreach (var dense in model.DenseBuffers)
-            writer.Line($"using var {dense.Local} = new DenseConcat({dense.Field});");
+            if (Enumerable.Range(start, end - start).Any(i => steps[i].Template.Contains(dense.Local)))
+                writer.Line($"using var {dense.Local} = new DenseConcat({dense.Field});");
         string? openAux = null;
-        for (var i = 0; i < steps.Count; i++)
+        for (var i = start; i < end; i++)
         {
+            if (!Included(i)) continue;
             var step = steps[i];
             if (step.Aux != openAux)
             {
@@ -104,14 +166,14 @@ internal static class ForwardEmitter
             var args = step.Inputs.Select(NameOf).Cast<object>().ToArray();
             writer.Line($"// {step.Comment}");
             // Ours to overwrite: not the caller's, not a view, needed by nothing after this step.
-            var ours = !operand.IsInput && !operand.IsAlias && !operand.AliasesInput
+            var ours = !Owned(operand) && !operand.IsAlias && !operand.AliasesInput
                 && uses[operand] == 1 && !results.Contains(operand)
                 && step.Inputs.Skip(1).All(other => other != operand);
             var inPlace = step.InPlaceTemplate is not null && ours && !operand.SavedByProducer;
             // A consuming call decides at run time whether autograd lets it overwrite (see Forward.MulConsuming), so
             // the operand need only be ours and read last here (a gate's x is also read by its scale, before).
             var consuming = !inPlace && step.ConsumingTemplate is not null
-                && !operand.IsInput && !operand.IsAlias && !operand.AliasesInput && !results.Contains(operand)
+                && !Owned(operand) && !operand.IsAlias && !operand.AliasesInput && !results.Contains(operand)
                 && lastUse.TryGetValue(operand, out var lastRead) && lastRead == i
                 && step.Inputs.Skip(1).All(other => other != operand && !other.IsAlias);
             if (preActivations.TryGetValue(i, out var preActivation))
@@ -148,7 +210,7 @@ internal static class ForwardEmitter
             }
             foreach (var input in step.Inputs.Distinct())
             {
-                if (input.IsInput || results.Contains(input) || !lastUse.TryGetValue(input, out var last) || last != i) continue;
+                if (Owned(input) || results.Contains(input) || !lastUse.TryGetValue(input, out var last) || last != i) continue;
                 if ((inPlace || consuming) && input == operand) continue;
                 writer.Line($"{NameOf(input)}.Dispose();");
             }

@@ -171,7 +171,7 @@ public static class NetworkEmitter
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
         "ToString", "Equals", "GetHashCode",
     };
 

@@ -178,6 +178,53 @@ namespace CnnGen.Architectures
             return x12;
         }
 
+        /// <summary>Every step before the head 'output': the features it receives, 84 per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>
+        public Tensor ForwardFeatures(Tensor input)
+        {
+            CheckInput(input);
+            if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
+            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            if (channelsLast is not null) input = channelsLast;
+            // c1: conv 5x5 -> 6x28x28
+            var x1 = Forward.Conv2d(_c1, input);
+            // relu1: relu -> 6x28x28
+            x1.relu_();
+            // s2: maxpool 2x2/2 -> 6x14x14
+            var x3 = functional.max_pool2d(x1, 2, stride: 2);
+            x1.Dispose();
+            // c3: conv 5x5 -> 16x10x10
+            var x4 = Forward.Conv2d(_c3, x3);
+            x3.Dispose();
+            // relu3: relu -> 16x10x10
+            x4.relu_();
+            // s4: maxpool 2x2/2 -> 16x5x5
+            var x6 = functional.max_pool2d(x4, 2, stride: 2);
+            x4.Dispose();
+            // flatten: flatten -> 400
+            var x7 = x6.flatten(1);
+            x6.Dispose();
+            // c5: linear -> 120
+            var x8 = _c5.forward(x7);
+            x7.Dispose();
+            // relu5: relu -> 120
+            x8.relu_();
+            // f6: linear -> 84
+            var x10 = _f6.forward(x8);
+            x8.Dispose();
+            // relu6: relu -> 84
+            x10.relu_();
+            return x10;
+        }
+
+        /// <summary>The head 'output' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>
+        public Tensor ForwardHead(Tensor features)
+        {
+            if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
+            // output: linear -> 10
+            var x12 = _output.forward(features);
+            return x12;
+        }
+
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
         private static void CheckInput(Tensor input)
         {

@@ -73,9 +73,11 @@ internal static class ForwardEmitter
     {
         if (model.HeadPath is not { } head) return;
         var steps = model.Steps;
+        // The head's modules (one layer, or a group's leaves) by their fields; the cut is the first step using one.
+        var fields = new HashSet<string>(Leaves(Find(model.Root, head.Split('.'))).Where(node => node.Field is not null).Select(node => node.Field!));
         var cut = -1;
         for (var i = 0; i < steps.Count && cut < 0; i++)
-            if (steps[i].Aux is null && (steps[i].Comment.StartsWith(head + ":", System.StringComparison.Ordinal) || steps[i].Comment.StartsWith(head + ".", System.StringComparison.Ordinal)))
+            if (steps[i].Aux is null && steps[i].Field is { } field && fields.Contains(field))
                 cut = i;
         if (cut <= 0) return;
         var features = steps[cut].Inputs[0];
@@ -101,6 +103,15 @@ internal static class ForwardEmitter
         writer.Line($"return {name(model.OutputVar!)};");
         writer.Close();
     }
+
+    private static ModuleNode? Find(ModuleNode? node, IEnumerable<string> path)
+    {
+        foreach (var name in path) node = node?.Children.FirstOrDefault(child => child.Name == name);
+        return node;
+    }
+
+    private static IEnumerable<ModuleNode> Leaves(ModuleNode? node) =>
+        node is null ? Enumerable.Empty<ModuleNode>() : node.IsGroup ? node.Children.SelectMany(Leaves) : new[] { node };
 
     /// <summary>The shape the step producing the head's input wrote in its comment (<c>... -> 512</c>).</summary>
     private static string Shape(NetworkModel model, int cut)

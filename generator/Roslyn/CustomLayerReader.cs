@@ -50,7 +50,7 @@ internal static class CustomLayerReader
             EquatableArray<string>.Empty,
             EquatableArray<Problem>.Empty)
         {
-            Sites = ReadSites(syntax, tree, attribute).ToEquatableArray(),
+            Sites = ReadSites(syntax, tree).ToEquatableArray(),
         };
 
         var problems = new List<Problem>();
@@ -60,7 +60,7 @@ internal static class CustomLayerReader
     }
 
     /// <summary>Where the name and each property were written, and where a plain string literal's text starts.</summary>
-    private static IEnumerable<CustomRuleSite> ReadSites(AttributeSyntax? syntax, SyntaxTree tree, AttributeData attribute)
+    internal static IEnumerable<CustomRuleSite> ReadSites(AttributeSyntax? syntax, SyntaxTree tree)
     {
         if (syntax?.ArgumentList is null) yield break;
         foreach (var argument in syntax.ArgumentList.Arguments)
@@ -136,7 +136,7 @@ internal static class CustomLayerReader
         _ => null,
     };
 
-    private static SourceSpan ToSpan(SyntaxTree tree, Microsoft.CodeAnalysis.Text.TextSpan span)
+    internal static SourceSpan ToSpan(SyntaxTree tree, Microsoft.CodeAnalysis.Text.TextSpan span)
     {
         var lines = tree.GetLineSpan(span);
         return new SourceSpan(span.Start, span.End, lines.StartLinePosition.Line, lines.StartLinePosition.Character, lines.EndLinePosition.Line, lines.EndLinePosition.Character);

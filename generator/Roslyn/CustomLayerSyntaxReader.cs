@@ -38,11 +38,11 @@ public static class CustomLayerSyntaxReader
             var displayName = string.Join(".", type.AncestorsAndSelf().OfType<BaseTypeDeclarationSyntax>().Reverse().Select(t => t.Identifier.ValueText));
             var @namespace = type.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().FirstOrDefault()?.Name.ToString();
             if (!string.IsNullOrEmpty(@namespace)) displayName = @namespace + "." + displayName;
-            var spec = new CustomLayerSpec(name, "global::" + displayName, displayName, path, ToSpan(tree, attribute.Span),
+            var spec = new CustomLayerSpec(name, "global::" + displayName, displayName, path, CustomLayerReader.ToSpan(tree, attribute.Span),
                 Text("Arguments", ""), Text("Channels", "in"), Text("Stride", "1"), ceilMode, Text("Parameters", "0"), Text("MultiplyAccumulates", "0"),
                 EquatableArray<string>.Empty, EquatableArray<Problem>.Empty)
             {
-                Sites = Sites(arguments, tree).ToEquatableArray(),
+                Sites = CustomLayerReader.ReadSites(attribute, tree).ToEquatableArray(),
             };
             var problems = new List<Problem>();
             var declaration = CustomLayerDeclaration.Parse(spec, problems);
@@ -63,22 +63,5 @@ public static class CustomLayerSyntaxReader
             _ => "",
         };
         return name is "CnnLayer" or "CnnLayerAttribute";
-    }
-
-    private static IEnumerable<CustomRuleSite> Sites(AttributeArgumentListSyntax arguments, SyntaxTree tree)
-    {
-        foreach (var argument in arguments.Arguments)
-        {
-            var property = argument.NameEquals?.Name.Identifier.ValueText ?? "Name";
-            var plain = argument.Expression is LiteralExpressionSyntax literal && literal.IsKind(SyntaxKind.StringLiteralExpression)
-                && literal.Token.Text == "\"" + literal.Token.ValueText + "\"";
-            yield return new CustomRuleSite(property, ToSpan(tree, argument.Expression.Span), plain ? 1 : -1);
-        }
-    }
-
-    private static SourceSpan ToSpan(SyntaxTree tree, Microsoft.CodeAnalysis.Text.TextSpan span)
-    {
-        var lines = tree.GetLineSpan(span);
-        return new SourceSpan(span.Start, span.End, lines.StartLinePosition.Line, lines.StartLinePosition.Character, lines.EndLinePosition.Line, lines.EndLinePosition.Character);
     }
 }

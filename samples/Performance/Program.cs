@@ -51,12 +51,10 @@ foreach (var name in networks)
     foreach (var batch in batches)
     {
         using var input = contenders.Input(batch);
-        var candidates = new (string Name, Func<Tensor, Tensor> Forward)[]
-        {
-            ("hand-written", contenders.HandWritten is null ? null! : contenders.HandWritten.forward),
-            ("generated", contenders.Generated.forward),
-            ("inference", contenders.Inference.forward),
-        }.Where(c => c.Forward is not null).ToArray();
+        var candidates = new List<(string Name, Func<Tensor, Tensor> Forward)>();
+        if (contenders.HandWritten is { } handWritten) candidates.Add(("hand-written", handWritten.forward));
+        candidates.Add(("generated", contenders.Generated.forward));
+        candidates.Add(("inference", contenders.Inference.forward));
         var times = candidates.Select(c => c.Name).Concat(["eager", "optimized"]).ToDictionary(c => c, _ => new List<double>());
         var iterations = batch >= 32 ? 1 : batch >= 8 ? 2 : 8;
         using (no_grad())

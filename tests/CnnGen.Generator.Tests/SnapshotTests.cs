@@ -16,13 +16,7 @@ public class SnapshotTests
         // Through the Roslyn driver, as the compiler runs the generator: its output must compile and be what
         // the pure pipeline gives, and the snapshot (written by an earlier process) catches any output that
         // depends on the process (hash order).
-        var driver = GeneratorHarness.NewDriver(new[] { new GeneratorHarness.YamlFile(Pipeline.ZooPath(file), File.ReadAllText(Pipeline.ZooPath(file))) }, "CnnGen.Architectures");
-        driver = driver.RunGeneratorsAndUpdateCompilation(GeneratorHarness.NewCompilation(), out var compilation, out var diagnostics);
-        Assert.Empty(diagnostics);
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).ToList();
-        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(5)));
-        var generated = driver.GetRunResult().Results.Single().GeneratedSources.Single(source => source.HintName.StartsWith(name + ".", StringComparison.Ordinal));
-        var text = generated.SourceText.ToString();
+        var text = ThroughDriver(Pipeline.ZooPath(file), "CnnGen.Architectures", name);
         var result = Pipeline.CompileZoo(file);
         Assert.Empty(result.Problems);
         Assert.Equal(result.Source, text);
@@ -35,13 +29,18 @@ public class SnapshotTests
     public void Dense_blocks_scaled_residuals_aux_heads_and_variants_match_their_snapshots(string name)
     {
         var path = Path.Combine(TestsFolder(), "SnapshotInputs", "constructs.cnn.yaml");
-        var driver = GeneratorHarness.NewDriver(new[] { new GeneratorHarness.YamlFile(path, File.ReadAllText(path)) }, "Consumer.Networks");
+        Snapshot.Verify(ThroughDriver(path, "Consumer.Networks", name), name);
+    }
+
+    /// <summary>The generator run by the Roslyn driver on one YAML file: no diagnostic, output that compiles, the class <paramref name="name"/>'s source.</summary>
+    private static string ThroughDriver(string path, string @namespace, string name)
+    {
+        var driver = GeneratorHarness.NewDriver(new[] { new GeneratorHarness.YamlFile(path, File.ReadAllText(path)) }, @namespace);
         driver = driver.RunGeneratorsAndUpdateCompilation(GeneratorHarness.NewCompilation(), out var compilation, out var diagnostics);
         Assert.Empty(diagnostics);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors.Take(5)));
-        var generated = driver.GetRunResult().Results.Single().GeneratedSources.Single(source => source.HintName.StartsWith(name + ".", StringComparison.Ordinal));
-        Snapshot.Verify(generated.SourceText.ToString(), name);
+        return driver.GetRunResult().Results.Single().GeneratedSources.Single(source => source.HintName.StartsWith(name + ".", StringComparison.Ordinal)).SourceText.ToString();
     }
 
     private static string TestsFolder([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;

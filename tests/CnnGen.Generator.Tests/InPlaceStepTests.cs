@@ -27,8 +27,8 @@ public class InPlaceStepTests
     [Fact]
     public void A_gate_whose_input_is_still_needed_multiplies_into_a_new_tensor()
     {
-        // The shortcut reads the gate's input after the product.
-        var source = Source("layers:\n  block:\n    residual:\n      body:\n        se:\n          gate: [adaptive_avgpool(1), conv(8, k=1), sigmoid]\n");
+        // The shortcut reads the gate's input (the stem's output, ours) after the product.
+        var source = Source("layers:\n  stem: conv(8, k=1)\n  block:\n    residual:\n      body:\n        se:\n          gate: [adaptive_avgpool(1), conv(8, k=1), sigmoid]\n");
         Assert.DoesNotContain("MulConsuming", source);
         Assert.Contains(".mul(", source);
     }

@@ -27,7 +27,7 @@ public static class Identifiers
     /// </summary>
     public static readonly IReadOnlyCollection<string> RuntimeTypes = new HashSet<string>
     {
-        "DenseConcat", "DslMath", "Forward", "IGeneratedNetwork", "Inference", "InputCheck", "LayerInfo", "ModuleGroup",
+        "DenseConcat", "DslMath", "Forward", "IGeneratedNetwork", "Inference", "InputCheck", "LayerInfo", "ModuleGroup", "ModuleSlots",
         "NetworkCatalog", "NetworkInfo", "TableConv2d", "TrainableSubsample",
     };
 

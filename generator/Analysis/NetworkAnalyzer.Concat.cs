@@ -54,7 +54,7 @@ public sealed partial class NetworkAnalyzer
                 $"{branchWord} {smaller + 1} is smaller: a stride-2 layer, or missing padding?");
             return new Flow(outputs[0].Flow.Var, null);
         }
-        return Concatenate(outputs.Select(o => o.Flow).ToList(), comment);
+        return Concatenate(outputs.Select(o => o.Flow).ToList(), group.Path, comment);
     }
 
     private static string Where(Group group) => group.Path.Length == 0 ? "the network" : $"'{group.Path}'";

@@ -39,6 +39,8 @@ public sealed partial class NetworkAnalyzer
         _model.Steps.Add(new ForwardStep(output, new[] { flow.Var, scale.Var }, "{0}.mul({1})", null, $"{(group.Path.Length == 0 ? "gate" : group.Path)}: x * gate -> {x}")
         {
             ConsumingTemplate = "Forward.MulConsuming({0}, {1})",
+            Path = group.Path,
+            OutputShape = x,
         });
         return new Flow(output, x);
     }

@@ -175,6 +175,8 @@ public sealed partial class NetworkAnalyzer
             Field = field,
             Pointwise = result.Pointwise,
             ConsumingTemplate = field is null ? op.Consuming : op.Consuming?.Replace("{m}", field),
+            Path = registerName ? path : group.Path,
+            OutputShape = result.Output,
         });
 
         try

@@ -44,7 +44,7 @@ public sealed partial class NetworkAnalyzer
             var view = NewVar();
             view.IsAlias = true;
             view.AliasesInput = flow.Var.IsInput || flow.Var.AliasesInput;
-            _model.Steps.Add(new ForwardStep(view, new[] { flow.Var }, $"Forward.Part({{0}}, {i}, {count})", null, $"{where}: part {i + 1} of {count} -> {partShape}"));
+            _model.Steps.Add(new ForwardStep(view, new[] { flow.Var }, $"Forward.Part({{0}}, {i}, {count})", null, $"{where}: part {i + 1} of {count} -> {partShape}") { Path = group.Path, OutputShape = partShape });
             var branch = parts.Items[i];
             var partFlow = new Flow(view, partShape);
             outputs.Add((branch is YamlScalar { Text: "identity" } ? partFlow : RunBranch(branch, partFlow, group, scope), branch));

@@ -146,6 +146,12 @@ public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inpu
 
     /// <summary>The auxiliary head this step belongs to (it runs only when auxiliary outputs are asked for in training); null for the main path.</summary>
     public string? Aux { get; init; }
+
+    /// <summary>The module path the step belongs to: its layer's (<c>layer1.0.conv1</c>), or its group's for an add, a concat or a gate (<c>layer1.0</c>); empty at the top level.</summary>
+    public string Path { get; init; } = "";
+
+    /// <summary>The shape of the step's output for one sample; null when the analysis could not tell.</summary>
+    public Shape? OutputShape { get; init; }
 }
 
 /// <summary>An auxiliary output (GoogLeNet's aux1, Inception-v3's AuxLogits, a deep-supervision head).</summary>

@@ -62,7 +62,17 @@ internal static class ForwardEmitter
     private static string Local(AuxOutput head) => "aux_" + head.Name;
 
     /// <summary>Steps <c>[Start, End)</c> of the forward, reading <c>Given</c> (named <c>GivenName</c>) and returning <c>Result</c>.</summary>
-    private sealed record Part(int Start, int End, TensorVar? Given, string GivenName, TensorVar Result);
+    internal sealed record Part(int Start, int End, TensorVar? Given, string GivenName, TensorVar Result)
+    {
+        /// <summary>
+        /// Tensors kept for the caller besides <c>Result</c> (feature taps): never overwritten, and at their last use
+        /// freed only when the local named here is null (the caller did not ask for them).
+        /// </summary>
+        public IReadOnlyDictionary<TensorVar, string> KeptUnlessNull { get; init; } = new Dictionary<TensorVar, string>();
+
+        /// <summary>Called before step k is written (and for k = End after the last), with the names so far: where a tap's code goes.</summary>
+        public System.Action<int, System.Func<TensorVar, string>>? AtCut { get; init; }
+    }
 
     /// <summary>
     /// <c>ForwardFeatures</c> (every step before the head: what the head receives) and <c>ForwardHead</c> (the rest),
@@ -126,7 +136,7 @@ internal static class ForwardEmitter
     /// (<see cref="Part"/>) writes steps <c>[Start, End)</c> without the aux heads, returns <c>Result</c> and reads
     /// <c>Given</c> as the caller's tensor named <c>GivenName</c> (never overwritten or freed).
     /// </summary>
-    private static System.Func<TensorVar, string> WriteSteps(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Part? part = null)
+    internal static System.Func<TensorVar, string> WriteSteps(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Part? part = null)
     {
         var steps = model.Steps;
         var (start, end) = part is null ? (0, steps.Count) : (part.Start, part.End);
@@ -134,7 +144,7 @@ internal static class ForwardEmitter
         bool Owned(TensorVar tensor) => tensor.IsInput || tensor == part?.Given;
         var (folded, preActivations) = (plan.FoldedBatchNorms, plan.PreActivations);
         var reluOfPreActivation = new HashSet<int>(preActivations.Values.Select(triple => triple.Relu));
-        var results = part is null ? new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! } : new HashSet<TensorVar> { part.Result };
+        var results = part is null ? new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! } : new HashSet<TensorVar>(part.KeptUnlessNull.Keys) { part.Result };
         var uses = new Dictionary<TensorVar, int>();
         var lastUse = new Dictionary<TensorVar, int>();
         var producedInAux = new HashSet<TensorVar>(steps.Where(step => step.Aux is not null).Select(step => step.Output));
@@ -159,6 +169,7 @@ internal static class ForwardEmitter
         string? openAux = null;
         for (var i = start; i < end; i++)
         {
+            part?.AtCut?.Invoke(i, NameOf);
             if (!Included(i)) continue;
             var step = steps[i];
             if (step.Aux != openAux)
@@ -221,6 +232,8 @@ internal static class ForwardEmitter
             }
             foreach (var input in step.Inputs.Distinct())
             {
+                if (part is not null && part.KeptUnlessNull.TryGetValue(input, out var kept) && lastUse[input] == i)
+                    writer.Line($"if ({kept} is null) {NameOf(input)}.Dispose();");
                 if (Owned(input) || results.Contains(input) || !lastUse.TryGetValue(input, out var last) || last != i) continue;
                 if ((inPlace || consuming) && input == operand) continue;
                 writer.Line($"{NameOf(input)}.Dispose();");
@@ -229,6 +242,7 @@ internal static class ForwardEmitter
                 writer.Line($"{NameOf(step.Output)}.Dispose();");
         }
         if (openAux is not null) CloseAux(writer, model, openAux, NameOf);
+        part?.AtCut?.Invoke(end, NameOf);
         return NameOf;
     }
 

@@ -40,6 +40,7 @@ public static class NetworkEmitter
         var plan = InferenceFolding.PlanFor(model);
         InferenceFolding.WriteToInference(writer, model, plan);
         ForwardEmitter.Write(writer, model, plan);
+        FeatureMapsEmitter.Write(writer, model, plan);
         writer.Line();
         WriteInputCheck(writer, model);
         writer.Close();
@@ -175,7 +176,7 @@ public static class NetworkEmitter
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
         "ToString", "Equals", "GetHashCode",
     };
 

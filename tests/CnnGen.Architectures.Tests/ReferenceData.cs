@@ -47,6 +47,18 @@ internal static class ReferenceData
         return Materialise(Path.Combine(CacheRoot, $"head-cases-{made}"), partial => Run("make_head_cases.py", "head cases", partial, Array.Empty<string>()));
     }
 
+    /// <summary>
+    /// The folder make_feature_maps.py writes: torchvision's <c>create_feature_extractor</c> outputs for
+    /// <paramref name="nodes"/> on the reference <see cref="Get"/> gives for <paramref name="key"/> (its weights and input).
+    /// </summary>
+    public static string GetFeatureMaps(string key, IReadOnlyList<string> nodes)
+    {
+        var reference = Get(key);
+        var made = MadeBy(Versions.Value, nodes.Prepend(Path.GetFileName(reference)), new[] { File.ReadAllText(Path.Combine(Scripts, "make_feature_maps.py")) });
+        return Materialise(Path.Combine(CacheRoot, $"{key}-features-{made}"), partial =>
+            RunScript("make_feature_maps.py", key, new[] { reference, partial }.Concat(nodes)));
+    }
+
     /// <summary>Makes <paramref name="folder"/> with <paramref name="make"/> in a temporary folder renamed into place, unless it exists.</summary>
     private static string Materialise(string folder, Action<string> make)
     {
@@ -89,10 +101,12 @@ internal static class ReferenceData
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12].ToLowerInvariant();
     }
 
-    private static void Run(string script, string key, string folder, string[] extraArguments)
+    private static void Run(string script, string key, string folder, string[] extraArguments) =>
+        RunScript(script, key, (script == "make_reference.py" ? new[] { key, folder } : new[] { folder }).Concat(extraArguments));
+
+    private static void RunScript(string script, string key, IEnumerable<string> arguments)
     {
-        var arguments = (script == "make_reference.py" ? new[] { Path.Combine(Scripts, script), key, folder } : new[] { Path.Combine(Scripts, script), folder }).Concat(extraArguments);
-        var (code, output, error) = Python(arguments, ScriptTimeout);
+        var (code, output, error) = Python(arguments.Prepend(Path.Combine(Scripts, script)), ScriptTimeout);
         if (code != 0)
             throw new InvalidOperationException(
                 $"{script} {key} failed ({code}). It needs Debian's python3-torchvision " +

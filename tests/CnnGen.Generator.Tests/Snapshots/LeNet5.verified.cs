@@ -241,6 +241,110 @@ namespace CnnGen.Architectures
             return x12;
         }
 
+        /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 1x32x32 input (timm's <c>feature_info</c>).</summary>
+        public static IReadOnlyList<global::CnnGen.Runtime.FeatureInfo> FeatureInfo { get; } = new global::CnnGen.Runtime.FeatureInfo[]
+        {
+            new("relu1", 6, 1, new long[] { 6, 28, 28 }),
+            new("s2", 6, 2, new long[] { 6, 14, 14 }),
+            new("relu3", 16, 4, new long[] { 16, 10, 10 }),
+            new("s4", 16, 8, new long[] { 16, 5, 5 }),
+        };
+
+        /// <summary>Which feature maps <c>ForwardFeatureMaps</c> returns; combine with <c>|</c>.</summary>
+        [System.Flags]
+        public enum FeatureStage
+        {
+            None = 0,
+            /// <summary>'relu1': 6x28x28, reduction 1.</summary>
+            Relu1 = 1,
+            /// <summary>'s2': 6x14x14, reduction 2.</summary>
+            S2 = 2,
+            /// <summary>'relu3': 16x10x10, reduction 4.</summary>
+            Relu3 = 4,
+            /// <summary>'s4': 16x5x5, reduction 8.</summary>
+            S4 = 8,
+            All = 15,
+        }
+
+        /// <summary>The feature maps of one <c>ForwardFeatureMaps</c> call; those not asked for are null. Disposing it disposes them.</summary>
+        /// <param name="Relu1">'relu1', 6x28x28 per sample for a 1x32x32 input.</param>
+        /// <param name="S2">'s2', 6x14x14 per sample for a 1x32x32 input.</param>
+        /// <param name="Relu3">'relu3', 16x10x10 per sample for a 1x32x32 input.</param>
+        /// <param name="S4">'s4', 16x5x5 per sample for a 1x32x32 input.</param>
+        public sealed record FeatureMaps(Tensor? Relu1, Tensor? S2, Tensor? Relu3, Tensor? S4) : System.IDisposable
+        {
+            /// <summary>The maps asked for, in forward order (shallowest first), as a feature pyramid takes them.</summary>
+            public IReadOnlyList<Tensor> ToList()
+            {
+                var maps = new List<Tensor>();
+                if (Relu1 is not null) maps.Add(Relu1);
+                if (S2 is not null) maps.Add(S2);
+                if (Relu3 is not null) maps.Add(Relu3);
+                if (S4 is not null) maps.Add(S4);
+                return maps;
+            }
+
+            public void Dispose()
+            {
+                Relu1?.Dispose();
+                S2?.Dispose();
+                Relu3?.Dispose();
+                S4?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// The feature maps asked for (default all), from one forward that stops after the last of them (eval semantics as
+        /// <c>forward</c>; aux heads are not run). The caller owns the returned tensors: dispose the record.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException"><paramref name="stages"/> holds a bit no stage has.</exception>
+        public FeatureMaps ForwardFeatureMaps(Tensor input, FeatureStage stages = FeatureStage.All)
+        {
+            if ((stages & ~FeatureStage.All) != 0) throw new System.ArgumentOutOfRangeException(nameof(stages), stages, "Not a combination of this network's feature stages.");
+            CheckInput(input);
+            if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
+            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            if (channelsLast is not null) input = channelsLast;
+            Tensor? map_Relu1 = null;
+            Tensor? map_S2 = null;
+            Tensor? map_Relu3 = null;
+            // c1: conv 5x5 -> 6x28x28
+            var x1 = Forward.Conv2d(_c1, input);
+            // relu1: relu -> 6x28x28
+            x1.relu_();
+            if ((stages & FeatureStage.Relu1) != 0) map_Relu1 = x1;
+            if ((stages & ~(FeatureStage.Relu1)) == 0)
+            {
+                if (map_Relu1 is null) x1.Dispose();
+                return new FeatureMaps(map_Relu1, null, null, null);
+            }
+            // s2: maxpool 2x2/2 -> 6x14x14
+            var x3 = functional.max_pool2d(x1, 2, stride: 2);
+            if (map_Relu1 is null) x1.Dispose();
+            if ((stages & FeatureStage.S2) != 0) map_S2 = x3;
+            if ((stages & ~(FeatureStage.Relu1 | FeatureStage.S2)) == 0)
+            {
+                if (map_S2 is null) x3.Dispose();
+                return new FeatureMaps(map_Relu1, map_S2, null, null);
+            }
+            // c3: conv 5x5 -> 16x10x10
+            var x4 = Forward.Conv2d(_c3, x3);
+            if (map_S2 is null) x3.Dispose();
+            // relu3: relu -> 16x10x10
+            x4.relu_();
+            if ((stages & FeatureStage.Relu3) != 0) map_Relu3 = x4;
+            if ((stages & ~(FeatureStage.Relu1 | FeatureStage.S2 | FeatureStage.Relu3)) == 0)
+            {
+                if (map_Relu3 is null) x4.Dispose();
+                return new FeatureMaps(map_Relu1, map_S2, map_Relu3, null);
+            }
+            // s4: maxpool 2x2/2 -> 16x5x5
+            var x6 = functional.max_pool2d(x4, 2, stride: 2);
+            if (map_Relu3 is null) x4.Dispose();
+            if ((stages & FeatureStage.S4) == 0) x6.Dispose();
+            return new FeatureMaps(map_Relu1, map_S2, map_Relu3, (stages & FeatureStage.S4) != 0 ? x6 : null);
+        }
+
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
         private static void CheckInput(Tensor input)
         {

@@ -549,6 +549,226 @@ namespace CnnGen.Architectures
             return x53;
         }
 
+        /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 3x224x224 input (timm's <c>feature_info</c>).</summary>
+        public static IReadOnlyList<global::CnnGen.Runtime.FeatureInfo> FeatureInfo { get; } = new global::CnnGen.Runtime.FeatureInfo[]
+        {
+            new("features.5", 64, 1, new long[] { 64, 224, 224 }),
+            new("features.12", 128, 2, new long[] { 128, 112, 112 }),
+            new("features.22", 256, 4, new long[] { 256, 56, 56 }),
+            new("features.32", 512, 8, new long[] { 512, 28, 28 }),
+            new("features.42", 512, 16, new long[] { 512, 14, 14 }),
+            new("features", 512, 32, new long[] { 512, 7, 7 }),
+        };
+
+        /// <summary>Which feature maps <c>ForwardFeatureMaps</c> returns; combine with <c>|</c>.</summary>
+        [System.Flags]
+        public enum FeatureStage
+        {
+            None = 0,
+            /// <summary>'features.5': 64x224x224, reduction 1.</summary>
+            Features5 = 1,
+            /// <summary>'features.12': 128x112x112, reduction 2.</summary>
+            Features12 = 2,
+            /// <summary>'features.22': 256x56x56, reduction 4.</summary>
+            Features22 = 4,
+            /// <summary>'features.32': 512x28x28, reduction 8.</summary>
+            Features32 = 8,
+            /// <summary>'features.42': 512x14x14, reduction 16.</summary>
+            Features42 = 16,
+            /// <summary>'features': 512x7x7, reduction 32.</summary>
+            Features = 32,
+            All = 63,
+        }
+
+        /// <summary>The feature maps of one <c>ForwardFeatureMaps</c> call; those not asked for are null. Disposing it disposes them.</summary>
+        /// <param name="Features5">'features.5', 64x224x224 per sample for a 3x224x224 input.</param>
+        /// <param name="Features12">'features.12', 128x112x112 per sample for a 3x224x224 input.</param>
+        /// <param name="Features22">'features.22', 256x56x56 per sample for a 3x224x224 input.</param>
+        /// <param name="Features32">'features.32', 512x28x28 per sample for a 3x224x224 input.</param>
+        /// <param name="Features42">'features.42', 512x14x14 per sample for a 3x224x224 input.</param>
+        /// <param name="Features">'features', 512x7x7 per sample for a 3x224x224 input.</param>
+        public sealed record FeatureMaps(Tensor? Features5, Tensor? Features12, Tensor? Features22, Tensor? Features32, Tensor? Features42, Tensor? Features) : System.IDisposable
+        {
+            /// <summary>The maps asked for, in forward order (shallowest first), as a feature pyramid takes them.</summary>
+            public IReadOnlyList<Tensor> ToList()
+            {
+                var maps = new List<Tensor>();
+                if (Features5 is not null) maps.Add(Features5);
+                if (Features12 is not null) maps.Add(Features12);
+                if (Features22 is not null) maps.Add(Features22);
+                if (Features32 is not null) maps.Add(Features32);
+                if (Features42 is not null) maps.Add(Features42);
+                if (Features is not null) maps.Add(Features);
+                return maps;
+            }
+
+            public void Dispose()
+            {
+                Features5?.Dispose();
+                Features12?.Dispose();
+                Features22?.Dispose();
+                Features32?.Dispose();
+                Features42?.Dispose();
+                Features?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// The feature maps asked for (default all), from one forward that stops after the last of them (eval semantics as
+        /// <c>forward</c>; aux heads are not run). The caller owns the returned tensors: dispose the record.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException"><paramref name="stages"/> holds a bit no stage has.</exception>
+        public FeatureMaps ForwardFeatureMaps(Tensor input, FeatureStage stages = FeatureStage.All)
+        {
+            if ((stages & ~FeatureStage.All) != 0) throw new System.ArgumentOutOfRangeException(nameof(stages), stages, "Not a combination of this network's feature stages.");
+            CheckInput(input);
+            if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
+            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            if (channelsLast is not null) input = channelsLast;
+            Tensor? map_Features5 = null;
+            Tensor? map_Features12 = null;
+            Tensor? map_Features22 = null;
+            Tensor? map_Features32 = null;
+            Tensor? map_Features42 = null;
+            // features.0: conv 3x3 -> 64x224x224
+            var x1 = Forward.Conv2d(_features_0, input);
+            // features.1: bn -> 64x224x224
+            var x2 = Inference.BatchNorm(_features_1, x1, folded: _inference);
+            // features.2: relu -> 64x224x224
+            x2.relu_();
+            // features.3: conv 3x3 -> 64x224x224
+            var x4 = Forward.Conv2d(_features_3, x2);
+            x2.Dispose();
+            // features.4: bn -> 64x224x224
+            var x5 = Inference.BatchNorm(_features_4, x4, folded: _inference);
+            // features.5: relu -> 64x224x224
+            x5.relu_();
+            if ((stages & FeatureStage.Features5) != 0) map_Features5 = x5;
+            if ((stages & ~(FeatureStage.Features5)) == 0)
+            {
+                if (map_Features5 is null) x5.Dispose();
+                return new FeatureMaps(map_Features5, null, null, null, null, null);
+            }
+            // features.6: maxpool 2x2/2 -> 64x112x112
+            var x7 = functional.max_pool2d(x5, 2, stride: 2);
+            if (map_Features5 is null) x5.Dispose();
+            // features.7: conv 3x3 -> 128x112x112
+            var x8 = Forward.Conv2d(_features_7, x7);
+            x7.Dispose();
+            // features.8: bn -> 128x112x112
+            var x9 = Inference.BatchNorm(_features_8, x8, folded: _inference);
+            // features.9: relu -> 128x112x112
+            x9.relu_();
+            // features.10: conv 3x3 -> 128x112x112
+            var x11 = Forward.Conv2d(_features_10, x9);
+            x9.Dispose();
+            // features.11: bn -> 128x112x112
+            var x12 = Inference.BatchNorm(_features_11, x11, folded: _inference);
+            // features.12: relu -> 128x112x112
+            x12.relu_();
+            if ((stages & FeatureStage.Features12) != 0) map_Features12 = x12;
+            if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12)) == 0)
+            {
+                if (map_Features12 is null) x12.Dispose();
+                return new FeatureMaps(map_Features5, map_Features12, null, null, null, null);
+            }
+            // features.13: maxpool 2x2/2 -> 128x56x56
+            var x14 = functional.max_pool2d(x12, 2, stride: 2);
+            if (map_Features12 is null) x12.Dispose();
+            // features.14: conv 3x3 -> 256x56x56
+            var x15 = Forward.Conv2d(_features_14, x14);
+            x14.Dispose();
+            // features.15: bn -> 256x56x56
+            var x16 = Inference.BatchNorm(_features_15, x15, folded: _inference);
+            // features.16: relu -> 256x56x56
+            x16.relu_();
+            // features.17: conv 3x3 -> 256x56x56
+            var x18 = Forward.Conv2d(_features_17, x16);
+            x16.Dispose();
+            // features.18: bn -> 256x56x56
+            var x19 = Inference.BatchNorm(_features_18, x18, folded: _inference);
+            // features.19: relu -> 256x56x56
+            x19.relu_();
+            // features.20: conv 3x3 -> 256x56x56
+            var x21 = Forward.Conv2d(_features_20, x19);
+            x19.Dispose();
+            // features.21: bn -> 256x56x56
+            var x22 = Inference.BatchNorm(_features_21, x21, folded: _inference);
+            // features.22: relu -> 256x56x56
+            x22.relu_();
+            if ((stages & FeatureStage.Features22) != 0) map_Features22 = x22;
+            if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22)) == 0)
+            {
+                if (map_Features22 is null) x22.Dispose();
+                return new FeatureMaps(map_Features5, map_Features12, map_Features22, null, null, null);
+            }
+            // features.23: maxpool 2x2/2 -> 256x28x28
+            var x24 = functional.max_pool2d(x22, 2, stride: 2);
+            if (map_Features22 is null) x22.Dispose();
+            // features.24: conv 3x3 -> 512x28x28
+            var x25 = Forward.Conv2d(_features_24, x24);
+            x24.Dispose();
+            // features.25: bn -> 512x28x28
+            var x26 = Inference.BatchNorm(_features_25, x25, folded: _inference);
+            // features.26: relu -> 512x28x28
+            x26.relu_();
+            // features.27: conv 3x3 -> 512x28x28
+            var x28 = Forward.Conv2d(_features_27, x26);
+            x26.Dispose();
+            // features.28: bn -> 512x28x28
+            var x29 = Inference.BatchNorm(_features_28, x28, folded: _inference);
+            // features.29: relu -> 512x28x28
+            x29.relu_();
+            // features.30: conv 3x3 -> 512x28x28
+            var x31 = Forward.Conv2d(_features_30, x29);
+            x29.Dispose();
+            // features.31: bn -> 512x28x28
+            var x32 = Inference.BatchNorm(_features_31, x31, folded: _inference);
+            // features.32: relu -> 512x28x28
+            x32.relu_();
+            if ((stages & FeatureStage.Features32) != 0) map_Features32 = x32;
+            if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22 | FeatureStage.Features32)) == 0)
+            {
+                if (map_Features32 is null) x32.Dispose();
+                return new FeatureMaps(map_Features5, map_Features12, map_Features22, map_Features32, null, null);
+            }
+            // features.33: maxpool 2x2/2 -> 512x14x14
+            var x34 = functional.max_pool2d(x32, 2, stride: 2);
+            if (map_Features32 is null) x32.Dispose();
+            // features.34: conv 3x3 -> 512x14x14
+            var x35 = Forward.Conv2d(_features_34, x34);
+            x34.Dispose();
+            // features.35: bn -> 512x14x14
+            var x36 = Inference.BatchNorm(_features_35, x35, folded: _inference);
+            // features.36: relu -> 512x14x14
+            x36.relu_();
+            // features.37: conv 3x3 -> 512x14x14
+            var x38 = Forward.Conv2d(_features_37, x36);
+            x36.Dispose();
+            // features.38: bn -> 512x14x14
+            var x39 = Inference.BatchNorm(_features_38, x38, folded: _inference);
+            // features.39: relu -> 512x14x14
+            x39.relu_();
+            // features.40: conv 3x3 -> 512x14x14
+            var x41 = Forward.Conv2d(_features_40, x39);
+            x39.Dispose();
+            // features.41: bn -> 512x14x14
+            var x42 = Inference.BatchNorm(_features_41, x41, folded: _inference);
+            // features.42: relu -> 512x14x14
+            x42.relu_();
+            if ((stages & FeatureStage.Features42) != 0) map_Features42 = x42;
+            if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22 | FeatureStage.Features32 | FeatureStage.Features42)) == 0)
+            {
+                if (map_Features42 is null) x42.Dispose();
+                return new FeatureMaps(map_Features5, map_Features12, map_Features22, map_Features32, map_Features42, null);
+            }
+            // features.43: maxpool 2x2/2 -> 512x7x7
+            var x44 = functional.max_pool2d(x42, 2, stride: 2);
+            if (map_Features42 is null) x42.Dispose();
+            if ((stages & FeatureStage.Features) == 0) x44.Dispose();
+            return new FeatureMaps(map_Features5, map_Features12, map_Features22, map_Features32, map_Features42, (stages & FeatureStage.Features) != 0 ? x44 : null);
+        }
+
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
         private static void CheckInput(Tensor input)
         {

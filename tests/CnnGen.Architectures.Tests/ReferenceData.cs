@@ -127,6 +127,6 @@ internal static class ReferenceData
         return (process.ExitCode, output.Result, error.Result);
     }
 
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+    internal static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 }

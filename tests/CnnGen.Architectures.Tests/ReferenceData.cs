@@ -47,6 +47,13 @@ internal static class ReferenceData
         return Materialise(Path.Combine(CacheRoot, $"head-cases-{made}"), partial => Run("make_head_cases.py", "head cases", partial, Array.Empty<string>()));
     }
 
+    /// <summary>The folder make_check_cases.py writes (a legacy-format and a wrapped, <c>module.</c>-prefixed ResNet-18), made once per script version.</summary>
+    public static string GetCheckCases()
+    {
+        var made = MadeBy(Versions.Value, Array.Empty<string>(), new[] { File.ReadAllText(Path.Combine(Scripts, "make_check_cases.py")) });
+        return Materialise(Path.Combine(CacheRoot, $"check-cases-{made}"), partial => Run("make_check_cases.py", "check cases", partial, Array.Empty<string>()));
+    }
+
     /// <summary>Makes <paramref name="folder"/> with <paramref name="make"/> in a temporary folder renamed into place, unless it exists.</summary>
     private static string Materialise(string folder, Action<string> make)
     {

@@ -24,8 +24,8 @@ public class WeightsCheckCommandTests(ITestOutputHelper log)
 
     private sealed record Outcome(int Code, string Output, string Error)
     {
-        /// <summary>The table row of <paramref name="key"/>, or null.</summary>
-        public string? Row(string key) => Output.Split('\n').FirstOrDefault(line => line.Contains($" {key} ", StringComparison.Ordinal));
+        /// <summary>The table row of <paramref name="key"/> (its first cell), or null; never the summary lines, which name keys too.</summary>
+        public string? Row(string key) => Output.Split('\n').FirstOrDefault(line => line.StartsWith($"│ {key} ", StringComparison.Ordinal));
     }
 
     private Outcome Check(params string[] words)
@@ -161,6 +161,39 @@ public class WeightsCheckCommandTests(ITestOutputHelper log)
         Assert.Equal(2, outcome.Code);
         Assert.Contains(message, outcome.Error);
         Assert.Empty(outcome.Output);
+    }
+
+    [Fact]
+    public void Missing_unexpected_and_unconvertible_keys_each_get_a_row_and_exit_code_1()
+    {
+        var folder = Directory.CreateTempSubdirectory("cnngen-weights-check-");
+        try
+        {
+            var yaml = Path.Combine(folder.FullName, "tiny.cnn.yaml");
+            File.WriteAllText(yaml, "name: Tiny\ninput: [3, 8, 8]\nlayers:\n  conv: conv(4, k=3)\n  pool: gap\n  fc: linear(2)\n");
+            var weights = Path.Combine(folder.FullName, "tiny.safetensors");
+            using (var scope = NewDisposeScope())
+                SafetensorsWriter.Write(weights, new Dictionary<string, Tensor>
+                {
+                    // Integer data where a float weight belongs (a quantized file), fc.bias absent, a stray key.
+                    ["conv.weight"] = zeros(new long[] { 4, 3, 3, 3 }, ScalarType.Int32), ["conv.bias"] = zeros(4),
+                    ["fc.weight"] = zeros(2, 4), ["head.extra"] = zeros(2),
+                }, null);
+
+            var outcome = Check(yaml, weights);
+
+            Assert.Equal(1, outcome.Code);
+            Assert.Contains("dtype", outcome.Row("conv.weight"));
+            Assert.Contains("I32 is not a floating-point type", outcome.Row("conv.weight"));
+            Assert.Contains("not in the file (network [2])", outcome.Row("fc.bias"));
+            Assert.Contains("unexpected", outcome.Row("head.extra"));
+            Assert.Contains("2 of 4 network tensors loadable", outcome.Output);
+            Assert.Contains("does not fit: 1 missing key: fc.bias; 1 unexpected key: head.extra; 1 dtype mismatch", outcome.Output);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]

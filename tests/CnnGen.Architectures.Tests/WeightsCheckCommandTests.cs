@@ -127,11 +127,16 @@ public class WeightsCheckCommandTests(ITestOutputHelper log)
             using (var writer = new StreamWriter(zip.CreateEntry("notes/readme.txt").Open()))
                 writer.Write("not a checkpoint");
 
+            // A legacy-format pickle whose first op loads os.system: what a malicious .pth does to torch.load.
+            var hostile = Path.Combine(folder.FullName, "hostile.pth");
+            File.WriteAllBytes(hostile, new byte[] { 0x80, 0x02 }.Concat("cos\nsystem\n"u8.ToArray()).Concat(new[] { (byte)'.' }).ToArray());
+
             foreach (var (file, message) in new[]
                      {
                          (missing, "no such file"),
                          (garbage, "neither safetensors"),
                          (notWeights, "no '<name>/data.pkl' entry"),
+                         (hostile, "'os.system' is not allowed"),
                      })
             {
                 var outcome = Check(Network("resnet18.cnn.yaml"), file);

@@ -48,7 +48,15 @@ public static class CompileNetwork
         Run(path, text, @namespace, Array.Empty<Layers.CustomLayerSpec>(), cancellationToken);
 
     /// <summary>Compiles one file that may use the compilation's layers written in C# (<c>[CnnLayer]</c>).</summary>
-    public static CompileResult Run(string path, string text, string @namespace, IReadOnlyList<Layers.CustomLayerSpec> customLayers, CancellationToken cancellationToken = default)
+    public static CompileResult Run(string path, string text, string @namespace, IReadOnlyList<Layers.CustomLayerSpec> customLayers, CancellationToken cancellationToken = default) =>
+        Run(path, text, @namespace, customLayers, new Dictionary<string, string>(), cancellationToken);
+
+    /// <summary>
+    /// Compiles one file with some model arguments at other values than their defaults (YAML name to expression,
+    /// see <see cref="ArgumentValues"/>): what a tool asks about one constructor call, never what a build emits.
+    /// </summary>
+    public static CompileResult Run(string path, string text, string @namespace, IReadOnlyList<Layers.CustomLayerSpec> customLayers,
+        IReadOnlyDictionary<string, string> argumentValues, CancellationToken cancellationToken = default)
     {
         var custom = customLayers.Count == 0 ? null : Layers.CustomLayerSet.Usable(customLayers);
         var problems = new List<Problem>();
@@ -56,6 +64,7 @@ public static class CompileNetwork
         {
             var root = YamlTreeReader.Read(text, problems, cancellationToken);
             var document = root is null ? null : NetworkReader.Read(path, root, problems);
+            if (document is not null && argumentValues.Count > 0) ArgumentValues.Apply(document, argumentValues);
             if (root is not null && document is null && problems.Count == 0)
                 problems.Add(Problem.Create(DiagnosticCatalog.MissingKey, SourceSpan.None, "name", "the file is empty"));
             if (root is null && problems.Count == 0)

@@ -159,7 +159,9 @@ public sealed partial class NetworkAnalyzer
         if (result.ModuleType is not null)
         {
             field = UniqueField(Identifiers.Field(path));
-            group.Node.Children.Add(new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Construct = result.Construct, IsParameter = result.IsParameter, Site = site.Span });
+            var leaf = new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Construct = result.Construct, IsParameter = result.IsParameter, Site = site.Span };
+            group.Node.Children.Add(leaf);
+            RecordTensors(leaf, result);
         }
 
         var op = result.Forward;

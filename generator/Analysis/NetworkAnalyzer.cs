@@ -102,6 +102,7 @@ public sealed partial class NetworkAnalyzer
         var flow = RunNode(_document.Layers, new Flow(_model.InputVar, input), root, _globals);
         CheckAuxTaps();
         CheckUniqueNames(_model.Root, "");
+        CollectStateDict();
         _model.OutputVar = flow.Var;
         _model.Output = flow.Shape;
 

@@ -49,6 +49,9 @@ public sealed class NetworkModel
     public long Macs { get; set; }
     public long? PublishedParameters { get; set; }
     public string? PublishedSource { get; set; }
+
+    /// <summary>The state dict the constructor registers (keys, shapes, kinds), from the layers' own declarations.</summary>
+    public NetworkStateDict StateDict { get; set; } = NetworkStateDict.Empty;
 }
 
 /// <summary>A constructor parameter of the generated class, from the YAML's <c>args</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using CnnGen.Generator.Expressions;
 
 namespace CnnGen.Generator.Layers;
@@ -43,6 +44,14 @@ public sealed class BatchNormLayer : LayerKind
         {
             ModuleType = $"TorchSharp.Modules.BatchNorm{dimensions}",
             Construct = construct,
+            Tensors = Tensors(channels.Int, affine),
         };
+    }
+
+    /// <summary>nn.BatchNorm: weight and bias [C] when affine, then the running statistics [C] and the batch counter.</summary>
+    private static StateTensor[] Tensors(long channels, bool affine)
+    {
+        var statistics = new[] { StateTensor.Buffer("running_mean", channels), StateTensor.Buffer("running_var", channels), StateTensor.BatchCounter };
+        return affine ? new[] { StateTensor.Parameter("weight", channels), StateTensor.Parameter("bias", channels) }.Concat(statistics).ToArray() : statistics;
     }
 }

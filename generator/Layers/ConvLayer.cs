@@ -90,6 +90,10 @@ public sealed class ConvLayer : LayerKind
             Construct = construct.ToString(),
             Detail = detail,
             Pointwise = kernel == (1, 1) && padding == (0, 0) && groups == 1,
+            // nn.Conv2d: weight [out, in/groups, kh, kw], then bias [out].
+            Tensors = bias
+                ? new[] { StateTensor.Parameter("weight", outChannels.Int, inChannels.Int / groups, kernel.H, kernel.W), StateTensor.Parameter("bias", outChannels.Int) }
+                : new[] { StateTensor.Parameter("weight", outChannels.Int, inChannels.Int / groups, kernel.H, kernel.W) },
         };
     }
 }

@@ -120,6 +120,8 @@ public sealed class CustomLayer : LayerKind
             Construct = construct,
             SizeRule = s == 1 ? SpatialRule.Keep : SpatialRule.Window((kernel, kernel), (s, s), (0, 0), (1, 1), ceil),
             Detail = detail,
+            // The class is the user's: the attribute declares a parameter count, not the tensors behind it.
+            Tensors = null,
         };
     }
 

@@ -37,6 +37,7 @@ public sealed class LayerNormLayer : LayerKind
             ModuleType = "TorchSharp.Modules.LayerNorm",
             Construct = construct,
             Detail = input.IsMap ? "over channels (2d)" : "",
+            Tensors = affine ? new[] { StateTensor.Parameter("weight", channels.Int), StateTensor.Parameter("bias", channels.Int) } : new StateTensor[0],
         };
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace CnnGen.Generator.Layers;
 
 /// <summary>
@@ -17,6 +19,13 @@ public sealed record LayerResult(Shape Output, long Parameters, long Macs, Forwa
 
     /// <summary>How the layer changes height and width as formulas of the input size.</summary>
     public SpatialRule SizeRule { get; init; } = SpatialRule.Keep;
+
+    /// <summary>
+    /// The tensors the module registers in the state dict, relative to it and in its registration order
+    /// (<c>weight</c>, <c>bias</c>; bn adds its running statistics and counter). Empty for a stateless layer;
+    /// null for a layer written in C#, whose tensors only its class knows.
+    /// </summary>
+    public IReadOnlyList<StateTensor>? Tensors { get; init; } = System.Array.Empty<StateTensor>();
 
     /// <summary>A 1x1 convolution without padding or groups: linear at each pixel, so a per-channel affine map before it can fold into it.</summary>
     public bool Pointwise { get; init; }

@@ -32,6 +32,8 @@ public sealed class LayerScaleLayer : LayerKind
             Construct = $"new Parameter(torch.full(new long[] {{ {shape} }}, {Value.FormatDouble(init.AsDouble)}))",
             IsParameter = true,
             Detail = $"init={Value.FormatDouble(init.AsDouble)}",
+            // The parameter is the entry itself: its key is the entry's path, with nothing after it.
+            Tensors = new[] { input.IsMap ? StateTensor.Parameter("", channels.Int, 1, 1) : StateTensor.Parameter("", channels.Int) },
         };
     }
 }

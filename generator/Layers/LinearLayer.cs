@@ -35,6 +35,10 @@ public sealed class LinearLayer : LayerKind
         {
             ModuleType = "TorchSharp.Modules.Linear",
             Construct = $"nn.Linear({inFeatures.ToCSharp()}, {outFeatures.ToCSharp()}{(bias ? "" : ", hasBias: false")})",
+            // nn.Linear: weight [out, in], then bias [out].
+            Tensors = bias
+                ? new[] { StateTensor.Parameter("weight", outFeatures.Int, inFeatures.Int), StateTensor.Parameter("bias", outFeatures.Int) }
+                : new[] { StateTensor.Parameter("weight", outFeatures.Int, inFeatures.Int) },
         };
     }
 }

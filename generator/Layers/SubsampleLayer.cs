@@ -46,6 +46,7 @@ public sealed class SubsampleLayer : LayerKind
             Construct = $"new CnnGen.Runtime.TrainableSubsample({channels.ToCSharp()}, {Format(kernel)})",
             Detail = $"{kernel}x{kernel} sum, x w + b",
             SizeRule = SpatialRule.Window((kernel, kernel), (kernel, kernel), (0, 0), (1, 1), ceilMode: false),
+            Tensors = new[] { StateTensor.Parameter("weight", channels.Int), StateTensor.Parameter("bias", channels.Int) },
         };
     }
 }

@@ -83,6 +83,10 @@ public sealed class TableConvLayer : LayerKind
             Construct = construct,
             SizeRule = SpatialRule.Window(kernel, stride, padding, (1, 1), ceilMode: false),
             Detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + $", table {connections}/{TableInputs * LeCunC3.Length}",
+            // Only the connected kernels: weight [60, kh, kw], then bias [16].
+            Tensors = bias
+                ? new[] { StateTensor.Parameter("weight", connections, kernel.H, kernel.W), StateTensor.Parameter("bias", outChannels.Int) }
+                : new[] { StateTensor.Parameter("weight", connections, kernel.H, kernel.W) },
         };
     }
 }

@@ -5,9 +5,9 @@ namespace CnnGen.Runtime.Weights;
 /// <summary>
 /// What <see cref="StateDictMatch"/> needs from a weight file: its tensor names, and each one's stored
 /// dtype and shape, known before any data is read. Implemented by <see cref="SafetensorsFile"/> and by
-/// the PyTorch checkpoint readers, so both get the same strict/report semantics.
+/// the PyTorch checkpoint readers, so both get the same strict/report semantics. Disposing it closes the file.
 /// </summary>
-internal interface ITensorIndex
+internal interface ITensorIndex : System.IDisposable
 {
     /// <summary>Every tensor name in the file.</summary>
     IEnumerable<string> TensorNames { get; }

@@ -40,8 +40,9 @@ public sealed class LoadReport
     internal LoadReport(IReadOnlyList<string> missingKeys, IReadOnlyList<string> unexpectedKeys,
         IReadOnlyList<ShapeMismatch> shapeMismatches, IReadOnlyList<DtypeMismatch> dtypeMismatches,
         IReadOnlyList<string> ignoredKeys, IReadOnlyList<string> loadedKeys,
-        IReadOnlyList<KeyNote>? skippedKeys = null, IReadOnlyList<KeyNote>? adaptedKeys = null)
+        IReadOnlyList<KeyNote>? skippedKeys = null, IReadOnlyList<KeyNote>? adaptedKeys = null, IReadOnlyList<string>? uncheckedKeys = null)
     {
+        UncheckedKeys = uncheckedKeys ?? Array.Empty<string>();
         SkippedKeys = skippedKeys ?? Array.Empty<KeyNote>();
         AdaptedKeys = adaptedKeys ?? Array.Empty<KeyNote>();
         MissingKeys = missingKeys;
@@ -82,7 +83,14 @@ public sealed class LoadReport
     /// </summary>
     public IReadOnlyList<KeyNote> AdaptedKeys { get; }
 
-    /// <summary>Keys whose values were copied into the module.</summary>
+    /// <summary>
+    /// File keys under a module whose tensors only the module itself knows (a layer written in C#), so
+    /// <see cref="WeightsCompatibility.Check"/> can neither match nor fault them. Always empty for a load,
+    /// which sees the module's real tensors.
+    /// </summary>
+    public IReadOnlyList<string> UncheckedKeys { get; }
+
+    /// <summary>Keys whose values were copied into the module (for a check, the keys a load would copy).</summary>
     public IReadOnlyList<string> LoadedKeys { get; }
 
     public int LoadedCount => LoadedKeys.Count;
@@ -117,6 +125,8 @@ public sealed class LoadReport
         if (SkippedKeys.Count > 0)
             text.Append($"; skipped {SkippedKeys.Count}: ").AppendJoin(", ", SkippedKeys.Take(ListedPerKind))
                 .Append(SkippedKeys.Count > ListedPerKind ? $", ... ({SkippedKeys.Count - ListedPerKind} more)" : "");
+        if (UncheckedKeys.Count > 0)
+            text.Append($"; {UncheckedKeys.Count} not checked (C# layer)");
         if (HasProblems)
             text.Append("; ").Append(DescribeProblems());
         return text.ToString();

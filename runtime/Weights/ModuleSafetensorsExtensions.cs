@@ -31,19 +31,17 @@ public static class ModuleSafetensorsExtensions
         using var file = SafetensorsFile.Open(path);
         // state_dict hands back the module's own tensors, not copies, so copying into them loads the module.
         var stateDict = module.state_dict();
-        var match = StateDictMatch.Build(file, stateDict);
-        if (options is not null)
-            WeightsAdjustments.Apply(match, module, stateDict, options);
+        var match = StateDictMatch.Of(file, ExpectedTensor.Of(stateDict), options, NetworkEnds.Of(module));
         if (strict && match.HasProblems)
             throw new SafetensorsLoadException(path, match.ToReport(Array.Empty<string>()));
 
-        var adapted = WeightsAdjustments.ReadAdapted(match, file);
+        var adapted = WeightsAdjustments.ReadAdapted(match, file, stateDict);
         try
         {
             var loaded = new List<string>(match.Loadable.Count + adapted.Count);
-            foreach (var (name, target) in match.Loadable)
+            foreach (var name in match.Loadable)
             {
-                file.ReadInto(name, target);
+                file.ReadInto(name, stateDict[name]);
                 loaded.Add(name);
             }
             using (torch.no_grad())

@@ -68,17 +68,14 @@ public static class ModuleWeightsExtensions
                 using (var checkpoint = TorchCheckpoint.Open(path))
                     return Load(module, checkpoint, path, strict, options);
             default:
-                throw new CheckpointFormatException(path,
-                    "the content is neither safetensors (8-byte length then '{'), a zip-format torch.save file (PK\\x03\\x04) nor a legacy one (a pickle)");
+                throw WeightsFormats.NotAWeightsFile(path);
         }
     }
 
     private static LoadReport Load(torch.nn.Module module, TorchCheckpoint checkpoint, string path, bool strict, WeightsOptions? options)
     {
         var stateDict = module.state_dict();
-        var match = StateDictMatch.Build(checkpoint, stateDict);
-        if (options is not null)
-            WeightsAdjustments.Apply(match, module, stateDict, options);
+        var match = StateDictMatch.Of(checkpoint, ExpectedTensor.Of(stateDict), options, NetworkEnds.Of(module));
         if (strict && match.HasProblems)
             throw new WeightsLoadException(path, match.ToReport(Array.Empty<string>()));
 
@@ -92,9 +89,10 @@ public static class ModuleWeightsExtensions
         var adapted = new List<(torch.Tensor Target, torch.Tensor Value)>();
         try
         {
-            adapted = WeightsAdjustments.ReadAdapted(match, checkpoint);
-            foreach (var (name, target) in match.Loadable)
+            adapted = WeightsAdjustments.ReadAdapted(match, checkpoint, stateDict);
+            foreach (var name in match.Loadable)
             {
+                var target = stateDict[name];
                 if (checkpoint.CanReadDirectly(name, target))
                     direct.Add((name, target));
                 else
@@ -110,7 +108,7 @@ public static class ModuleWeightsExtensions
                     target.copy_(value);
             }
             // In the module's order, as LoadSafetensors reports them; adapted stems last.
-            var loaded = match.Loadable.ConvertAll(pair => pair.Name);
+            var loaded = new List<string>(match.Loadable);
             loaded.AddRange(match.Adapted.Select(adaptation => adaptation.Key));
             return match.ToReport(loaded);
         }

@@ -5,8 +5,8 @@ using TorchSharp;
 
 namespace CnnGen.Runtime.Weights;
 
-/// <summary>A module stem weight to fill from a file weight of another input-channel count.</summary>
-internal sealed record StemAdaptation(string Key, torch.Tensor Target, string Reason);
+/// <summary>A module stem weight (<paramref name="Channels"/> input channels) to fill from a 3-channel file weight.</summary>
+internal sealed record StemAdaptation(string Key, long Channels, string Reason);
 
 /// <summary>
 /// Applies <see cref="WeightsOptions"/> to a <see cref="StateDictMatch"/> before anything is copied:
@@ -17,15 +17,14 @@ internal static class WeightsAdjustments
 {
     public const string AuxReason = "aux head not in this class";
 
-    public static void Apply(StateDictMatch match, torch.nn.Module module, Dictionary<string, torch.Tensor> stateDict, WeightsOptions options)
+    public static void Apply(StateDictMatch match, WeightsOptions options, NetworkEnds ends)
     {
-        var network = module as IGeneratedNetwork;
         if (options.DropAuxHeads)
         {
-            foreach (var prefix in options.AuxHeadPrefixes ?? network?.AuxHeadPrefixes ?? Array.Empty<string>())
+            foreach (var prefix in options.AuxHeadPrefixes ?? ends.AuxHeadPrefixes)
             {
                 // A class that has the head loads (or reports) its tensors as usual.
-                if (stateDict.Keys.Any(key => key.StartsWith(prefix, StringComparison.Ordinal))) continue;
+                if (match.Expected.Any(tensor => tensor.Name.StartsWith(prefix, StringComparison.Ordinal))) continue;
                 // Its BatchNorm counters too, which the match tolerates as file-only counters: every tensor of
                 // the head is listed once, under the one reason.
                 var keys = match.Unexpected.Concat(match.Ignored)
@@ -41,7 +40,7 @@ internal static class WeightsAdjustments
         }
         if (options.NewHead)
         {
-            var head = options.HeadPath ?? network?.HeadPath
+            var head = options.HeadPath ?? ends.HeadPath
                 ?? throw new ArgumentException("NewHead needs the head's module path: the network's YAML names no 'head:', so set WeightsOptions.HeadPath", nameof(options));
             foreach (var mismatch in match.ShapeMismatches.Where(m => m.Key.StartsWith(head + ".", StringComparison.Ordinal)).ToList())
             {
@@ -52,7 +51,7 @@ internal static class WeightsAdjustments
         }
         if (options.AdaptStem)
         {
-            var stem = options.StemConvPath ?? network?.StemConvPath
+            var stem = options.StemConvPath ?? ends.StemConvPath
                 ?? throw new ArgumentException("AdaptStem needs the stem convolution's module path: set WeightsOptions.StemConvPath", nameof(options));
             var key = stem + ".weight";
             var mismatch = match.ShapeMismatches.FirstOrDefault(m => m.Key == key);
@@ -61,7 +60,7 @@ internal static class WeightsAdjustments
                 match.ShapeMismatches.Remove(mismatch);
                 var channels = mismatch.ModuleShape[1];
                 var rule = channels == 1 ? "summed over the 3 input channels" : $"repeated to {channels} input channels and scaled by 3/{channels}";
-                match.Adapted.Add(new StemAdaptation(key, stateDict[key],
+                match.Adapted.Add(new StemAdaptation(key, channels,
                     $"stem adapted from 3 to {channels} input channels ({rule}, timm's adapt_input_conv)"));
             }
         }
@@ -94,8 +93,11 @@ internal static class WeightsAdjustments
         return adapted.to_type(weight.dtype).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Reads and adapts every stem weight of <paramref name="match"/> (before the first copy); the caller disposes the values.</summary>
-    public static List<(torch.Tensor Target, torch.Tensor Value)> ReadAdapted(StateDictMatch match, ITensorIndex file)
+    /// <summary>
+    /// Reads and adapts every stem weight of <paramref name="match"/> (before the first copy), paired with its
+    /// tensor in <paramref name="stateDict"/>; the caller disposes the values.
+    /// </summary>
+    public static List<(torch.Tensor Target, torch.Tensor Value)> ReadAdapted(StateDictMatch match, ITensorIndex file, Dictionary<string, torch.Tensor> stateDict)
     {
         var values = new List<(torch.Tensor, torch.Tensor)>();
         try
@@ -103,7 +105,7 @@ internal static class WeightsAdjustments
             foreach (var adaptation in match.Adapted)
             {
                 using var stored = file.ReadTensor(adaptation.Key);
-                values.Add((adaptation.Target, AdaptInputConv(stored, adaptation.Target.shape[1])));
+                values.Add((stateDict[adaptation.Key], AdaptInputConv(stored, adaptation.Channels)));
             }
             return values;
         }

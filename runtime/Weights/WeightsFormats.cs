@@ -30,6 +30,10 @@ public static class WeightsFormats
         return Detect(head[..length]);
     }
 
+    /// <summary>What a load or check throws for a file of <see cref="WeightsFormat.Unknown"/> format.</summary>
+    internal static Checkpoints.CheckpointFormatException NotAWeightsFile(string path) =>
+        new(path, "the content is neither safetensors (8-byte length then '{'), a zip-format torch.save file (PK\\x03\\x04) nor a legacy one (a pickle)");
+
     /// <summary>The format a file starting with <paramref name="head"/> has.</summary>
     public static WeightsFormat Detect(ReadOnlySpan<byte> head)
     {

@@ -159,7 +159,7 @@ public class EquivalenceTests(ITestOutputHelper output)
         // [0.5, 1.5]) never do, so there DenseNet's pre-activation folds all take the maximum path. Here a
         // quarter of the gammas are negative and some are zero, which takes the clamp path.
         using var model = new DenseNet121();
-        var generator = new Generator(seed: 7);
+        var generator = new TorchSharp.torch.Generator(seed: 7);
         using (no_grad())
         {
             foreach (var (_, module) in model.named_modules())

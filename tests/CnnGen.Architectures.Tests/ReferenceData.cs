@@ -59,6 +59,13 @@ internal static class ReferenceData
             RunScript("make_feature_maps.py", key, new[] { reference, partial }.Concat(nodes)));
     }
 
+    /// <summary>The folder make_check_cases.py writes (a legacy-format and a wrapped, <c>module.</c>-prefixed ResNet-18), made once per script version.</summary>
+    public static string GetCheckCases()
+    {
+        var made = MadeBy(Versions.Value, Array.Empty<string>(), new[] { File.ReadAllText(Path.Combine(Scripts, "make_check_cases.py")) });
+        return Materialise(Path.Combine(CacheRoot, $"check-cases-{made}"), partial => Run("make_check_cases.py", "check cases", partial, Array.Empty<string>()));
+    }
+
     /// <summary>Makes <paramref name="folder"/> with <paramref name="make"/> in a temporary folder renamed into place, unless it exists.</summary>
     private static string Materialise(string folder, Action<string> make)
     {
@@ -141,6 +148,6 @@ internal static class ReferenceData
         return (process.ExitCode, output.Result, error.Result);
     }
 
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+    internal static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 }

@@ -7,6 +7,15 @@
 //   cnngen diagram <file> [-o net.svg] [--class Name]   a compact SVG picture of the network
 //   cnngen zoo [folder]              one row per class of every *.cnn.yaml in the folder (default ./architectures)
 //   cnngen explain CNN0011           the help page of a diagnostic (embedded in the tool)
+//   cnngen weights check <net.cnn.yaml> <weights file> [--class Name] [--arg name=value]... [--new-head] [--keep-aux] [--adapt-stem]
+//                                    whether a safetensors or PyTorch checkpoint (zip or legacy, wrapped or 'module.'-prefixed)
+//                                    fits the network, from the file's index alone (no tensor data is read): every missing,
+//                                    unexpected, wrong-shaped or unconvertible key, what --new-head skips, the aux-head keys
+//                                    dropped (--keep-aux makes them unexpected), the stem --adapt-stem adapts, the loadable
+//                                    count; exit code 0 when a strict LoadWeights with those options would succeed, 1 when it
+//                                    would throw, 2 for a usage error or a missing, unreadable or hostile file.
+//                                    --arg sets a model argument: --arg num_classes=10 --new-head asks whether a 1000-class
+//                                    file fine-tunes a 10-class network
 using CnnGen.Tool;
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -18,6 +27,7 @@ return args.FirstOrDefault() switch
     "check" when args.Length >= 2 => Commands.Check(args.Skip(1).ToArray()),
     "explain" when args.Length == 2 => Commands.Explain(args[1]),
     "zoo" => Commands.Zoo(args.Length > 1 ? args[1] : "architectures"),
+    "weights" when args.Length >= 2 && args[1] == "check" => WeightsCheck.Run(args.Skip(2).ToArray()),
     "diagram" when args.Length >= 2 => Commands.Diagram(args[1], Option("-o") ?? Path.ChangeExtension(Path.GetFileName(args[1]), null).Replace(".cnn", "") + ".svg", Option("--class")),
     _ => Commands.Usage(),
 };

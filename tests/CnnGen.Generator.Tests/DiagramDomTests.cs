@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CnnGen.Generator.Analysis;
 using CnnGen.Tool;
 using Microsoft.Playwright;
@@ -34,6 +35,38 @@ public class DiagramDomTests(ChromiumFixture chromium) : IClassFixture<ChromiumF
         // Repeats collapse, so the deepest networks stay a picture one can take in (EfficientNet-B1's 16 boxes are the tallest).
         Assert.InRange(report.Height, 200, 2500);
         Assert.True(report.Problems.Count == 0, $"docs/diagrams/{className}.svg:\n" + string.Join("\n", report.Problems));
+    }
+
+    /// <summary>The checks themselves fail a broken picture: the raw '&amp;', a label too long for its branch, an arrow short of its box.</summary>
+    [Fact]
+    public async Task A_broken_copy_of_a_diagram_fails_the_checks()
+    {
+        var svg = File.ReadAllText(Path.Combine(Folder, "InceptionV4.svg"));
+        var halfway = svg.IndexOf("</text>", svg.Length / 2, StringComparison.Ordinal);
+        var unparsed = await CheckText(svg.Insert(halfway, " & "));
+        Assert.True(unparsed.ParseErrors > 0 || unparsed.Root != "svg", "a raw '&' halfway was not seen");
+
+        var overflowing = await CheckText(svg.Replace(">1x1-(1x3|3x1)<", ">1x1 conv, then 1x3 and 3x1 side by side<"));
+        Assert.Contains(overflowing.Problems, problem => problem.Contains("runs out of branch \"inception-C\""));
+
+        var edge = Regex.Match(svg, "<line x1=\"260\" y1=\"(\\d+)\" x2=\"260\" y2=\"(\\d+)\"");
+        var shortArrow = await CheckText(svg.Replace(edge.Value, edge.Value.Replace($"y2=\"{edge.Groups[2].Value}\"", $"y2=\"{int.Parse(edge.Groups[2].Value) - 6}\"")));
+        Assert.Contains(shortArrow.Problems, problem => problem.StartsWith("edge 0 ends at", StringComparison.Ordinal));
+    }
+
+    private async Task<DomReport> CheckText(string svg)
+    {
+        var folder = Directory.CreateTempSubdirectory("cnngen-diagram-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "broken.svg");
+            File.WriteAllText(path, svg);
+            return await ChromiumFixture.Within(Check(path), "checking a broken diagram");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     private async Task<DomReport> Check(string svgPath)

@@ -111,14 +111,19 @@ public static class DiagramBoxes
     }
 
     /// <summary>
-    /// The blocks whose instance is the unit or holds it (not those inside it), by their names in the YAML:
-    /// Inception-v4's features.4 is <c>stem · mixed_4a</c>, its features.6 <c>inception-A</c>.
+    /// The blocks whose instance is the unit or holds it, by their names in the YAML (Inception-v4's features.4 is
+    /// <c>stem · mixed_4a</c>, its features.6 <c>inception-A</c>), and the first one inside it when that holds all of
+    /// the unit's layers and the unit is no instance itself (EfficientNet-B0's one-block stage features.1 is <c>stage · mbconv</c>,
+    /// as its longer stages' blocks are; features.2.0 stays <c>stage · mbconv</c>, not <c>... · mbconv_layers</c>).
     /// </summary>
     private static string? BlockLabel(string unit, List<LayerRow> rows)
     {
         var names = rows[0].Blocks
             .Where(block => block.Path == unit || block.Path.Length == 0 || unit.StartsWith(block.Path + ".", StringComparison.Ordinal))
             .Select(block => block.Name).ToList();
+        var whole = rows[0].Blocks.FirstOrDefault(block => block.Path.StartsWith(unit + ".", StringComparison.Ordinal));
+        var unitIsInstance = rows[0].Blocks.Any(block => block.Path == unit);
+        if (!unitIsInstance && whole.Name is not null && rows.All(row => row.Blocks.Contains(whole))) names.Add(whole.Name);
         return names.Count == 0 ? null : string.Join(" · ", names);
     }
 

@@ -264,14 +264,13 @@ public sealed partial class NetworkAnalyzer
         var blockScope = BindBlock(block, entry, callerScope, index, flow.Shape);
         if (blockScope is null) return flow with { Shape = null };
 
-        _instantiations.Push((block, entry.Scalar.Span));
+        // A list-bodied block in a list (or a hoisted one) splices its layers into the enclosing group.
+        var spliced = hoist || (name is null && block.Body is not YamlMapping);
+        var target = spliced ? group : group.AddGroup(name ?? group.NextIndex(), entry.Scalar.Span);
+        _instantiations.Push((block, entry.Scalar.Span, target.Path));
         try
         {
-            var body = block.Body;
-            if (hoist || (name is null && body is not YamlMapping))
-                return RunNode(body, flow, group, blockScope);
-            var target = group.AddGroup(name ?? group.NextIndex(), entry.Scalar.Span);
-            return RunNode(body, flow, target, blockScope);
+            return RunNode(block.Body, flow, target, blockScope);
         }
         finally
         {

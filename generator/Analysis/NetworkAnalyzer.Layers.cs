@@ -194,6 +194,7 @@ public sealed partial class NetworkAnalyzer
         _model.Layers.Add(new LayerRow(registerName ? path : group.ChildPath(kind.Name), kind.Name, result.Detail, result.Output, result.Parameters, result.Macs)
         {
             Formula = DescribeFormula(result.Output),
+            Blocks = _instantiations.Reverse().Select(frame => (frame.Block.Name, frame.Path)).ToArray(),
         });
         return new Flow(output, result.Output);
     }

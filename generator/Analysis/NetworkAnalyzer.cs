@@ -27,7 +27,7 @@ public sealed partial class NetworkAnalyzer
     private readonly NetworkModel _model = new();
     private readonly Scope _globals = new(null);
     private readonly Dictionary<string, BlockDefinition> _blocks;
-    private readonly Stack<(BlockDefinition Block, SourceSpan Site)> _instantiations = new();
+    private readonly Stack<(BlockDefinition Block, SourceSpan Site, string Path)> _instantiations = new();
     private int _nextVar = 1;
     private int _instances;
     private bool _tooLarge;

@@ -165,4 +165,11 @@ public sealed record LayerRow(string Path, string Type, string Detail, Shape Out
 {
     /// <summary>The output size as formulas of the input size, e.g. <c>64 x floor((H - 1) / 2) + 1 x floor((W - 1) / 2) + 1</c>.</summary>
     public string? Formula { get; init; }
+
+    /// <summary>
+    /// The YAML blocks the layer was made in, outermost first, each with the module path of its instance (the
+    /// enclosing group's path for a list-bodied block spliced into it): Inception-v4's features.3.conv.conv is
+    /// <c>(stem, features), (mixed_3a, features.3), (basic, features.3.conv)</c>. The diagram names its boxes by them.
+    /// </summary>
+    public IReadOnlyList<(string Name, string Path)> Blocks { get; init; } = System.Array.Empty<(string, string)>();
 }

@@ -6,85 +6,167 @@ using CnnGen.Generator.Analysis;
 namespace CnnGen.Tool;
 
 /// <summary>
-/// A compact SVG of a network in the spirit of the papers' figures: the stem's layers in one box,
-/// then one box per block with its kind (residual, concat of N branches, split, dense), repeated blocks of
-/// the same structure drawn once with an "xN" badge, branches fanned out side by side (a split's identity
-/// part empty), a gate's scale path in a row of its own with the product drawn on the left, residual
-/// skips as arrows on the right, each box's output shape on the edge below it, and the parameter count
-/// in the title. <see cref="DiagramBoxes"/> decides the boxes.
+/// A compact SVG of a network in the spirit of the papers' figures: from the input to the output, one box
+/// per block named by the YAML blocks it was made from (the module path beside it), with its kind (residual,
+/// concat of N branches, split, dense); repeated blocks of the same structure drawn once with an "xN" badge,
+/// branches fanned out side by side as what they hold (1x1-3x3, a split's identity part empty), a gate's
+/// scale path in a row of its own with the product drawn on the left, residual skips as arrows on the right,
+/// each box's output shape on the edge below it, and the parameter count in the title.
+/// <see cref="DiagramBoxes"/> decides the boxes.
 /// </summary>
 public static class Diagram
 {
     private const int Width = 520;
     private const int BoxWidth = 400;
     private const int Left = (Width - BoxWidth) / 2;
+    private const int Pad = 12;
+    private const int TextRoom = BoxWidth - 2 * Pad;
+    private const int BadgeWidth = 46;
+    private const int EdgeLength = 30;
+    private const int BranchGap = 6;
 
+    /// <summary>The boxes drawn, in order: one per block, repeats collapsed (what the rendered-DOM tests count).</summary>
+    public static List<DiagramBox> Boxes(NetworkModel model) => Collapse(DiagramBoxes.Build(model));
+
+    /// <summary>
+    /// The SVG. Each box is a <c>g.box</c> whose first rect is its frame, holding its texts; a branch, the gate's
+    /// scale path and the badge are groups of their own rect and text inside it; the edges (<c>g.edge</c>) join
+    /// the bottom of each frame to the top of the next, from the input's frame to the output's.
+    /// </summary>
     public static string Render(NetworkModel model)
     {
-        var boxes = Collapse(DiagramBoxes.Build(model));
-        var svg = new StringBuilder();
-        var y = 70;
         var body = new StringBuilder();
-        foreach (var box in boxes)
+        var y = Terminal(body, 64, $"input {model.Input}");
+        string? shape = null;
+        foreach (var box in Boxes(model))
         {
-            // Rows below the title and kind lines: the notes line, the branches, the gate's scale path.
-            var notes = box.Notes is null ? new List<string>() : Wrap(box.Notes, 62);
-            var notesAt = 46;
-            var branchesAt = notesAt + 15 * notes.Count + (notes.Count > 0 ? 1 : 0);
-            var gateAt = branchesAt + (box.Branches.Count > 0 ? 40 : 0);
-            var height = gateAt + (box.Gate is null ? 0 : 36) + (box.Branches.Count == 0 && box.Gate is null ? 4 : 0);
-            body.Append(Rect(Left, y, BoxWidth, height, box.Residual ? "#eef5ff" : box.Branches.Count > 0 ? "#fff6e8" : box.Gate is not null ? "#f0f8ec" : "#f2f2f2"));
-            body.Append(Text(Left + 12, y + 21, Shorten(box.Title, box.Repeats > 1 ? 40 : 46), 14, "bold"));
-            body.Append(Text(Left + 12, y + 40, box.Kind, 12, "normal", "#444"));
-            for (var i = 0; i < notes.Count; i++) body.Append(Text(Left + 12, y + notesAt + 11 + 15 * i, notes[i], 11, "normal", "#555"));
-            if (box.Repeats > 1)
-            {
-                body.Append(Rect(Left + BoxWidth - 58, y + 8, 46, 24, "#2b5797", 12));
-                body.Append(Text(Left + BoxWidth - 35, y + 25, $"x{box.Repeats}", 14, "bold", "#fff", "middle"));
-            }
-            if (box.Branches.Count > 0)
-            {
-                // Branches fanned out side by side, joined by the concatenation below; a split's identity
-                // part passes through, so it is drawn empty.
-                var count = Math.Min(box.Branches.Count, 6);
-                var branchWidth = (BoxWidth - 24 - (count - 1) * 6) / count;
-                for (var i = 0; i < count; i++)
-                {
-                    var x = Left + 12 + i * (branchWidth + 6);
-                    body.Append(Rect(x, y + branchesAt + 4, branchWidth, 26, box.Branches[i] == "identity" ? "#ffffff" : "#ffe2b8", 4));
-                    body.Append(Text(x + branchWidth / 2, y + branchesAt + 21, Shorten(box.Branches[i], branchWidth / 7), 10, "normal", "#333", "middle"));
-                }
-            }
-            if (box.Gate is not null)
-            {
-                // The scale sub-network, and on the left the gated path around it into the product.
-                body.Append(Rect(Left + 12, y + gateAt + 4, BoxWidth - 24, 26, "#d8efd0", 4));
-                body.Append(Text(Left + 20, y + gateAt + 21, Shorten(box.Gate, 64), 10, "normal", "#333"));
-                var x = Left;
-                body.Append($"<path d=\"M {x} {y + 6} C {x - 34} {y + 6}, {x - 34} {y + gateAt + 17}, {x - 4} {y + gateAt + 17}\" fill=\"none\" stroke=\"#3c7a2e\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/>\n");
-                body.Append(Text(x - 30, y + (gateAt + 23) / 2 + 4, "×", 14, "bold", "#3c7a2e", "middle"));
-            }
-            if (box.Residual)
-            {
-                // The skip connection around the block.
-                var x = Left + BoxWidth;
-                body.Append($"<path d=\"M {x} {y + 6} C {x + 40} {y + 6}, {x + 40} {y + height - 6}, {x + 4} {y + height - 6}\" fill=\"none\" stroke=\"#2b5797\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/>\n");
-                body.Append(Text(x + 36, y + height / 2 + 4, "+", 14, "bold", "#2b5797", "middle"));
-            }
-            y += height;
-            body.Append($"<line x1=\"{Width / 2}\" y1=\"{y}\" x2=\"{Width / 2}\" y2=\"{y + 26}\" stroke=\"#555\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n");
-            body.Append(Text(Width / 2 + 8, y + 17, box.Output, 11, "normal", "#555"));
-            y += 30;
+            y = Edge(body, y, shape);
+            y = Box(body, y, box);
+            shape = box.Output;
         }
-        var total = y + 20;
+        y = Edge(body, y, shape);
+        var total = Terminal(body, y, "output") + 16;
+
+        var svg = new StringBuilder();
         svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{total}\" viewBox=\"0 0 {Width} {total}\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n");
         svg.Append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#555\"/></marker></defs>\n");
         svg.Append($"<rect width=\"{Width}\" height=\"{total}\" fill=\"#ffffff\"/>\n");
+        svg.Append("<g class=\"heading\">\n");
         svg.Append(Text(Width / 2, 28, model.ClassName, 20, "bold", "#111", "middle"));
-        svg.Append(Text(Width / 2, 50, $"{model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters - input {model.Input}", 13, "normal", "#444", "middle"));
+        svg.Append(Text(Width / 2, 50, $"{model.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters", 13, "normal", "#444", "middle"));
+        svg.Append("</g>\n");
         svg.Append(body);
         svg.Append("</svg>\n");
         return svg.ToString();
+    }
+
+    /// <summary>One box from <paramref name="top"/>; returns its bottom. Rows: title, kind, notes, branches, gate.</summary>
+    private static int Box(StringBuilder svg, int top, DiagramBox box)
+    {
+        var content = new StringBuilder();
+        var titleRoom = TextRoom - (box.Repeats > 1 ? BadgeWidth + 8 : 0);
+        var title = TextWidth.Fit(box.Label ?? box.Title, 14, titleRoom, bold: true);
+        var y = top + 21;
+        content.Append(Text(Left + Pad, y, title, 14, "bold"));
+        if (box.Label is not null)
+        {
+            // The module path, for the state dict, beside the block names when it fits there, else below them.
+            if (TextWidth.Of(box.Title, 11) <= titleRoom - TextWidth.Of(title, 14, bold: true) - 16)
+                content.Append(Text(Left + Pad + titleRoom, y, box.Title, 11, "normal", "#666", "end"));
+            else
+                content.Append(Text(Left + Pad, y += 16, TextWidth.Fit(box.Title, 11, TextRoom), 11, "normal", "#666"));
+        }
+        y += 3;
+        foreach (var line in TextWidth.Wrap(box.Kind.Split(", "), ", ", 12, TextRoom))
+            content.Append(Text(Left + Pad, y += 16, line, 12, "normal", "#444"));
+        if (box.Notes is not null)
+        {
+            y += 2;
+            foreach (var line in TextWidth.Wrap(box.Notes.Split(", "), ", ", 11, TextRoom))
+                content.Append(Text(Left + Pad, y += 15, line, 11, "normal", "#555"));
+        }
+        var bottom = y + 10;
+        if (box.Repeats > 1)
+        {
+            content.Append("<g class=\"badge\">\n");
+            // Within the title's line, clear of the kind's line below it.
+            content.Append(Rect(Left + BoxWidth - Pad - BadgeWidth, top + 6, BadgeWidth, 20, "#2b5797", 10));
+            content.Append(Text(Left + BoxWidth - Pad - BadgeWidth / 2, top + 21, $"x{box.Repeats}", 13, "bold", "#fff", "middle"));
+            content.Append("</g>\n");
+        }
+        if (box.Branches.Count > 0) bottom = Branches(content, bottom, box.Branches) + 10;
+        if (box.Gate is not null)
+        {
+            // The scale sub-network, and on the left the gated path around it into the product.
+            content.Append("<g class=\"gate\">\n");
+            content.Append(Rect(Left + Pad, bottom, TextRoom, 26, "#d8efd0", 4));
+            content.Append(Text(Left + Pad + 8, bottom + 17, TextWidth.Fit(box.Gate, 10, TextRoom - 16), 10, "normal", "#333"));
+            content.Append("</g>\n<g class=\"skip\">\n");
+            content.Append($"<path d=\"M {Left} {top + 6} C {Left - 34} {top + 6}, {Left - 34} {bottom + 13}, {Left + Pad} {bottom + 13}\" fill=\"none\" stroke=\"#3c7a2e\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/>\n");
+            content.Append(Text(Left - 30, (top + bottom) / 2 + 8, "×", 14, "bold", "#3c7a2e", "middle"));
+            content.Append("</g>\n");
+            bottom += 36;
+        }
+        if (box.Residual)
+        {
+            // The skip connection around the block, from the top of its right edge into the bottom of it.
+            var x = Left + BoxWidth;
+            content.Append("<g class=\"skip\">\n");
+            content.Append($"<path d=\"M {x} {top + 6} C {x + 40} {top + 6}, {x + 40} {bottom - 6}, {x} {bottom - 6}\" fill=\"none\" stroke=\"#2b5797\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/>\n");
+            content.Append(Text(x + 36, (top + bottom) / 2 + 4, "+", 14, "bold", "#2b5797", "middle"));
+            content.Append("</g>\n");
+        }
+        var fill = box.Residual ? "#eef5ff" : box.Branches.Count > 0 ? "#fff6e8" : box.Gate is not null ? "#f0f8ec" : "#f2f2f2";
+        svg.Append($"<g class=\"box\" data-title=\"{SecurityElement.Escape(box.Label ?? box.Title)}\">\n");
+        svg.Append(Rect(Left, top, BoxWidth, bottom - top, fill, 8, "frame"));
+        svg.Append(content);
+        svg.Append("</g>\n");
+        return bottom;
+    }
+
+    /// <summary>
+    /// Branches side by side from <paramref name="top"/>, joined by the concatenation below; a split's identity part
+    /// passes through, so it is drawn empty. A label too wide for its part breaks after a "-"; returns the row's bottom.
+    /// </summary>
+    private static int Branches(StringBuilder svg, int top, IReadOnlyList<string> branches)
+    {
+        var count = Math.Min(branches.Count, 6);
+        var width = (TextRoom - (count - 1) * BranchGap) / count;
+        var labels = branches.Take(count).Select(branch => TextWidth.Wrap(branch.Split('-'), "-", 10, width - 8)).ToList();
+        var height = 14 + 12 * labels.Max(lines => lines.Count);
+        for (var i = 0; i < count; i++)
+        {
+            var x = Left + Pad + i * (width + BranchGap);
+            svg.Append("<g class=\"branch\">\n");
+            svg.Append(Rect(x, top, width, height, branches[i] == "identity" ? "#ffffff" : "#ffe2b8", 4));
+            // A shorter label is centred on the row's height.
+            var first = top + 17 + (height - 14 - 12 * labels[i].Count) / 2;
+            for (var line = 0; line < labels[i].Count; line++)
+                svg.Append(Text(x + width / 2, first + 12 * line, labels[i][line], 10, "normal", "#333", "middle"));
+            svg.Append("</g>\n");
+        }
+        return top + height;
+    }
+
+    /// <summary>An arrow down from <paramref name="top"/> to the next frame, with the shape it carries; returns its end.</summary>
+    private static int Edge(StringBuilder svg, int top, string? shape)
+    {
+        svg.Append("<g class=\"edge\">\n");
+        svg.Append($"<line x1=\"{Width / 2}\" y1=\"{top}\" x2=\"{Width / 2}\" y2=\"{top + EdgeLength}\" stroke=\"#555\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n");
+        if (shape is not null) svg.Append(Text(Width / 2 + 8, top + 19, shape, 11, "normal", "#555"));
+        svg.Append("</g>\n");
+        return top + EdgeLength;
+    }
+
+    /// <summary>The input's or the output's small frame, centred; returns its bottom.</summary>
+    private static int Terminal(StringBuilder svg, int top, string text)
+    {
+        var width = (int)Math.Ceiling(TextWidth.Of(text, 11)) + 24;
+        svg.Append("<g class=\"terminal\">\n");
+        svg.Append(Rect((Width - width) / 2, top, width, 22, "#ffffff", 11, "frame"));
+        svg.Append(Text(Width / 2, top + 15, text, 11, "normal", "#444", "middle"));
+        svg.Append("</g>\n");
+        return top + 22;
     }
 
     /// <summary>Consecutive blocks of one structure become one box with an "xN" badge.</summary>
@@ -94,7 +176,7 @@ public static class Diagram
         foreach (var box in boxes)
         {
             var last = result.Count > 0 ? result[^1] : null;
-            if (last is not null && last.Signature == box.Signature && box.Signature != "plain" && SameGroup(last.Title, box.Title))
+            if (last is not null && last.Signature == box.Signature && box.Signature != "plain" && last.Label == box.Label && SameGroup(last.Title, box.Title))
                 result[^1] = last with { Repeats = last.Repeats + 1, Output = box.Output, Title = RangeTitle(last.Title, box.Title) };
             else
                 result.Add(box);
@@ -123,26 +205,8 @@ public static class Diagram
         return $"{start} - {string.Join(".", to.Skip(differs))}";
     }
 
-    /// <summary>A comma-separated list in lines of at most <paramref name="characters"/>, broken after a comma.</summary>
-    private static List<string> Wrap(string list, int characters)
-    {
-        var lines = new List<string>();
-        foreach (var item in list.Split(", "))
-        {
-            if (lines.Count > 0 && lines[^1].Length + 2 + item.Length <= characters) lines[^1] += ", " + item;
-            else
-            {
-                if (lines.Count > 0) lines[^1] += ",";
-                lines.Add(item);
-            }
-        }
-        return lines;
-    }
-
-    private static string Shorten(string text, int characters) => DiagramBoxes.Shorten(text, characters);
-
-    private static string Rect(int x, int y, int width, int height, string fill, int radius = 8) =>
-        $"<rect x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"{height}\" rx=\"{radius}\" fill=\"{fill}\" stroke=\"#888\" stroke-width=\"1\"/>\n";
+    private static string Rect(int x, int y, int width, int height, string fill, int radius = 8, string? cssClass = null) =>
+        $"<rect{(cssClass is null ? "" : $" class=\"{cssClass}\"")} x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"{height}\" rx=\"{radius}\" fill=\"{fill}\" stroke=\"#888\" stroke-width=\"1\"/>\n";
 
     private static string Text(int x, int y, string text, int size, string weight = "normal", string color = "#111", string anchor = "start") =>
         $"<text x=\"{x}\" y=\"{y}\" font-size=\"{size}\" font-weight=\"{weight}\" fill=\"{color}\" text-anchor=\"{anchor}\">{SecurityElement.Escape(text)}</text>\n";

@@ -4,11 +4,14 @@ using CnnGen.Generator.Analysis;
 namespace CnnGen.Tool;
 
 /// <summary>One box of a diagram: a run of top-level layers, or a block (possibly repeated).</summary>
-/// <param name="Branches">Side-by-side parts joined by a concatenation ("identity" for a split's pass-through part).</param>
+/// <param name="Title">The module path of the box's layers (a range once repeats are collapsed).</param>
+/// <param name="Branches">Side-by-side parts joined by a concatenation, each as what it holds ("1x1-3x3"; "identity" for a split's pass-through part).</param>
 /// <param name="Notes">A third line naming the block's less common layers (layer scale, stochastic depth ...), or null.</param>
 /// <param name="Gate">The scale sub-network of an <c>x * scale(x)</c> gate, as a chain of layers, or null.</param>
 public sealed record DiagramBox(string Title, string Kind, IReadOnlyList<string> Branches, bool Residual, int Repeats, string Output, string Signature)
 {
+    /// <summary>The YAML blocks the box's block was instantiated from, outermost first ("stem · mixed_4a"), or null when no block made it.</summary>
+    public string? Label { get; init; }
     public string? Notes { get; init; }
     public string? Gate { get; init; }
 }
@@ -29,8 +32,8 @@ public static class DiagramBoxes
             if (plain.Count == 0) return;
             var names = plain.Select(row => row.Path).ToList();
             var title = names.Count <= 4 ? string.Join(" > ", names) : $"{names[0]} > ... > {names[^1]} ({names.Count} layers)";
-            var kinds = string.Join(", ", plain.Select(row => (row.Type + " " + row.Detail).Trim()));
-            boxes.Add(new DiagramBox(title, Shorten(kinds, 60), Array.Empty<string>(), false, 1, plain[^1].Output.ToString(), "plain"));
+            var kinds = FirstKinds(plain.Select(row => (row.Type + " " + row.Detail).Trim()));
+            boxes.Add(new DiagramBox(title, kinds, Array.Empty<string>(), false, 1, plain[^1].Output.ToString(), "plain"));
             plain.Clear();
         }
 
@@ -63,17 +66,7 @@ public static class DiagramBoxes
         var concat = steps.LastOrDefault(step => step.Comment.Contains("concat of"));
         var split = concat is not null && concat.Comment.Contains(" parts -> ");
         var dense = steps.Any(step => step.Comment.Contains("dense"));
-        var branches = new List<string>();
-        if (concat is not null)
-        {
-            // Each branch is named by the producer of each input of the concatenation; a split's part that
-            // reaches the concatenation untouched is its identity part.
-            foreach (var input in concat.Inputs)
-            {
-                var producer = steps.FirstOrDefault(step => step.Output == input);
-                branches.Add(producer is null ? "input" : IsPart(producer) ? "identity" : BranchName(Path(producer), Path(concat)));
-            }
-        }
+        var branches = concat is null ? new List<string>() : DiagramBranches.Of(concat, steps);
         var gate = steps.FirstOrDefault(IsGate);
         var gateChain = gate is null ? new List<ForwardStep>() : ScaleChain(gate, steps);
         var gatePaths = new HashSet<string>(gateChain.Select(Path));
@@ -94,6 +87,7 @@ public static class DiagramBoxes
         var notes = string.Join(", ", rows.Where(row => !gatePaths.Contains(row.Path)).Select(Note).Where(note => note is not null).Distinct());
         return new DiagramBox(unit, kind, branches, residual, 1, output, signature)
         {
+            Label = BlockLabel(unit, rows),
             Notes = notes.Length > 0 ? notes : null,
             Gate = gate is null ? null : GateLabel(gateChain),
         };
@@ -114,6 +108,23 @@ public static class DiagramBoxes
             if (blockPaths.Contains(prefix) || (length >= 2 && blockParents.Contains(ParentOf(prefix)))) return prefix;
         }
         return parts.Length <= 2 ? path : parts[0] + "." + parts[1];
+    }
+
+    /// <summary>
+    /// The blocks whose instance is the unit or holds it, by their names in the YAML (Inception-v4's features.4 is
+    /// <c>stem · mixed_4a</c>, its features.6 <c>inception-A</c>), and the first one inside it when that holds all of
+    /// the unit's layers and the unit is no instance itself (EfficientNet-B0's one-block stage features.1 is <c>stage · mbconv</c>,
+    /// as its longer stages' blocks are; features.2.0 stays <c>stage · mbconv</c>, not <c>... · mbconv_layers</c>).
+    /// </summary>
+    private static string? BlockLabel(string unit, List<LayerRow> rows)
+    {
+        var names = rows[0].Blocks
+            .Where(block => block.Path == unit || block.Path.Length == 0 || unit.StartsWith(block.Path + ".", StringComparison.Ordinal))
+            .Select(block => block.Name).ToList();
+        var whole = rows[0].Blocks.FirstOrDefault(block => block.Path.StartsWith(unit + ".", StringComparison.Ordinal));
+        var unitIsInstance = rows[0].Blocks.Any(block => block.Path == unit);
+        if (!unitIsInstance && whole.Name is not null && rows.All(row => row.Blocks.Contains(whole))) names.Add(whole.Name);
+        return names.Count == 0 ? null : string.Join(" · ", names);
     }
 
     /// <summary>layer1.0 -> layer1; a top-level name -> "".</summary>
@@ -159,24 +170,27 @@ public static class DiagramBoxes
 
     private static bool IsGate(ForwardStep step) => step.Kind is null && step.Comment.Contains(": x * gate -> ");
 
-    private static bool IsPart(ForwardStep step) => step.Kind is null && step.Comment.Contains(": part ");
+    public static bool IsPart(ForwardStep step) => step.Kind is null && step.Comment.Contains(": part ");
 
     private static string Path(ForwardStep step) => step.Comment.Split(':')[0];
 
     /// <summary>The comment's text between the path and the shape: <c>conv 1x1</c>.</summary>
-    private static string What(ForwardStep step)
+    public static string What(ForwardStep step)
     {
         var text = step.Comment.Substring(step.Comment.IndexOf(':') + 1);
         var arrow = text.LastIndexOf(" -> ", StringComparison.Ordinal);
         return (arrow >= 0 ? text.Substring(0, arrow) : text).Trim();
     }
 
-    /// <summary>The first segment of a branch's path below the concatenation (branch1 in inception3a.branch1.conv).</summary>
-    private static string BranchName(string path, string join)
+    /// <summary>A run's layer kinds, as many whole ones as two lines of its box hold, then "…".</summary>
+    private static string FirstKinds(IEnumerable<string> kinds)
     {
-        var rest = path.StartsWith(join + ".", StringComparison.Ordinal) ? path.Substring(join.Length + 1) : path;
-        return rest.Split('.')[0];
+        var text = "";
+        foreach (var kind in kinds)
+        {
+            if (text.Length + kind.Length > 96) return text + ", …";
+            text = text.Length == 0 ? kind : text + ", " + kind;
+        }
+        return text;
     }
-
-    public static string Shorten(string text, int characters) => text.Length <= Math.Max(characters, 4) ? text : text.Substring(0, Math.Max(characters, 4) - 1) + "…";
 }

@@ -1,0 +1,70 @@
+using CnnGen.Generator.Analysis;
+
+namespace CnnGen.Tool;
+
+/// <summary>
+/// What each branch of a concatenation holds, as the papers' figures draw it: its convolutions' kernels and
+/// its pools in forward order (<c>1x1-3x3</c>, <c>avgpool-1x1</c>), a concatenation inside the branch as its
+/// parts in brackets after what they share (Inception-v4's inception-C: <c>1x1-(1x3|3x1)</c>). Read from the
+/// forward steps' data flow, not from module names, which a branch written as a mapping does not have.
+/// </summary>
+public static class DiagramBranches
+{
+    /// <summary>One label per input of <paramref name="concat"/>, among the steps of its block.</summary>
+    public static List<string> Of(ForwardStep concat, IReadOnlyList<ForwardStep> steps)
+    {
+        var producers = steps.ToDictionary(step => step.Output);
+        return concat.Inputs.Select(input =>
+            producers.TryGetValue(input, out var producer) && DiagramBoxes.IsPart(producer) ? "identity" : Describe(Chain(input, producers))).ToList();
+    }
+
+    /// <summary>A step of a branch, or a concatenation's parts after the steps they share.</summary>
+    private abstract record Item;
+
+    private sealed record Layer(ForwardStep Step) : Item;
+
+    private sealed record Fork(List<List<Item>> Parts) : Item;
+
+    /// <summary>The steps from the block's input to <paramref name="tensor"/>, in forward order.</summary>
+    private static List<Item> Chain(TensorVar tensor, Dictionary<TensorVar, ForwardStep> producers)
+    {
+        if (!producers.TryGetValue(tensor, out var step)) return new List<Item>();
+        if (step.Kind is not null || !step.Comment.Contains(": concat of "))
+        {
+            // A layer, or another join (an add, a gate) continued along its main input.
+            var chain = Chain(step.Inputs[0], producers);
+            if (step.Kind is not null) chain.Add(new Layer(step));
+            return chain;
+        }
+        var parts = step.Inputs.Select(input => Chain(input, producers)).ToList();
+        var shared = 0;
+        while (parts.All(part => part.Count > shared && part[shared] == parts[0][shared])) shared++;
+        var result = parts[0].Take(shared).ToList();
+        result.Add(new Fork(parts.Select(part => part.Skip(shared).ToList()).ToList()));
+        return result;
+    }
+
+    private static string Describe(List<Item> chain)
+    {
+        var tokens = chain.Select(Token).Where(token => token is not null).ToList();
+        return tokens.Count == 0 ? "input" : string.Join("-", tokens);
+    }
+
+    private static string? Token(Item item) => item switch
+    {
+        Fork fork => "(" + string.Join("|", fork.Parts.Select(Describe)) + ")",
+        Layer { Step: var step } => step.Kind switch
+        {
+            "conv" or "tableconv" => Kernel(step) ?? "conv",
+            "dwconv" => "dw" + (Kernel(step) ?? "conv"),
+            "maxpool" or "avgpool" => step.Kind,
+            "linear" => "fc",
+            _ => null,
+        },
+        _ => null,
+    };
+
+    /// <summary>The kernel and stride a convolution's comment gives (<c>conv 3x3/2, g=6</c> is 3x3/2).</summary>
+    private static string? Kernel(ForwardStep step) =>
+        DiagramBoxes.What(step).Split(' ', ',').FirstOrDefault(word => word.Length > 0 && char.IsDigit(word[0]));
+}

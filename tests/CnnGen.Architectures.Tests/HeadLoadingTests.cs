@@ -131,4 +131,35 @@ public class HeadLoadingTests(ITestOutputHelper output)
         model.eval();
         Assert.Equal(new long[] { 1, 1000 }, model.forward(randn(1, channels, 64, 64)).shape);
     }
+
+    /// <summary>Every torchvision class of the zoo takes <c>inChannels</c> (timm's <c>in_chans</c>): its stem is sized by it and adapts a 3-channel file.</summary>
+    public static TheoryData<string> StemNetworks() => new()
+    {
+        "AlexNet", "Vgg16Bn", "ResNet50", "DenseNet121", "GoogLeNet", "InceptionV3", "MobileNetV2", "MobileNetV3Large",
+        "EfficientNetB0", "ShuffleNetV2", "RegNetY400MF", "ConvNeXtTiny",
+    };
+
+    [Theory]
+    [MemberData(nameof(StemNetworks))]
+    public void Every_zoo_network_takes_another_channel_count_and_adapts_a_3_channel_file(string name)
+    {
+        var info = Zoo.Get(name);
+        var constructor = info.Type.GetConstructors().Single();
+        Assert.Contains(constructor.GetParameters(), p => p.Name == "inChannels");
+        var file = Path.Combine(ReferenceData.Get(Zoo.TorchvisionKey[name]!), "weights.safetensors");
+        using var model = (nn.Module<Tensor, Tensor>)constructor.Invoke(System.Reflection.BindingFlags.OptionalParamBinding, null,
+            constructor.GetParameters().Select(p => p.Name == "inChannels" ? 1 : Type.Missing).ToArray(), null);
+        var stem = ((CnnGen.Runtime.IGeneratedNetwork)model).StemConvPath + ".weight";
+
+        var report = model.LoadWeights(file, new WeightsOptions { AdaptStem = true });
+
+        Assert.False(report.HasProblems, report.ToString());
+        Assert.Equal(stem, Assert.Single(report.AdaptedKeys).Key);
+        using var source = SafetensorsFile.Open(file);
+        using var scope = NewDisposeScope();
+        AssertEqualTensors(stem, source.ReadTensor(stem).sum(1, keepdim: true), model.state_dict()[stem]);
+        model.eval();
+        using var noGrad = no_grad();
+        Assert.Equal(new long[] { 2, 1000 }, model.forward(randn(new long[] { 2, 1 }.Concat(info.InputShape.Skip(1)).ToArray())).shape);
+    }
 }

@@ -33,7 +33,7 @@ namespace CnnGen.Architectures
         /// <summary>Multiply-accumulate operations of one forward pass for one sample (convolutions and linear layers).</summary>
         public const long MultiplyAccumulates = 4455531264L;
 
-        /// <summary>The shape of one input sample: channels, height, width.</summary>
+        /// <summary>The shape of one input sample with the default arguments: channels, height, width.</summary>
         public static long[] InputShape => new long[] { 3, 224, 224 };
 
         /// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>
@@ -227,6 +227,7 @@ namespace CnnGen.Architectures
 
         private int numClasses;
         private readonly double stochasticDepthProb;
+        private readonly int inChannels;
         private readonly TorchSharp.Modules.Conv2d _features_0_0;
         private readonly TorchSharp.Modules.LayerNorm _features_0_1;
         private readonly TorchSharp.Modules.Conv2d _features_1_0_block_0;
@@ -336,6 +337,9 @@ namespace CnnGen.Architectures
         /// <summary>The model argument 'stochastic_depth_prob' this instance was built with.</summary>
         public double StochasticDepthProb => stochasticDepthProb;
 
+        /// <summary>The model argument 'in_channels' this instance was built with.</summary>
+        public int InChannels => inChannels;
+
         /// <summary>The child module 'features'.</summary>
         public ModuleGroup Features => _features;
 
@@ -361,13 +365,15 @@ namespace CnnGen.Architectures
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 1000).</param>
         /// <param name="stochasticDepthProb">'stochastic_depth_prob' in the YAML (default 0.1).</param>
-        public ConvNeXtTiny(int numClasses = 1000, double stochasticDepthProb = 0.1) : base(nameof(ConvNeXtTiny))
+        /// <param name="inChannels">'in_channels' in the YAML (default 3).</param>
+        public ConvNeXtTiny(int numClasses = 1000, double stochasticDepthProb = 0.1, int inChannels = 3) : base(nameof(ConvNeXtTiny))
         {
             this.numClasses = numClasses;
             this.stochasticDepthProb = stochasticDepthProb;
+            this.inChannels = inChannels;
             register_module("features", _features = new ModuleGroup(
                 ("0", new ModuleGroup(
-                    ("0", _features_0_0 = nn.Conv2d(3, 96, kernel_size: 4, stride: 4)),
+                    ("0", _features_0_0 = nn.Conv2d(inChannels, 96, kernel_size: 4, stride: 4)),
                     ("1", _features_0_1 = nn.LayerNorm(new long[] { 96 }, eps: 1E-06))
                 )),
                 ("1", new ModuleGroup(
@@ -2263,9 +2269,9 @@ namespace CnnGen.Architectures
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
-        private static void CheckInput(Tensor input)
+        private void CheckInput(Tensor input)
         {
-            InputCheck.RequireAtLeast(input, nameof(ConvNeXtTiny), 3, 32, 32);
+            InputCheck.RequireAtLeast(input, nameof(ConvNeXtTiny), inChannels, 32, 32);
         }
     }
 }

@@ -33,7 +33,7 @@ namespace CnnGen.Architectures
         /// <summary>Multiply-accumulate operations of one forward pass for one sample (convolutions and linear layers).</summary>
         public const long MultiplyAccumulates = 144907992L;
 
-        /// <summary>The shape of one input sample: channels, height, width.</summary>
+        /// <summary>The shape of one input sample with the default arguments: channels, height, width.</summary>
         public static long[] InputShape => new long[] { 3, 224, 224 };
 
         /// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>
@@ -220,6 +220,7 @@ namespace CnnGen.Architectures
         ");
 
         private int numClasses;
+        private readonly int inChannels;
         private readonly TorchSharp.Modules.Conv2d _conv1_0;
         private readonly TorchSharp.Modules.BatchNorm2d _conv1_1;
         private readonly TorchSharp.Modules.Conv2d _stage2_0_branch1_0;
@@ -342,6 +343,9 @@ namespace CnnGen.Architectures
         /// <summary>The model argument 'num_classes' this instance was built with.</summary>
         public int NumClasses => numClasses;
 
+        /// <summary>The model argument 'in_channels' this instance was built with.</summary>
+        public int InChannels => inChannels;
+
         /// <summary>The child module 'conv1'.</summary>
         public ModuleGroup Conv1 => _conv1;
 
@@ -378,11 +382,13 @@ namespace CnnGen.Architectures
 
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 1000).</param>
-        public ShuffleNetV2(int numClasses = 1000) : base(nameof(ShuffleNetV2))
+        /// <param name="inChannels">'in_channels' in the YAML (default 3).</param>
+        public ShuffleNetV2(int numClasses = 1000, int inChannels = 3) : base(nameof(ShuffleNetV2))
         {
             this.numClasses = numClasses;
+            this.inChannels = inChannels;
             register_module("conv1", _conv1 = new ModuleGroup(
-                ("0", _conv1_0 = nn.Conv2d(3, 24, kernel_size: 3, stride: 2, padding: 1, bias: false)),
+                ("0", _conv1_0 = nn.Conv2d(inChannels, 24, kernel_size: 3, stride: 2, padding: 1, bias: false)),
                 ("1", _conv1_1 = nn.BatchNorm2d(24))
             ));
             register_module("stage2", _stage2 = new ModuleGroup(
@@ -2401,9 +2407,9 @@ namespace CnnGen.Architectures
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
-        private static void CheckInput(Tensor input)
+        private void CheckInput(Tensor input)
         {
-            InputCheck.RequireAtLeast(input, nameof(ShuffleNetV2), 3, 1, 1);
+            InputCheck.RequireAtLeast(input, nameof(ShuffleNetV2), inChannels, 1, 1);
         }
     }
 }

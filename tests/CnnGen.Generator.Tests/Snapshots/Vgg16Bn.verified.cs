@@ -33,7 +33,7 @@ namespace CnnGen.Architectures
         /// <summary>Multiply-accumulate operations of one forward pass for one sample (convolutions and linear layers).</summary>
         public const long MultiplyAccumulates = 15470264320L;
 
-        /// <summary>The shape of one input sample: channels, height, width.</summary>
+        /// <summary>The shape of one input sample with the default arguments: channels, height, width.</summary>
         public static long[] InputShape => new long[] { 3, 224, 224 };
 
         /// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>
@@ -106,6 +106,7 @@ namespace CnnGen.Architectures
 
         private int numClasses;
         private readonly double dropout;
+        private readonly int inChannels;
         private readonly TorchSharp.Modules.Conv2d _features_0;
         private readonly TorchSharp.Modules.BatchNorm2d _features_1;
         private readonly TorchSharp.Modules.Conv2d _features_3;
@@ -146,6 +147,9 @@ namespace CnnGen.Architectures
         /// <summary>The model argument 'dropout' this instance was built with.</summary>
         public double Dropout => dropout;
 
+        /// <summary>The model argument 'in_channels' this instance was built with.</summary>
+        public int InChannels => inChannels;
+
         /// <summary>The child module 'features'.</summary>
         public ModuleGroup Features => _features;
 
@@ -171,12 +175,14 @@ namespace CnnGen.Architectures
         /// <summary>Builds the network with freshly initialised weights.</summary>
         /// <param name="numClasses">'num_classes' in the YAML (default 1000).</param>
         /// <param name="dropout">'dropout' in the YAML (default 0.5).</param>
-        public Vgg16Bn(int numClasses = 1000, double dropout = 0.5) : base(nameof(Vgg16Bn))
+        /// <param name="inChannels">'in_channels' in the YAML (default 3).</param>
+        public Vgg16Bn(int numClasses = 1000, double dropout = 0.5, int inChannels = 3) : base(nameof(Vgg16Bn))
         {
             this.numClasses = numClasses;
             this.dropout = dropout;
+            this.inChannels = inChannels;
             register_module("features", _features = new ModuleGroup(
-                ("0", _features_0 = nn.Conv2d(3, 64, kernel_size: 3, padding: 1)),
+                ("0", _features_0 = nn.Conv2d(inChannels, 64, kernel_size: 3, padding: 1)),
                 ("1", _features_1 = nn.BatchNorm2d(64)),
                 ("3", _features_3 = nn.Conv2d(64, 64, kernel_size: 3, padding: 1)),
                 ("4", _features_4 = nn.BatchNorm2d(64)),
@@ -770,9 +776,9 @@ namespace CnnGen.Architectures
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>
-        private static void CheckInput(Tensor input)
+        private void CheckInput(Tensor input)
         {
-            InputCheck.RequireAtLeast(input, nameof(Vgg16Bn), 3, 32, 32);
+            InputCheck.RequireAtLeast(input, nameof(Vgg16Bn), inChannels, 32, 32);
         }
     }
 }

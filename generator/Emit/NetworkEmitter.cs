@@ -36,6 +36,7 @@ public static class NetworkEmitter
         WriteFields(writer, model);
         WriteWeightFacts(writer, model);
         WriteConstructor(writer, model);
+        ClassifierEmitter.Write(writer, model);
         var plan = InferenceFolding.PlanFor(model);
         InferenceFolding.WriteToInference(writer, model, plan);
         ForwardEmitter.Write(writer, model, plan);
@@ -112,10 +113,13 @@ public static class NetworkEmitter
     {
         // Model arguments are kept in fields of the same name, so an expression such as the dropout
         // rate reads the same in the constructor (the parameter) and in forward (the field).
+        // ResetClassifier sets the class count and swaps the layers built from it; the rest never changes.
+        var classLayers = new HashSet<ModuleNode>(ClassifierEmitter.ClassLayers(model).Select(layer => layer.Node));
+        var classCount = classLayers.Count > 0 ? ClassifierEmitter.ClassCount(model) : null;
         foreach (var argument in model.Arguments)
-            writer.Line($"private readonly {argument.CSharpType} {argument.CSharpName};");
+            writer.Line($"private {(argument == classCount ? "" : "readonly ")}{argument.CSharpType} {argument.CSharpName};");
         foreach (var leaf in Leaves(model.Root))
-            writer.Line($"private readonly {leaf.ModuleType} {leaf.Field};");
+            writer.Line($"private {(classLayers.Contains(leaf) ? "" : "readonly ")}{leaf.ModuleType} {leaf.Field};");
         foreach (var group in model.Root.Children.Where(child => child.IsGroup))
             writer.Line($"private readonly ModuleGroup {Identifiers.Field(group.Name)};");
         foreach (var dense in model.DenseBuffers)
@@ -171,7 +175,7 @@ public static class NetworkEmitter
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
         "ToString", "Equals", "GetHashCode",
     };
 

@@ -67,11 +67,11 @@ namespace Consumer.Networks
             fc|linear||10|170|160
         ");
 
-        private readonly int numClasses;
+        private int numClasses;
         private readonly int growth;
         private readonly TorchSharp.Modules.Conv2d _stem_0;
         private readonly TorchSharp.Modules.BatchNorm2d _stem_1;
-        private readonly TorchSharp.Modules.Linear _aux1_fc;
+        private TorchSharp.Modules.Linear _aux1_fc;
         private readonly TorchSharp.Modules.BatchNorm2d _block_denselayer1_norm1;
         private readonly TorchSharp.Modules.Conv2d _block_denselayer1_conv1;
         private readonly TorchSharp.Modules.BatchNorm2d _block_denselayer1_norm2;
@@ -81,7 +81,7 @@ namespace Consumer.Networks
         private readonly TorchSharp.Modules.BatchNorm2d _block_denselayer2_norm2;
         private readonly TorchSharp.Modules.Conv2d _block_denselayer2_conv2;
         private readonly TorchSharp.Modules.Conv2d _mixed_conv;
-        private readonly TorchSharp.Modules.Linear _fc;
+        private TorchSharp.Modules.Linear _fc;
         private readonly ModuleGroup _stem;
         private readonly ModuleGroup _aux1;
         private readonly ModuleGroup _block;
@@ -160,6 +160,25 @@ namespace Consumer.Networks
                 ("conv", _mixed_conv = nn.Conv2d(channels_2, channels_2, kernel_size: 1))
             ));
             register_module("fc", _fc = nn.Linear(channels_2, numClasses));
+        }
+
+        /// <summary>
+        /// Replaces the layers built from 'num_classes' (aux1.fc, fc) with new ones for
+        /// <paramref name="numClasses"/> classes, freshly initialised, on this network's device and dtype; every other layer keeps
+        /// its weights and its frozen or trainable state (timm's <c>reset_classifier</c>). The old layers are disposed:
+        /// build the optimizer after this call.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">Fewer than one class.</exception>
+        /// <exception cref="System.InvalidOperationException">The network is in its inference form (reset it before <c>ToInference</c>).</exception>
+        public void ResetClassifier(int numClasses)
+        {
+            if (numClasses < 1) throw new System.ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least one class.");
+            if (_inference) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference); reset its classifier before that.");
+            this.numClasses = numClasses;
+            int channels_1 = (8 + growth);
+            int channels_2 = (channels_1 + growth);
+            _aux1_fc = ModuleSlots.Replace(this, "aux1.fc", _aux1_fc, nn.Linear(32, numClasses));
+            _fc = ModuleSlots.Replace(this, "fc", _fc, nn.Linear(channels_2, numClasses));
         }
 
         private bool _inference;

@@ -225,7 +225,7 @@ namespace CnnGen.Architectures
             classifier.2|linear||1000|769000|768000
         ");
 
-        private readonly int numClasses;
+        private int numClasses;
         private readonly double stochasticDepthProb;
         private readonly TorchSharp.Modules.Conv2d _features_0_0;
         private readonly TorchSharp.Modules.LayerNorm _features_0_1;
@@ -326,7 +326,7 @@ namespace CnnGen.Architectures
         private readonly TorchSharp.Modules.Linear _features_7_2_block_5;
         private readonly TorchSharp.Modules.Parameter _features_7_2_layer_scale;
         private readonly TorchSharp.Modules.LayerNorm _classifier_0;
-        private readonly TorchSharp.Modules.Linear _classifier_2;
+        private TorchSharp.Modules.Linear _classifier_2;
         private readonly ModuleGroup _features;
         private readonly ModuleGroup _classifier;
 
@@ -557,6 +557,22 @@ namespace CnnGen.Architectures
                 ("0", _classifier_0 = nn.LayerNorm(new long[] { 768 }, eps: 1E-06)),
                 ("2", _classifier_2 = nn.Linear(768, numClasses))
             ));
+        }
+
+        /// <summary>
+        /// Replaces the layers built from 'num_classes' (classifier.2) with new ones for
+        /// <paramref name="numClasses"/> classes, freshly initialised, on this network's device and dtype; every other layer keeps
+        /// its weights and its frozen or trainable state (timm's <c>reset_classifier</c>). The old layers are disposed:
+        /// build the optimizer after this call.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">Fewer than one class.</exception>
+        /// <exception cref="System.InvalidOperationException">The network is in its inference form (reset it before <c>ToInference</c>).</exception>
+        public void ResetClassifier(int numClasses)
+        {
+            if (numClasses < 1) throw new System.ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least one class.");
+            if (_inference) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference); reset its classifier before that.");
+            this.numClasses = numClasses;
+            _classifier_2 = ModuleSlots.Replace(this, "classifier.2", _classifier_2, nn.Linear(768, numClasses));
         }
 
         private bool _inference;

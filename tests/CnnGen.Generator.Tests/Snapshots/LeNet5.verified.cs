@@ -63,12 +63,12 @@ namespace CnnGen.Architectures
             output|linear||10|850|840
         ");
 
-        private readonly int numClasses;
+        private int numClasses;
         private readonly TorchSharp.Modules.Conv2d _c1;
         private readonly TorchSharp.Modules.Conv2d _c3;
         private readonly TorchSharp.Modules.Linear _c5;
         private readonly TorchSharp.Modules.Linear _f6;
-        private readonly TorchSharp.Modules.Linear _output;
+        private TorchSharp.Modules.Linear _output;
 
         /// <summary>The model argument 'num_classes' this instance was built with.</summary>
         public int NumClasses => numClasses;
@@ -114,6 +114,22 @@ namespace CnnGen.Architectures
             register_module("c5", _c5 = nn.Linear(400, 120));
             register_module("f6", _f6 = nn.Linear(120, 84));
             register_module("output", _output = nn.Linear(84, numClasses));
+        }
+
+        /// <summary>
+        /// Replaces the layers built from 'num_classes' (output) with new ones for
+        /// <paramref name="numClasses"/> classes, freshly initialised, on this network's device and dtype; every other layer keeps
+        /// its weights and its frozen or trainable state (timm's <c>reset_classifier</c>). The old layers are disposed:
+        /// build the optimizer after this call.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">Fewer than one class.</exception>
+        /// <exception cref="System.InvalidOperationException">The network is in its inference form (reset it before <c>ToInference</c>).</exception>
+        public void ResetClassifier(int numClasses)
+        {
+            if (numClasses < 1) throw new System.ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least one class.");
+            if (_inference) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference); reset its classifier before that.");
+            this.numClasses = numClasses;
+            _output = ModuleSlots.Replace(this, "output", _output, nn.Linear(84, numClasses));
         }
 
         private bool _inference;

@@ -111,7 +111,7 @@ namespace CnnGen.Architectures
             fc|linear||1000|513000|512000
         ");
 
-        private readonly int numClasses;
+        private int numClasses;
         private readonly int inChannels;
         private readonly TorchSharp.Modules.Conv2d _conv1;
         private readonly TorchSharp.Modules.BatchNorm2d _bn1;
@@ -153,7 +153,7 @@ namespace CnnGen.Architectures
         private readonly TorchSharp.Modules.BatchNorm2d _layer4_1_bn1;
         private readonly TorchSharp.Modules.Conv2d _layer4_1_conv2;
         private readonly TorchSharp.Modules.BatchNorm2d _layer4_1_bn2;
-        private readonly TorchSharp.Modules.Linear _fc;
+        private TorchSharp.Modules.Linear _fc;
         private readonly ModuleGroup _layer1;
         private readonly ModuleGroup _layer2;
         private readonly ModuleGroup _layer3;
@@ -280,6 +280,22 @@ namespace CnnGen.Architectures
                 ))
             ));
             register_module("fc", _fc = nn.Linear(512, numClasses));
+        }
+
+        /// <summary>
+        /// Replaces the layers built from 'num_classes' (fc) with new ones for
+        /// <paramref name="numClasses"/> classes, freshly initialised, on this network's device and dtype; every other layer keeps
+        /// its weights and its frozen or trainable state (timm's <c>reset_classifier</c>). The old layers are disposed:
+        /// build the optimizer after this call.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">Fewer than one class.</exception>
+        /// <exception cref="System.InvalidOperationException">The network is in its inference form (reset it before <c>ToInference</c>).</exception>
+        public void ResetClassifier(int numClasses)
+        {
+            if (numClasses < 1) throw new System.ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least one class.");
+            if (_inference) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference); reset its classifier before that.");
+            this.numClasses = numClasses;
+            _fc = ModuleSlots.Replace(this, "fc", _fc, nn.Linear(512, numClasses));
         }
 
         private bool _inference;

@@ -219,7 +219,7 @@ namespace CnnGen.Architectures
             fc|linear||1000|1025000|1024000
         ");
 
-        private readonly int numClasses;
+        private int numClasses;
         private readonly TorchSharp.Modules.Conv2d _conv1_0;
         private readonly TorchSharp.Modules.BatchNorm2d _conv1_1;
         private readonly TorchSharp.Modules.Conv2d _stage2_0_branch1_0;
@@ -332,7 +332,7 @@ namespace CnnGen.Architectures
         private readonly TorchSharp.Modules.BatchNorm2d _stage4_3_branch2_6;
         private readonly TorchSharp.Modules.Conv2d _conv5_0;
         private readonly TorchSharp.Modules.BatchNorm2d _conv5_1;
-        private readonly TorchSharp.Modules.Linear _fc;
+        private TorchSharp.Modules.Linear _fc;
         private readonly ModuleGroup _conv1;
         private readonly ModuleGroup _stage2;
         private readonly ModuleGroup _stage3;
@@ -574,6 +574,22 @@ namespace CnnGen.Architectures
                 ("1", _conv5_1 = nn.BatchNorm2d(1024))
             ));
             register_module("fc", _fc = nn.Linear(1024, numClasses));
+        }
+
+        /// <summary>
+        /// Replaces the layers built from 'num_classes' (fc) with new ones for
+        /// <paramref name="numClasses"/> classes, freshly initialised, on this network's device and dtype; every other layer keeps
+        /// its weights and its frozen or trainable state (timm's <c>reset_classifier</c>). The old layers are disposed:
+        /// build the optimizer after this call.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">Fewer than one class.</exception>
+        /// <exception cref="System.InvalidOperationException">The network is in its inference form (reset it before <c>ToInference</c>).</exception>
+        public void ResetClassifier(int numClasses)
+        {
+            if (numClasses < 1) throw new System.ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least one class.");
+            if (_inference) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference); reset its classifier before that.");
+            this.numClasses = numClasses;
+            _fc = ModuleSlots.Replace(this, "fc", _fc, nn.Linear(1024, numClasses));
         }
 
         private bool _inference;

@@ -104,7 +104,7 @@ namespace CnnGen.Architectures
             classifier.6|linear||1000|4097000|4096000
         ");
 
-        private readonly int numClasses;
+        private int numClasses;
         private readonly double dropout;
         private readonly TorchSharp.Modules.Conv2d _features_0;
         private readonly TorchSharp.Modules.BatchNorm2d _features_1;
@@ -136,7 +136,7 @@ namespace CnnGen.Architectures
         private readonly TorchSharp.Modules.Dropout _classifier_2;
         private readonly TorchSharp.Modules.Linear _classifier_3;
         private readonly TorchSharp.Modules.Dropout _classifier_5;
-        private readonly TorchSharp.Modules.Linear _classifier_6;
+        private TorchSharp.Modules.Linear _classifier_6;
         private readonly ModuleGroup _features;
         private readonly ModuleGroup _classifier;
 
@@ -210,6 +210,22 @@ namespace CnnGen.Architectures
                 ("5", _classifier_5 = nn.Dropout(dropout)),
                 ("6", _classifier_6 = nn.Linear(4096, numClasses))
             ));
+        }
+
+        /// <summary>
+        /// Replaces the layers built from 'num_classes' (classifier.6) with new ones for
+        /// <paramref name="numClasses"/> classes, freshly initialised, on this network's device and dtype; every other layer keeps
+        /// its weights and its frozen or trainable state (timm's <c>reset_classifier</c>). The old layers are disposed:
+        /// build the optimizer after this call.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">Fewer than one class.</exception>
+        /// <exception cref="System.InvalidOperationException">The network is in its inference form (reset it before <c>ToInference</c>).</exception>
+        public void ResetClassifier(int numClasses)
+        {
+            if (numClasses < 1) throw new System.ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A classifier needs at least one class.");
+            if (_inference) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference); reset its classifier before that.");
+            this.numClasses = numClasses;
+            _classifier_6 = ModuleSlots.Replace(this, "classifier.6", _classifier_6, nn.Linear(4096, numClasses));
         }
 
         private bool _inference;

@@ -10,7 +10,10 @@ namespace CnnGen.Architectures.Tests;
 /// The top README's "Fine-tuning a published network" recipe, run as written: the lines between the markers
 /// below are the README's code block (a test compares the two), on the resnet18.pth Debian's torchvision writes
 /// (make_head_cases.py) in place of the published resnet18-f37072fd.pth, which has the same keys and shapes.
+/// Serial: the new head's initial values are known by seeding the process-wide generator, which tests running in
+/// parallel draw from.
 /// </summary>
+[Collection(nameof(SerialCollection))]
 public class FineTuningRecipeTests(ITestOutputHelper output)
 {
     private const string Heading = "## Fine-tuning a published network";

@@ -1,25 +1,22 @@
 using CnnGen.Runtime.Weights;
 using CnnGen.Samples.Training;
 using CnnGen.Samples.Transfer;
-using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace CnnGen.Architectures.Tests;
 
-/// <summary>The sample's digits and its LeNet-5 pretrained on 0-4 (the sample's settings and seed), made once for the tests.</summary>
+/// <summary>The sample's LeNet-5 pretrained on digits 0-4 (its settings and seed) and its images of 5-9, made once for the tests.</summary>
 public sealed class PretrainedDigits : IDisposable
 {
     public PretrainedDigits()
     {
-        (Pretraining, Pool, Test) = DigitTasks.Load(Path.Combine(ReferenceData.RepositoryRoot, "samples", "data", "digits.csv.gz"));
-        TransferLearning.Pretrain(Pretraining, WeightsPath);
+        var (pretraining, pool, _) = DigitTasks.Load(Path.Combine(ReferenceData.RepositoryRoot, "samples", "data", "digits.csv.gz"));
+        TransferLearning.Pretrain(pretraining, WeightsPath);
+        Pool = pool;
     }
 
-    public Digits Pretraining { get; }
-
+    /// <summary>The training images of digits 5-9, to draw the few from.</summary>
     public Digits Pool { get; }
-
-    public Digits Test { get; }
 
     public string WeightsPath { get; } = Path.Combine(Path.GetTempPath(), $"cnngen-transfer-{Guid.NewGuid():N}.safetensors");
 
@@ -27,13 +24,14 @@ public sealed class PretrainedDigits : IDisposable
 }
 
 /// <summary>
-/// samples/Transfer does what its README says: a transferred network learns in its unfrozen layers only, every
-/// frozen tensor stays bitwise the pretrained file's, its head starts new, and with five images per class the
-/// pretrained convolutions beat training from scratch on the held-out digits 5-9. Serial: the runs are seeded with
-/// manual_seed, and the generator it seeds is process-wide, drawn from by tests running in parallel.
+/// samples/Transfer transfers what it says: a transferred network learns in its unfrozen layers only, every frozen
+/// tensor stays bitwise the pretrained file's, and its head starts new. No accuracy is asserted: with these digits
+/// the pretrained weights do not beat random frozen ones (samples/Transfer/README.md), so an accuracy claim would
+/// not test the transfer. Serial: the runs are seeded with manual_seed, and the generator it seeds is
+/// process-wide, drawn from by tests running in parallel.
 /// </summary>
 [Collection(nameof(SerialCollection))]
-public class TransferSampleTests(PretrainedDigits digits, ITestOutputHelper output) : IClassFixture<PretrainedDigits>
+public class TransferSampleTests(PretrainedDigits digits) : IClassFixture<PretrainedDigits>
 {
     [Theory]
     [InlineData(null, new[] { "output." })]
@@ -58,15 +56,5 @@ public class TransferSampleTests(PretrainedDigits digits, ITestOutputHelper outp
             if (Learns(key)) Assert.False(tensor.equal(before[key]).all().item<bool>(), $"{key} did not move");
             else Assert.True(tensor.equal(file.ReadTensor(key)).all().item<bool>(), $"{key} is frozen but differs from the pretrained file");
         }
-    }
-
-    [Fact]
-    public void With_five_images_per_class_the_pretrained_convolutions_beat_training_from_scratch()
-    {
-        var result = FewShotComparison.Run(digits.WeightsPath, digits.Pool, digits.Test, perClass: 5, seeds: [1, 2, 3, 4, 5]);
-        foreach (var (learning, accuracies) in result.Accuracies)
-            output.WriteLine($"{learning}: mean {result.Mean(learning):P1} ({string.Join(", ", accuracies.Select(a => a.ToString("P1")))})");
-        Assert.True(result.Mean(Learning.ConvolutionsFrozen) > result.Mean(Learning.FromScratch),
-            $"transferred with frozen convolutions {result.Mean(Learning.ConvolutionsFrozen):P1} does not beat from scratch {result.Mean(Learning.FromScratch):P1}");
     }
 }

@@ -27,6 +27,9 @@ internal static class ReferenceData
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "cnngen", "torchvision");
 
+    /// <summary>The repository's root folder, for tests that read committed files (README.md).</summary>
+    public static string RepositoryRoot => RepoRoot();
+
     private static string Scripts => Path.Combine(RepoRoot(), "tests", "fixtures", "torchvision");
 
     /// <summary>The folder holding weights.safetensors, io.safetensors and meta.json for <paramref name="key"/>.</summary>

@@ -32,7 +32,7 @@ public sealed record Digits(Tensor Images, Tensor Labels)
     /// <summary>A seeded shuffle split: the same train and test images on every run.</summary>
     public (Digits Train, Digits Test) Split(int testCount, long seed)
     {
-        using var generator = new Generator((ulong)seed);
+        using var generator = new TorchSharp.torch.Generator((ulong)seed);
         var order = randperm(Labels.shape[0], generator: generator);
         var test = order[..testCount];
         var train = order[testCount..];

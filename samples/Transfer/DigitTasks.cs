@@ -37,7 +37,7 @@ public static class DigitTasks
     public static Digits FewPerClass(Digits set, int perClass, long seed)
     {
         using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)seed);
+        using var generator = new TorchSharp.torch.Generator((ulong)seed);
         var picked = new List<Tensor>();
         for (var label = 0; label < ClassesPerTask; label++)
         {

@@ -62,6 +62,14 @@ internal static class ReferenceData
             RunScript("make_feature_maps.py", key, new[] { reference, partial }.Concat(nodes)));
     }
 
+    /// <summary>The folder make_pth_variants.py writes: <see cref="Get"/>'s weights for <paramref name="key"/> saved by torch.save as zip, legacy, wrapped and module.-prefixed files.</summary>
+    public static string GetPthVariants(string key)
+    {
+        var reference = Get(key);
+        var made = MadeBy(Versions.Value, new[] { Path.GetFileName(reference) }, new[] { File.ReadAllText(Path.Combine(Scripts, "make_pth_variants.py")) });
+        return Materialise(Path.Combine(CacheRoot, $"{key}-pth-{made}"), partial => RunScript("make_pth_variants.py", key, new[] { reference, partial }));
+    }
+
     /// <summary>The folder make_check_cases.py writes (a legacy-format and a wrapped, <c>module.</c>-prefixed ResNet-18), made once per script version.</summary>
     public static string GetCheckCases()
     {

@@ -1,0 +1,43 @@
+using CnnGen.Runtime.Weights;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace CnnGen.Architectures.Tests;
+
+/// <summary>
+/// Published weights come as torch.save files: the torchvision reference weights saved by Debian's torch in the
+/// zip and legacy formats, wrapped in a checkpoint dict and with DataParallel's <c>module.</c> prefix
+/// (tests/fixtures/torchvision/make_pth_variants.py) load strictly through LoadWeights and give torchvision's output.
+/// </summary>
+public class CheckpointEquivalenceTests(ITestOutputHelper output)
+{
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var name in new[] { "ResNet18", "DenseNet121", "InceptionV3", "MobileNetV2", "EfficientNetB0", "ConvNeXtTiny" })
+            foreach (var file in new[] { "zip", "legacy", "wrapped", "module" })
+                data.Add(name, file);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_torch_save_file_gives_torchvisions_output(string name, string file)
+    {
+        var key = Zoo.TorchvisionKey[name]!;
+        using var model = Zoo.Get(name).Create();
+        var report = model.LoadWeights(Path.Combine(ReferenceData.GetPthVariants(key), file + ".pth"));
+        Assert.False(report.HasProblems, report.ToString());
+        Assert.Equal(model.state_dict().Count, report.LoadedKeys.Count);
+
+        using var io = SafetensorsFile.Open(Path.Combine(ReferenceData.Get(key), "io.safetensors"));
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var expected = io.ReadTensor("output");
+        var difference = (model.forward(io.ReadTensor("input")) - expected).abs().max().item<float>();
+        var magnitude = expected.abs().max().item<float>();
+        output.WriteLine($"{name} from {file}.pth: max |difference| {difference:E2}, max |output| {magnitude:G4}, ratio {difference / magnitude:E2}");
+        Assert.True(difference <= 1e-4 * magnitude, $"{name} from {file}.pth: max |difference| {difference:E3} exceeds 1e-4 x {magnitude:G4}");
+    }
+}

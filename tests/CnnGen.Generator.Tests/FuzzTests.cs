@@ -64,6 +64,9 @@ public class FuzzTests
         return string.Join("\n", lines);
     }
 
+    /// <summary>Diagnostics about the whole file, which have no line of their own to point at.</summary>
+    private static readonly HashSet<string> Unlocated = new();
+
     [Fact]
     public void Mutated_zoo_files_give_code_or_located_diagnostics_and_never_crash()
     {
@@ -91,6 +94,8 @@ public class FuzzTests
             foreach (var problem in result.Problems)
             {
                 Assert.InRange(problem.Span.StartLine, 0, lineCount);
+                // Located, unless it is about the file as a whole.
+                Assert.True(!problem.Span.Equals(CnnGen.Generator.Model.SourceSpan.None) || Unlocated.Contains(problem.Id), $"{problem.Id} without a location: {problem.Message}");
                 Assert.False(string.IsNullOrWhiteSpace(problem.Message));
             }
             if (result.HasErrors)

@@ -11,7 +11,7 @@ public static class Commands
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> [--depth N] | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder] | cnngen explain <CNN00NN> | " + WeightsCheckRequest.Usage);
+        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> [--depth N] | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder] | cnngen explain <CNN00NN> | cnngen generated <file.cnn.yaml> [--namespace N] [--class Name] | " + WeightsCheckRequest.Usage);
         return 2;
     }
 
@@ -115,6 +115,31 @@ public static class Commands
               (model.PublishedParameters is { } published ? $"; published {Count(published)} ({Markup.Escape(model.PublishedSource ?? "")})" : "") +
               $"; smallest input {model.Input.Channels.Int}x{model.MinimumInput.Height}x{model.MinimumInput.Width}");
         return table;
+    }
+
+    /// <summary>
+    /// Prints the C# the build generates for the file (what <c>EmitCompilerGeneratedFiles</c> would write), every
+    /// class or one; with errors, the diagnostics instead (exit code 1). Also the snapshot tests' second process.
+    /// </summary>
+    public static int Generated(string path, string @namespace, string? className, TextWriter? output = null)
+    {
+        output ??= Console.Out;
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"{path}: no such file");
+            return 2;
+        }
+        var layers = ProjectLayers.Find(path);
+        var result = CompileNetwork.Run(Path.GetFullPath(path), File.ReadAllText(path), @namespace, layers);
+        if (result.HasErrors) return Check(new[] { path });
+        var networks = result.Networks.Where(network => className is null || network.ClassName == className).ToList();
+        if (networks.Count == 0)
+        {
+            Console.Error.WriteLine($"{path} has no class {className} (it has {string.Join(", ", result.Networks.Select(n => n.ClassName))})");
+            return 2;
+        }
+        foreach (var network in networks) output.Write(network.Source);
+        return 0;
     }
 
     public static int Diagram(string path, string output, string? className)

@@ -7,6 +7,7 @@
 //   cnngen diagram <file> [-o net.svg] [--class Name]   a compact SVG picture of the network
 //   cnngen zoo [folder]              one row per class of every *.cnn.yaml in the folder (default ./architectures)
 //   cnngen explain CNN0011           the help page of a diagnostic (embedded in the tool)
+//   cnngen generated <file> [--namespace N] [--class Name]   the C# the build generates for the file
 //   cnngen weights check <net.cnn.yaml> <weights file> [--class Name] [--arg name=value]... [--new-head] [--keep-aux] [--adapt-stem]
 //                                    whether a safetensors or PyTorch checkpoint (zip or legacy, wrapped or 'module.'-prefixed)
 //                                    fits the network, from the file's index alone (no tensor data is read): every missing,
@@ -28,6 +29,7 @@ return args.FirstOrDefault() switch
     "explain" when args.Length == 2 => Commands.Explain(args[1]),
     "zoo" => Commands.Zoo(args.Length > 1 ? args[1] : "architectures"),
     "weights" when args.Length >= 2 && args[1] == "check" => WeightsCheck.Run(args.Skip(2).ToArray()),
+    "generated" when args.Length >= 2 => Commands.Generated(args[1], Option("--namespace") ?? "CnnGen.Networks", Option("--class")),
     "diagram" when args.Length >= 2 => Commands.Diagram(args[1], Option("-o") ?? Path.ChangeExtension(Path.GetFileName(args[1]), null).Replace(".cnn", "") + ".svg", Option("--class")),
     _ => Commands.Usage(),
 };

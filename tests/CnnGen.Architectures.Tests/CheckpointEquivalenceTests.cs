@@ -1,6 +1,5 @@
 using CnnGen.Runtime.Weights;
 using Xunit.Abstractions;
-using static TorchSharp.torch;
 
 namespace CnnGen.Architectures.Tests;
 
@@ -30,14 +29,6 @@ public class CheckpointEquivalenceTests(ITestOutputHelper output)
         Assert.False(report.HasProblems, report.ToString());
         Assert.Equal(model.state_dict().Count, report.LoadedKeys.Count);
 
-        using var io = SafetensorsFile.Open(Path.Combine(ReferenceData.Get(key), "io.safetensors"));
-        model.eval();
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var expected = io.ReadTensor("output");
-        var difference = (model.forward(io.ReadTensor("input")) - expected).abs().max().item<float>();
-        var magnitude = expected.abs().max().item<float>();
-        output.WriteLine($"{name} from {file}.pth: max |difference| {difference:E2}, max |output| {magnitude:G4}, ratio {difference / magnitude:E2}");
-        Assert.True(difference <= 1e-4 * magnitude, $"{name} from {file}.pth: max |difference| {difference:E3} exceeds 1e-4 x {magnitude:G4}");
+        EvalOutput.AssertMatches(output, $"{name} from {file}.pth", model, Path.Combine(ReferenceData.Get(key), "io.safetensors"));
     }
 }

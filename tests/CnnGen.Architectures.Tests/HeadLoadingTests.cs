@@ -44,15 +44,7 @@ public class HeadLoadingTests(ITestOutputHelper output)
         Assert.Equal(model.state_dict().Count, report.LoadedCount);
 
         // The aux heads only feed training-time outputs: the eval output is torchvision's for the same file.
-        using var io = SafetensorsFile.Open(Case(file + "_io.safetensors"));
-        model.eval();
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var expected = io.ReadTensor("output");
-        var difference = (model.forward(io.ReadTensor("input")) - expected).abs().max().item<float>();
-        var magnitude = expected.abs().max().item<float>();
-        output.WriteLine($"{name}: max |difference| {difference:E2}, max |output| {magnitude:G4}");
-        Assert.True(difference <= 1e-4 * magnitude, $"{name}: max |difference| {difference:E3} exceeds 1e-4 x {magnitude:G4}");
+        EvalOutput.AssertMatches(output, name, model, Case(file + "_io.safetensors"));
     }
 
     [Fact]

@@ -84,10 +84,10 @@ internal static class FeatureMapsEmitter
 
         var last = taps.Count - 1;
         string Record(System.Func<int, string> value) => $"new FeatureMaps({string.Join(", ", Enumerable.Range(0, taps.Count).Select(value))})";
+        var tapAt = Enumerable.Range(0, taps.Count).ToDictionary(i => taps[i].Cut);
         void AtCut(int cut, System.Func<TensorVar, string> nameOf)
         {
-            var i = taps.ToList().FindIndex(tap => tap.Cut == cut);
-            if (i < 0) return;
+            if (!tapAt.TryGetValue(cut, out var i)) return;
             var tensor = nameOf(taps[i].Var);
             if (i == last)
             {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -51,23 +50,20 @@ internal static class ReferenceData
     }
 
     /// <summary>
-    /// The folder make_feature_maps.py writes: torchvision's <c>create_feature_extractor</c> outputs for
-    /// <paramref name="nodes"/> on the reference <see cref="Get"/> gives for <paramref name="key"/> (its weights and input).
+    /// The folder make_feature_maps.py writes: torchvision's own feature maps (forward hooks, or FX's
+    /// <c>create_feature_extractor</c>) for <paramref name="nodes"/> on the reference <see cref="Get"/> gives for <paramref name="key"/>.
     /// </summary>
-    public static string GetFeatureMaps(string key, IReadOnlyList<string> nodes)
-    {
-        var reference = Get(key);
-        var made = MadeBy(Versions.Value, nodes.Prepend(Path.GetFileName(reference)), new[] { File.ReadAllText(Path.Combine(Scripts, "make_feature_maps.py")) });
-        return Materialise(Path.Combine(CacheRoot, $"{key}-features-{made}"), partial =>
-            RunScript("make_feature_maps.py", key, new[] { reference, partial }.Concat(nodes)));
-    }
+    public static string GetFeatureMaps(string key, IReadOnlyList<string> nodes) => FromReference(key, "features", "make_feature_maps.py", nodes);
 
     /// <summary>The folder make_pth_variants.py writes: <see cref="Get"/>'s weights for <paramref name="key"/> saved by torch.save as zip, legacy, wrapped and module.-prefixed files.</summary>
-    public static string GetPthVariants(string key)
+    public static string GetPthVariants(string key) => FromReference(key, "pth", "make_pth_variants.py", Array.Empty<string>());
+
+    /// <summary>What <paramref name="script"/> makes from <see cref="Get"/>'s folder for <paramref name="key"/>, keyed by that folder, the script and its arguments.</summary>
+    private static string FromReference(string key, string kind, string script, IReadOnlyList<string> arguments)
     {
         var reference = Get(key);
-        var made = MadeBy(Versions.Value, new[] { Path.GetFileName(reference) }, new[] { File.ReadAllText(Path.Combine(Scripts, "make_pth_variants.py")) });
-        return Materialise(Path.Combine(CacheRoot, $"{key}-pth-{made}"), partial => RunScript("make_pth_variants.py", key, new[] { reference, partial }));
+        var made = MadeBy(Versions.Value, arguments.Prepend(Path.GetFileName(reference)), new[] { File.ReadAllText(Path.Combine(Scripts, script)) });
+        return Materialise(Path.Combine(CacheRoot, $"{key}-{kind}-{made}"), partial => RunScript(script, key, new[] { reference, partial }.Concat(arguments)));
     }
 
     /// <summary>The folder make_check_cases.py writes (a legacy-format and a wrapped, <c>module.</c>-prefixed ResNet-18), made once per script version.</summary>
@@ -142,22 +138,8 @@ internal static class ReferenceData
     }
 
     /// <summary>Runs /usr/bin/python3, killing it (and what it started) when it outlives <paramref name="timeout"/>.</summary>
-    private static (int Code, string Output, string Error) Python(IEnumerable<string> arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start /usr/bin/python3");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            throw new TimeoutException($"/usr/bin/python3 {string.Join(' ', start.ArgumentList)} did not finish in {timeout.TotalMinutes:F0} min and was killed");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error.Result);
-    }
+    private static (int Code, string Output, string Error) Python(IEnumerable<string> arguments, TimeSpan timeout) =>
+        CnnGen.Tests.Shared.ChildProcess.Run("/usr/bin/python3", arguments, timeout);
 
     internal static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));

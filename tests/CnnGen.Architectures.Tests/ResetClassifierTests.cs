@@ -1,4 +1,3 @@
-using System.Reflection;
 using CnnGen.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,13 +24,6 @@ public class ResetClassifierTests
         { "InceptionV3Aux", "AuxLogits.fc, fc" },
     };
 
-    private static nn.Module<Tensor, Tensor> Create(NetworkInfo info, int numClasses)
-    {
-        var constructor = info.Type.GetConstructors().Single();
-        var arguments = constructor.GetParameters().Select(p => p.Name == "numClasses" ? numClasses : Type.Missing).ToArray();
-        return (nn.Module<Tensor, Tensor>)constructor.Invoke(BindingFlags.OptionalParamBinding, null, arguments, null);
-    }
-
     private static bool Under(string key, IEnumerable<string> paths) => paths.Any(path => key.StartsWith(path + ".", StringComparison.Ordinal));
 
     [Theory]
@@ -51,7 +43,7 @@ public class ResetClassifierTests
         ((dynamic)model).ResetClassifier(7);
 
         Assert.Equal(7, (int)((dynamic)model).NumClasses);
-        using var reference = Create(info, 7);
+        using var reference = Zoo.Create(info, "numClasses", 7);
         var expected = reference.state_dict();
         var actual = model.state_dict();
         Assert.Equal(expected.Keys, actual.Keys);

@@ -74,6 +74,19 @@ public static class Zoo
 
     public static NetworkInfo Get(string name) => NetworkCatalog.All.Single(network => network.Name == name);
 
+    /// <summary>
+    /// A new instance of <paramref name="info"/>'s class with the constructor parameter <paramref name="parameter"/>
+    /// (<c>numClasses</c>, <c>inChannels</c>) set and the others at their defaults; throws when the class has no such parameter.
+    /// </summary>
+    public static TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> Create(NetworkInfo info, string parameter, int value)
+    {
+        var constructor = info.Type.GetConstructors().Single();
+        Assert.Contains(constructor.GetParameters(), p => p.Name == parameter);
+        var arguments = constructor.GetParameters().Select(p => p.Name == parameter ? value : Type.Missing).ToArray();
+        return (TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>)constructor.Invoke(
+            System.Reflection.BindingFlags.OptionalParamBinding, null, arguments, null);
+    }
+
     public static TheoryData<string> Names()
     {
         var data = new TheoryData<string>();

@@ -58,20 +58,10 @@ public class SnapshotTests
     public void A_second_process_generates_the_same_bytes(string file)
     {
         var here = string.Concat(Pipeline.CompileZoo(file).Networks.Select(network => network.Source));
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "cnngen.dll"), "generated", Pipeline.ZooPath(file), "--namespace", "CnnGen.Architectures" })
-            start.ArgumentList.Add(argument);
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("cnngen generated did not finish in 2 minutes");
-        }
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error.Result);
-        Assert.Equal(here, output.Result);
+        var (code, output, error) = CnnGen.Tests.Shared.ChildProcess.Run("dotnet",
+            new[] { Path.Combine(AppContext.BaseDirectory, "cnngen.dll"), "generated", Pipeline.ZooPath(file), "--namespace", "CnnGen.Architectures" }, TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, error);
+        Assert.Equal(here, output);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using static TorchSharp.torch;
 
@@ -49,25 +48,15 @@ public sealed class PythonCheckpoints : IDisposable
         if (!File.Exists(Python))
             throw new InvalidOperationException(
                 $"{Python} is missing: the checkpoint tests need Debian's python3-torch (apt-get install -y --no-install-recommends python3-torchvision).");
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(folder);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {Python}");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"make_checkpoints.py did not finish within {Timeout}.");
-        }
-        if (process.ExitCode != 0 || !File.Exists(Path.Combine(folder, "done")))
+        var (code, output, error) = CnnGen.Tests.Shared.ChildProcess.Run(Python, new[] { script, folder }, Timeout);
+        if (code != 0 || !File.Exists(Path.Combine(folder, "done")))
             throw new InvalidOperationException(
-                $"make_checkpoints.py failed ({process.ExitCode}). It needs torch in {Python} (Debian's python3-torch: " +
-                $"apt-get install -y --no-install-recommends python3-torchvision).\n{error.Result}\n{output.Result}");
+                $"make_checkpoints.py failed ({code}). It needs torch in {Python} (Debian's python3-torch: " +
+                $"apt-get install -y --no-install-recommends python3-torchvision).\n{error}\n{output}");
         return folder;
     }
 
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+    internal static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
 
     public void Dispose()

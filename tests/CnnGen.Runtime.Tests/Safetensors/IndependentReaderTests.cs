@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using CnnGen.Runtime.Weights;
 using static TorchSharp.torch;
@@ -38,7 +37,7 @@ public sealed class IndependentReaderTests : SafetensorsTestBase
 
     private static Dictionary<string, (string Dtype, long[] Shape, double[] Values)> ReadWithPython(string path)
     {
-        var scripts = Path.Combine(RepoRoot(), "tests", "fixtures", "torchvision");
+        var scripts = Path.Combine(Checkpoints.PythonCheckpoints.RepoRoot(), "tests", "fixtures", "torchvision");
         const string Program = """
             import json, sys
             sys.path.insert(0, sys.argv[1])
@@ -48,25 +47,13 @@ public sealed class IndependentReaderTests : SafetensorsTestBase
             print(json.dumps({name: {"dtype": header[name]["dtype"], "shape": list(t.shape), "values": t.double().flatten().tolist()}
                               for name, t in tensors.items()}))
             """;
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "-c", Program, scripts, path }) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {Python}");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("the Python safetensors reader did not finish in 2 minutes");
-        }
-        Assert.True(process.ExitCode == 0, $"Python's reader failed (it needs Debian's python3-torchvision):\n{error.Result}");
-        using var json = JsonDocument.Parse(output.Result);
+        var (code, output, error) = CnnGen.Tests.Shared.ChildProcess.Run(Python, new[] { "-c", Program, scripts, path }, TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, $"Python's reader failed (it needs Debian's python3-torchvision):\n{error}");
+        using var json = JsonDocument.Parse(output);
         return json.RootElement.EnumerateObject().ToDictionary(
             tensor => tensor.Name,
             tensor => (tensor.Value.GetProperty("dtype").GetString()!,
                 tensor.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray(),
                 tensor.Value.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray()));
     }
-
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
 }

@@ -87,7 +87,10 @@ public static class CompileNetwork
             if (!problems.Any(problem => problem.Severity == ProblemSeverity.Error))
             {
                 foreach (var model in models.Where(m => m.Output is not null))
+                {
+                    model.Graph = Graph.GraphBuilder.Build(model);
                     networks.Add(new GeneratedNetwork(model.ClassName, NetworkEmitter.Emit(model, @namespace), model.PublishedParameters is not null));
+                }
             }
             // A mistake inside a block (or shared by variants) is met once per instance; report it once.
             return new CompileResult(path, @namespace, networks.ToEquatableArray(), problems.Distinct().ToEquatableArray()) { Models = models };

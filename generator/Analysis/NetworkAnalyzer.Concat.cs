@@ -54,7 +54,7 @@ public sealed partial class NetworkAnalyzer
                 $"{branchWord} {smaller + 1} is smaller: a stride-2 layer, or missing padding?");
             return new Flow(outputs[0].Flow.Var, null);
         }
-        return Concatenate(outputs.Select(o => o.Flow).ToList(), group.Path, comment);
+        return Concatenate(outputs.Select(o => o.Flow).ToList(), group.Path, comment, key.Span);
     }
 
     private static string Where(Group group) => group.Path.Length == 0 ? "the network" : $"'{group.Path}'";
@@ -73,13 +73,13 @@ public sealed partial class NetworkAnalyzer
         if (!_derivedByExpression.TryGetValue(expression, out var derived))
         {
             // Model arguments become camelCase parameters without underscores, so 'channels_N' never meets one.
-            derived = new DerivedValue($"channels_{_model.DerivedValues.Count + 1}", "int", expression, description);
+            derived = new DerivedValue($"channels_{_model.DerivedValues.Count + 1}", "int", value.Symbolic!, description);
             _model.DerivedValues.Add(derived);
             _derivedByExpression.Add(expression, derived);
         }
-        return value.WithDynamic(derived.Name);
+        return value.WithSymbolic(new DerivedRef(derived.Name));
     }
 
     private static Value Add(Value a, Value b) =>
-        Evaluator.Dynamic(Value.Of(checked(a.Int + b.Int)), $"({a.ToCSharp()} + {b.ToCSharp()})", a, b);
+        Evaluator.Dynamic(Value.Of(checked(a.Int + b.Int)), new BinaryOp("+", a.AsExpr(), b.AsExpr()), a, b);
 }

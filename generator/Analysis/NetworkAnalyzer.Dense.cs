@@ -39,7 +39,7 @@ public sealed partial class NetworkAnalyzer
         {
             var childName = RepetitionName(entry, i, scope);
             if (childName is null) return flow with { Shape = null };
-            var input = features.Count == 1 ? features[0] : Concatenate(features, group.Path, $"{Where(group).Trim('\'')}: dense input of layer {i + 1}", channels, buffer);
+            var input = features.Count == 1 ? features[0] : Concatenate(features, group.Path, $"{Where(group).Trim('\'')}: dense input of layer {i + 1}", key.Span, channels, buffer);
             channels = input.Shape?.Channels ?? channels;
             var output = RunInstance(entry, i, input, group, childName, scope, anonymous: false);
             if (output.Shape is null) return output;
@@ -53,7 +53,7 @@ public sealed partial class NetworkAnalyzer
             features.Add(output);
             channels = Add(channels!, output.Shape.Channels);
         }
-        var blockOutput = Concatenate(features, group.Path, $"{Where(group).Trim('\'')}: dense output", channels, buffer);
+        var blockOutput = Concatenate(features, group.Path, $"{Where(group).Trim('\'')}: dense output", key.Span, channels, buffer);
         _model.DenseBuffers.Add(new DenseBuffer(buffer, blockOutput.Shape!.Channels.ToCSharp()));
         return blockOutput;
     }
@@ -64,7 +64,8 @@ public sealed partial class NetworkAnalyzer
     /// <param name="channels">Their channels added up, when the caller has the sum already.</param>
     /// <param name="buffer">The dense block's <c>DenseConcat</c> local, which concatenates without copying
     /// everything again when autograd is off; null for <c>torch.cat</c>.</param>
-    private Flow Concatenate(IReadOnlyList<Flow> parts, string path, string comment, Value? channels = null, string? buffer = null)
+    /// <param name="site">The <c>concat</c>, <c>split</c> or <c>dense</c> key the join was written at.</param>
+    private Flow Concatenate(IReadOnlyList<Flow> parts, string path, string comment, Model.SourceSpan site, Value? channels = null, string? buffer = null)
     {
         var first = parts[0].Shape!;
         channels = Derive(channels ?? parts.Select(part => part.Shape!.Channels).Aggregate((a, b) => Add(a, b)), comment);
@@ -74,7 +75,8 @@ public sealed partial class NetworkAnalyzer
         var template = buffer is null ? $"cat(new[] {{{{ {placeholders} }}}}, 1)" : $"{buffer}.Concat({placeholders})";
         // A view of the block buffer: nothing may run in place on it.
         output.IsAlias = buffer is not null;
-        _model.Steps.Add(new ForwardStep(output, parts.Select(part => part.Var).ToList(), template, null, $"{comment} -> {shape}") { Path = path, OutputShape = shape });
+        _model.Steps.Add(new ForwardStep(output, parts.Select(part => part.Var).ToList(), template, null, $"{comment} -> {shape}")
+            { Path = path, OutputShape = shape, Operation = new Graph.ConcatOp(), Site = site, Blocks = BlockFrames() });
         return new Flow(output, shape);
     }
 }

@@ -41,6 +41,9 @@ public sealed partial class NetworkAnalyzer
             ConsumingTemplate = "Forward.MulConsuming({0}, {1})",
             Path = group.Path,
             OutputShape = x,
+            Operation = new Graph.MulOp(),
+            Site = key.Span,
+            Blocks = BlockFrames(),
         });
         return new Flow(output, x);
     }

@@ -120,6 +120,9 @@ public sealed partial class NetworkAnalyzer
         }
     }
 
+    /// <summary>The blocks being instantiated, outermost first, each with its instance's module path.</summary>
+    private (string Name, string Path)[] BlockFrames() => _instantiations.Reverse().Select(frame => (frame.Block.Name, frame.Path)).ToArray();
+
     private readonly HashSet<string> _fields = new();
 
     /// <summary>
@@ -164,6 +167,11 @@ public sealed partial class NetworkAnalyzer
             RecordTensors(leaf, result);
         }
 
+        var row = new LayerRow(registerName ? path : group.ChildPath(kind.Name), kind.Name, result.Detail, result.Output, result.Parameters, result.Macs)
+        {
+            Formula = DescribeFormula(result.Output),
+            Blocks = BlockFrames(),
+        };
         var op = result.Forward;
         var output = NewVar();
         output.IsAlias = op.MayAlias;
@@ -179,6 +187,11 @@ public sealed partial class NetworkAnalyzer
             ConsumingTemplate = field is null ? op.Consuming : op.Consuming?.Replace("{m}", field),
             Path = registerName ? path : group.Path,
             OutputShape = result.Output,
+            Operation = result.Operation,
+            Site = site.Span,
+            Row = row,
+            Blocks = row.Blocks,
+            Tensors = field is null ? System.Array.Empty<StateTensor>() : result.Tensors?.Select(tensor => tensor.Under(path)).ToArray(),
         });
 
         try
@@ -191,11 +204,7 @@ public sealed partial class NetworkAnalyzer
             Report(DiagnosticCatalog.ArgumentType, site.Span, $"'{path}'", "size", kind.Name, "pushes the network's parameter or MAC total beyond 64 bits");
             return flow with { Shape = null };
         }
-        _model.Layers.Add(new LayerRow(registerName ? path : group.ChildPath(kind.Name), kind.Name, result.Detail, result.Output, result.Parameters, result.Macs)
-        {
-            Formula = DescribeFormula(result.Output),
-            Blocks = _instantiations.Reverse().Select(frame => (frame.Block.Name, frame.Path)).ToArray(),
-        });
+        _model.Layers.Add(row);
         return new Flow(output, result.Output);
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class NetworkAnalyzer
         }
 
         var where = group.Path.Length == 0 ? "split" : group.Path;
-        var part = Expressions.Evaluator.Dynamic(Expressions.Value.Of(input.Channels.Int / count), $"({input.Channels.ToCSharp()} / {count})", input.Channels);
+        var part = Expressions.Evaluator.Dynamic(Expressions.Value.Of(input.Channels.Int / count), new Expressions.BinaryOp("/", input.Channels.AsExpr(), new Expressions.ConstantExpr(Expressions.Value.Of(count))), input.Channels);
         var partShape = input with { Dims = new[] { part, input.Dims[1], input.Dims[2] } };
         var outputs = new List<(Flow Flow, YamlNodeSyntax Branch)>();
         for (var i = 0; i < count; i++)
@@ -44,7 +44,8 @@ public sealed partial class NetworkAnalyzer
             var view = NewVar();
             view.IsAlias = true;
             view.AliasesInput = flow.Var.IsInput || flow.Var.AliasesInput;
-            _model.Steps.Add(new ForwardStep(view, new[] { flow.Var }, $"Forward.Part({{0}}, {i}, {count})", null, $"{where}: part {i + 1} of {count} -> {partShape}") { Path = group.Path, OutputShape = partShape });
+            _model.Steps.Add(new ForwardStep(view, new[] { flow.Var }, $"Forward.Part({{0}}, {i}, {count})", null, $"{where}: part {i + 1} of {count} -> {partShape}") 
+                { Path = group.Path, OutputShape = partShape, Operation = new Graph.ChannelSliceOp(i, count), Site = key.Span, Blocks = BlockFrames() });
             var branch = parts.Items[i];
             var partFlow = new Flow(view, partShape);
             outputs.Add((branch is YamlScalar { Text: "identity" } ? partFlow : RunBranch(branch, partFlow, group, scope), branch));

@@ -170,7 +170,7 @@ public sealed partial class NetworkAnalyzer
             }
             var csharpName = Identifiers.Camel(argument.Key.Text);
             _model.Arguments.Add(new ModelArgument(argument.Key.Text, csharpName, type, value));
-            _globals.Set(argument.Key.Text, value.WithDynamic(csharpName));
+            _globals.Set(argument.Key.Text, value.WithSymbolic(new ArgumentRef(argument.Key.Text, csharpName)));
         }
     }
 

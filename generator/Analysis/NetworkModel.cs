@@ -50,6 +50,9 @@ public sealed class NetworkModel
     public long? PublishedParameters { get; set; }
     public string? PublishedSource { get; set; }
 
+    /// <summary>The network as a graph of operations (<see cref="Graph.GraphBuilder"/>); set when the analysis found no errors.</summary>
+    public Graph.NetworkGraph? Graph { get; set; }
+
     /// <summary>The state dict the constructor registers (keys, shapes, kinds), from the layers' own declarations.</summary>
     public NetworkStateDict StateDict { get; set; } = NetworkStateDict.Empty;
 }
@@ -76,9 +79,13 @@ public sealed record DenseBuffer(string Local, string Channels)
 /// </summary>
 /// <param name="Name">The local's name, e.g. <c>channels_3</c>.</param>
 /// <param name="CSharpType">Its type (the model arguments' integer type).</param>
-/// <param name="Expression">C# over model arguments and earlier derived values.</param>
+/// <param name="Definition">How it is computed from model arguments and earlier derived values.</param>
 /// <param name="Description">Where the value comes from, for a comment.</param>
-public sealed record DerivedValue(string Name, string CSharpType, string Expression, string Description);
+public sealed record DerivedValue(string Name, string CSharpType, Expressions.SizeExpr Definition, string Description)
+{
+    /// <summary>The definition in C#, over the constructor's parameters and earlier derived locals.</summary>
+    public string Expression => Expressions.SizeExprPrinter.ToCSharp(Definition);
+}
 
 /// <summary>
 /// A node of the module tree: a group (a TorchSharp module holding named children, like
@@ -155,6 +162,21 @@ public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inpu
 
     /// <summary>The shape of the step's output for one sample; null when the analysis could not tell.</summary>
     public Shape? OutputShape { get; init; }
+
+    /// <summary>What the step computes, with its attributes: the operation of its node in the network graph.</summary>
+    public Graph.Operation? Operation { get; init; }
+
+    /// <summary>Where the step was written: the layer entry, or the <c>residual</c>, <c>concat</c> ... key of a join.</summary>
+    public Model.SourceSpan Site { get; init; }
+
+    /// <summary>A layer step's row of the layer table (its parameters, MACs and blocks); null for a join.</summary>
+    public LayerRow? Row { get; init; }
+
+    /// <summary>The YAML blocks the step was made in, outermost first (see <see cref="LayerRow.Blocks"/>).</summary>
+    public IReadOnlyList<(string Name, string Path)> Blocks { get; init; } = System.Array.Empty<(string, string)>();
+
+    /// <summary>The tensors the step's module registers, under their full state-dict keys; empty for a stateless step, null for a C# layer's.</summary>
+    public IReadOnlyList<Layers.StateTensor>? Tensors { get; init; } = System.Array.Empty<Layers.StateTensor>();
 }
 
 /// <summary>An auxiliary output (GoogLeNet's aux1, Inception-v3's AuxLogits, a deep-supervision head).</summary>

@@ -37,9 +37,9 @@ public static class Evaluator
                 var whenTrue = Evaluate(conditional.WhenTrue, lookup);
                 var whenFalse = Evaluate(conditional.WhenFalse, lookup);
                 var chosen = condition.Bool ? whenTrue : whenFalse;
-                return condition.Dynamic is null && whenTrue.Dynamic is null && whenFalse.Dynamic is null
+                return condition.Symbolic is null && whenTrue.Symbolic is null && whenFalse.Symbolic is null
                     ? chosen
-                    : chosen.WithDynamic($"({condition.ToCSharp()} ? {whenTrue.ToCSharp()} : {whenFalse.ToCSharp()})");
+                    : chosen.WithSymbolic(new ConditionalOp(condition.AsExpr(), whenTrue.AsExpr(), whenFalse.AsExpr()));
             case CallExpr call:
                 return Functions.Call(call, call.Positional.Select(arg => Evaluate(arg, lookup)).ToList());
             default:
@@ -58,12 +58,12 @@ public static class Evaluator
         if (unary.Op == "not")
         {
             RequireBool(operand, unary.Operand);
-            return Dynamic(Value.Of(!operand.Bool), $"!{operand.ToCSharp()}", operand);
+            return Dynamic(Value.Of(!operand.Bool), new UnaryOp("not", operand.AsExpr()), operand);
         }
         return operand.Kind switch
         {
-            ValueKind.Int => Dynamic(Value.Of(checked(-operand.Int)), $"-{operand.ToCSharp()}", operand),
-            ValueKind.Float => Dynamic(Value.Of(-operand.Float), $"-{operand.ToCSharp()}", operand),
+            ValueKind.Int => Dynamic(Value.Of(checked(-operand.Int)), new UnaryOp("-", operand.AsExpr()), operand),
+            ValueKind.Float => Dynamic(Value.Of(-operand.Float), new UnaryOp("-", operand.AsExpr()), operand),
             _ => throw new ExpressionException($"cannot negate {operand.KindName}", unary.Start, unary.End),
         };
     }
@@ -75,12 +75,11 @@ public static class Evaluator
         var right = Evaluate(binary.Right, lookup);
         RequireBool(right, binary.Right);
         var result = binary.Op == "and" ? left.Bool && right.Bool : left.Bool || right.Bool;
-        return Dynamic(Value.Of(result), $"({left.ToCSharp()} {(binary.Op == "and" ? "&&" : "||")} {right.ToCSharp()})", left, right);
+        return Dynamic(Value.Of(result), new BinaryOp(binary.Op, left.AsExpr(), right.AsExpr()), left, right);
     }
 
     private static Value EvaluateBinary(BinaryExpr binary, Value left, Value right)
     {
-        var csharpOp = binary.Op == "//" ? "/" : binary.Op;
         Value result;
         try
         {
@@ -96,7 +95,7 @@ public static class Evaluator
         {
             throw new ExpressionException($"{left} {binary.Op} {right} overflows 64-bit integers", binary.Start, binary.End);
         }
-        return Dynamic(result, $"({left.ToCSharp()} {csharpOp} {right.ToCSharp()})", left, right);
+        return Dynamic(result, new BinaryOp(binary.Op, left.AsExpr(), right.AsExpr()), left, right);
     }
 
     private static bool AreEqual(Value left, Value right) =>
@@ -151,6 +150,6 @@ public static class Evaluator
     }
 
     /// <summary>Marks <paramref name="result"/> dynamic when any operand depends on a model argument.</summary>
-    internal static Value Dynamic(Value result, string csharp, params Value[] operands) =>
-        operands.Any(operand => operand.IsDynamic) ? result.WithDynamic(csharp) : result;
+    internal static Value Dynamic(Value result, SizeExpr symbolic, params Value[] operands) =>
+        operands.Any(operand => operand.IsDynamic) ? result.WithSymbolic(symbolic) : result;
 }

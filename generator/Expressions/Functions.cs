@@ -16,7 +16,7 @@ internal static class Functions
         foreach (var (arg, index) in args.Select((a, i) => (a, i)))
             if (!arg.IsNumber)
                 throw new ExpressionException($"{call.Name}() needs numbers, not {arg.KindName}", call.Positional[index].Start, call.Positional[index].End);
-        var dynamic = $"CnnGen.Runtime.DslMath.{Capitalise(call.Name)}({string.Join(", ", args.Select(a => a.ToCSharp()))})";
+        var dynamic = new FunctionCall(call.Name, args.Select(a => a.AsExpr()));
         switch (call.Name)
         {
             case "round" or "floor" or "ceil" or "int" or "abs":
@@ -36,7 +36,7 @@ internal static class Functions
                 if (args.Count < 2)
                     throw new ExpressionException($"{call.Name}() needs at least two arguments", call.Start, call.End);
                 var best = args.Aggregate((a, b) => (call.Name == "min" ? b.AsDouble < a.AsDouble : b.AsDouble > a.AsDouble) ? b : a);
-                return Evaluator.Dynamic(best with { Dynamic = null }, dynamic, args.ToArray());
+                return Evaluator.Dynamic(best with { Symbolic = null }, dynamic, args.ToArray());
             case "make_divisible":
                 // torchvision's _make_divisible (MobileNet v2): round to the nearest multiple of the
                 // divisor (default 8), never below it, and never more than 10% below the value.
@@ -44,7 +44,7 @@ internal static class Functions
                     throw new ExpressionException("make_divisible(value, divisor = 8) takes one or two arguments", call.Start, call.End);
                 var divisor = args.Count == 2 ? (long)args[1].AsDouble : 8;
                 if (divisor < 1) throw new ExpressionException("make_divisible needs a positive divisor", call.Start, call.End);
-                return Evaluator.Dynamic(Value.Of(MakeDivisible(args[0].AsDouble, divisor)), $"CnnGen.Runtime.DslMath.MakeDivisible({args[0].ToCSharp()}, {divisor})", args.ToArray());
+                return Evaluator.Dynamic(Value.Of(MakeDivisible(args[0].AsDouble, divisor)), new FunctionCall(call.Name, new[] { args[0].AsExpr(), new ConstantExpr(Value.Of(divisor)) }), args.ToArray());
             default:
                 throw new ExpressionException($"'{call.Name}' is not a function (functions: {string.Join(", ", Names)})", call.Start, call.NameEnd);
         }
@@ -68,6 +68,4 @@ internal static class Functions
         var rounded = Math.Max(divisor, (long)(value + divisor / 2.0) / divisor * divisor);
         return rounded < 0.9 * value ? rounded + divisor : rounded;
     }
-
-    private static string Capitalise(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
 }

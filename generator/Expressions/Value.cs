@@ -17,11 +17,17 @@ public enum ValueKind
 /// <summary>
 /// The result of evaluating an expression. The generator evaluates everything with the model
 /// arguments' defaults, so every value is known at compile time; a value that depends on a model
-/// argument also carries <see cref="Dynamic"/>, the C# expression that recomputes it from the
-/// constructor's parameters, so <c>linear(num_classes)</c> becomes <c>Linear(512, numClasses)</c>.
+/// argument also carries <see cref="Symbolic"/>, how it is computed from the arguments, which each target
+/// prints in its language: <c>linear(num_classes)</c> becomes <c>Linear(512, numClasses)</c> in C#.
 /// </summary>
-public sealed record Value(ValueKind Kind, long Int, double Float, bool Bool, string? Text, IReadOnlyList<Value>? Items, string? Dynamic)
+public sealed record Value(ValueKind Kind, long Int, double Float, bool Bool, string? Text, IReadOnlyList<Value>? Items, SizeExpr? Symbolic)
 {
+    /// <summary>The C# expression that recomputes the value from the generated constructor's parameters; null for a constant.</summary>
+    public string? Dynamic => Symbolic?.ToCSharp();
+
+    /// <summary>The value as a term of a larger expression: its tree, or itself as a constant.</summary>
+    public SizeExpr AsExpr() => Symbolic ?? new ConstantExpr(this);
+
     public static Value Of(long value) => new(ValueKind.Int, value, value, false, null, null, null);
 
     public static Value Of(double value) => new(ValueKind.Float, 0, value, false, null, null, null);
@@ -32,11 +38,11 @@ public sealed record Value(ValueKind Kind, long Int, double Float, bool Bool, st
 
     public static Value Tuple(IReadOnlyList<Value> items) => new(ValueKind.Tuple, 0, 0, false, null, items, null);
 
-    public Value WithDynamic(string? csharp) => this with { Dynamic = csharp };
+    public Value WithSymbolic(SizeExpr? symbolic) => this with { Symbolic = symbolic };
 
     public bool IsNumber => Kind is ValueKind.Int or ValueKind.Float;
 
-    public bool IsDynamic => Dynamic is not null || (Items?.Any(item => item.IsDynamic) ?? false);
+    public bool IsDynamic => Symbolic is not null || (Items?.Any(item => item.IsDynamic) ?? false);
 
     public double AsDouble => Kind == ValueKind.Int ? Int : Float;
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -52,5 +53,11 @@ public sealed class ActivationLayer : LayerKind
 
     public override IReadOnlyList<ParameterSpec> Parameters { get; } = Array.Empty<ParameterSpec>();
 
-    public override LayerResult? Analyze(LayerContext context) => new(context.Input, 0, 0, _forward);
+    public override LayerResult? Analyze(LayerContext context) => new(context.Input, 0, 0, _forward) { Operation = new ActivationOp(_name) };
+}
+
+/// <summary>An element-wise activation without arguments, by its DSL name: <c>relu</c>, <c>relu6</c>, <c>silu</c> ...</summary>
+public sealed record ActivationOp(string Function) : Operation
+{
+    public override string Kind => "activation";
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -21,7 +22,14 @@ public sealed class AdaptiveAvgPoolLayer : LayerKind
             new ForwardOp($"functional.adaptive_avg_pool2d({{0}}, {Spatial.Tuple(size)})"))
         {
             Detail = Spatial.Describe(size),
+            Operation = new AdaptiveAvgPoolOp(size),
             SizeRule = SpatialRule.Fixed(size.H, size.W),
         };
     }
+}
+
+/// <summary>Adaptive average pooling to a fixed height and width (PyTorch's adaptive_avg_pool2d).</summary>
+public sealed record AdaptiveAvgPoolOp(Pair Size) : Operation
+{
+    public override string Kind => "adaptive_avgpool";
 }

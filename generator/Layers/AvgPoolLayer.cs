@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -28,7 +29,14 @@ public sealed class AvgPoolLayer : LayerKind
         return new LayerResult(window.Output, 0, 0, new ForwardOp($"functional.avg_pool2d({{0}}, {arguments})"))
         {
             Detail = PoolWindow.Detail(window),
+            Operation = new AvgPoolOp(window.Kernel, window.Stride, window.Padding, window.Ceil, context.Args.Bool("count_include_pad")),
             SizeRule = PoolWindow.Rule(window),
         };
     }
+}
+
+/// <summary>Average pooling (PyTorch's avg_pool2d).</summary>
+public sealed record AvgPoolOp(Pair Kernel, Pair Stride, Pair Padding, bool CeilMode, bool CountIncludePad) : Operation
+{
+    public override string Kind => "avgpool";
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -44,6 +45,7 @@ public sealed class BatchNormLayer : LayerKind
         {
             ModuleType = $"TorchSharp.Modules.BatchNorm{dimensions}",
             Construct = construct,
+            Operation = new BatchNormOp(Dim.Of(channels), eps, momentum, affine),
             Tensors = Tensors(channels.Int, affine),
         };
     }
@@ -54,4 +56,10 @@ public sealed class BatchNormLayer : LayerKind
         var statistics = new[] { StateTensor.Buffer("running_mean", channels), StateTensor.Buffer("running_var", channels), StateTensor.BatchCounter };
         return affine ? new[] { StateTensor.Parameter("weight", channels), StateTensor.Parameter("bias", channels) }.Concat(statistics).ToArray() : statistics;
     }
+}
+
+/// <summary>Batch normalisation over the channels of a map (BatchNorm2d) or the features of a vector (BatchNorm1d).</summary>
+public sealed record BatchNormOp(Dim Channels, double Eps, double Momentum, bool Affine) : Operation
+{
+    public override string Kind => "bn";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Diagnostics;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -29,6 +30,12 @@ public sealed class ChannelShuffleLayer : LayerKind
                 $"groups={groups.Int} does not divide {input.Channels.Int} channels");
             return null;
         }
-        return new LayerResult(input, 0, 0, new ForwardOp($"Forward.ChannelShuffle({{0}}, {groups.Int})")) { Detail = $"g={groups.Int}" };
+        return new LayerResult(input, 0, 0, new ForwardOp($"Forward.ChannelShuffle({{0}}, {groups.Int})")) { Detail = $"g={groups.Int}", Operation = new ChannelShuffleOp(groups.Int) };
     }
+}
+
+/// <summary>ShuffleNet's channel shuffle: channels as [Groups, C / Groups], transposed.</summary>
+public sealed record ChannelShuffleOp(long Groups) : Operation
+{
+    public override string Kind => "channel_shuffle";
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -89,6 +90,7 @@ public sealed class ConvLayer : LayerKind
             SizeRule = SpatialRule.Window(kernel, stride, padding, dilation, ceilMode: false),
             Construct = construct.ToString(),
             Detail = detail,
+            Operation = new Conv2dOp(Dim.Of(inChannels), Dim.Of(outChannels), kernel, stride, padding, dilation, Dim.Of(args["groups"]), bias),
             Pointwise = kernel == (1, 1) && padding == (0, 0) && groups == 1,
             // nn.Conv2d: weight [out, in/groups, kh, kw], then bias [out].
             Tensors = bias
@@ -96,4 +98,10 @@ public sealed class ConvLayer : LayerKind
                 : new[] { StateTensor.Parameter("weight", outChannels.Int, inChannels.Int / groups, kernel.H, kernel.W) },
         };
     }
+}
+
+/// <summary>A 2-D convolution (PyTorch's Conv2d); a depthwise one has <c>Groups</c> equal to <c>In</c>.</summary>
+public sealed record Conv2dOp(Dim In, Dim Out, Pair Kernel, Pair Stride, Pair Padding, Pair Dilation, Dim Groups, bool Bias) : Operation
+{
+    public override string Kind => "conv";
 }

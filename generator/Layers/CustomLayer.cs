@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Linq;
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
+using CnnGen.Generator.Model;
 
 namespace CnnGen.Generator.Layers;
 
@@ -120,6 +122,8 @@ public sealed class CustomLayer : LayerKind
             Construct = construct,
             SizeRule = s == 1 ? SpatialRule.Keep : SpatialRule.Window((kernel, kernel), (s, s), (0, 0), (1, 1), ceil),
             Detail = detail,
+            Operation = new CustomLayerOp(_spec.TypeName, Name, Dim.Of(input.Channels), Dim.Of(channels), s,
+                _declaration.Arguments.Select(argument => new CustomLayerArgument(argument.Name, args[argument.Name].ToString(), args[argument.Name].Symbolic)).ToEquatableArray()),
             // The class is the user's: the attribute declares a parameter count, not the tensors behind it.
             Tensors = null,
         };
@@ -138,3 +142,12 @@ public sealed class CustomLayer : LayerKind
         };
     }
 }
+
+/// <summary>A layer written in C# (<c>[CnnLayer]</c>): its class, its DSL name, its channels, stride and arguments.</summary>
+public sealed record CustomLayerOp(string TypeName, string Name, Dim In, Dim Out, long Stride, EquatableArray<CustomLayerArgument> Arguments) : Operation
+{
+    public override string Kind => "custom";
+}
+
+/// <summary>An argument of a C# layer: its name, its value as the DSL prints it, and how it follows from the model arguments.</summary>
+public sealed record CustomLayerArgument(string Name, string Value, SizeExpr? Expr);

@@ -32,7 +32,7 @@ public sealed class DepthwiseConvLayer : LayerKind
         var multiplier = args["multiplier"];
         var conv = new BoundArguments();
         var span = context.Span;
-        conv.Set("out", multiplier.Int == 1 ? channels : Evaluator.Dynamic(Value.Of(checked(channels.Int * multiplier.Int)), $"({channels.ToCSharp()} * {multiplier.ToCSharp()})", channels, multiplier), default);
+        conv.Set("out", multiplier.Int == 1 ? channels : Evaluator.Dynamic(Value.Of(checked(channels.Int * multiplier.Int)), new BinaryOp("*", channels.AsExpr(), multiplier.AsExpr()), channels, multiplier), default);
         foreach (var name in new[] { "kernel", "stride", "padding", "dilation", "bias" })
             conv.Set(name, args[name], args.SpanOf(name, default));
         conv.Set("groups", channels, default);

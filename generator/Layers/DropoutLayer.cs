@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -26,6 +27,13 @@ public sealed class DropoutLayer : LayerKind
             ModuleType = "TorchSharp.Modules.Dropout",
             Construct = $"nn.Dropout({rate})",
             Detail = $"p={p}",
+            Operation = new DropoutOp(Scalar.Of(p)),
         };
     }
+}
+
+/// <summary>Dropout with rate <c>P</c> in training; the identity in eval.</summary>
+public sealed record DropoutOp(Scalar P) : Operation
+{
+    public override string Kind => "dropout";
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -14,10 +15,16 @@ public sealed class FlattenLayer : LayerKind
     public override LayerResult? Analyze(LayerContext context)
     {
         var input = context.Input;
-        if (!input.IsMap) return new LayerResult(input, 0, 0, new ForwardOp("{0}.flatten(1)", MayAlias: true));
+        if (!input.IsMap) return new LayerResult(input, 0, 0, new ForwardOp("{0}.flatten(1)", MayAlias: true)) { Operation = new FlattenOp() };
         var area = checked(input.Height * input.Width);
         var features = Value.Of(checked(input.Channels.Int * area));
-        if (input.Channels.IsDynamic) features = features.WithDynamic($"({input.Channels.ToCSharp()} * {area})");
-        return new LayerResult(Shape.Flat(features), 0, 0, new ForwardOp("{0}.flatten(1)", MayAlias: true)) { SizeRule = SpatialRule.Flatten };
+        if (input.Channels.IsDynamic) features = features.WithSymbolic(new BinaryOp("*", input.Channels.AsExpr(), new ConstantExpr(Value.Of(area))));
+        return new LayerResult(Shape.Flat(features), 0, 0, new ForwardOp("{0}.flatten(1)", MayAlias: true)) { SizeRule = SpatialRule.Flatten, Operation = new FlattenOp() };
     }
+}
+
+/// <summary>Everything after the batch dimension as one vector, channels first (PyTorch's flatten(1)).</summary>
+public sealed record FlattenOp : Operation
+{
+    public override string Kind => "flatten";
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -19,6 +20,12 @@ public sealed class GlobalAvgPoolLayer : LayerKind
     {
         if (!context.Input.IsMap) return context.WrongRank("a feature map (C x H x W)");
         // mean over H and W gives the same numbers as adaptive_avg_pool2d(1) + flatten, in one kernel.
-        return new LayerResult(Shape.Flat(context.Input.Channels), 0, 0, new ForwardOp("{0}.mean(new long[] {{ 2, 3 }})")) { SizeRule = SpatialRule.ToVector };
+        return new LayerResult(Shape.Flat(context.Input.Channels), 0, 0, new ForwardOp("{0}.mean(new long[] {{ 2, 3 }})")) { SizeRule = SpatialRule.ToVector, Operation = new GlobalAvgPoolOp() };
     }
+}
+
+/// <summary>The mean over height and width: a C x H x W map becomes a vector of C features.</summary>
+public sealed record GlobalAvgPoolOp : Operation
+{
+    public override string Kind => "gap";
 }

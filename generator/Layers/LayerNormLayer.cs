@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -37,7 +38,17 @@ public sealed class LayerNormLayer : LayerKind
             ModuleType = "TorchSharp.Modules.LayerNorm",
             Construct = construct,
             Detail = input.IsMap ? "over channels (2d)" : "",
+            Operation = new LayerNormOp(Dim.Of(channels), eps.AsDouble, affine, OverMapChannels: input.IsMap),
             Tensors = affine ? new[] { StateTensor.Parameter("weight", channels.Int), StateTensor.Parameter("bias", channels.Int) } : new StateTensor[0],
         };
     }
+}
+
+/// <summary>
+/// Layer normalisation over the last dimension, or, when <c>OverMapChannels</c>, over the channels of each pixel of a
+/// C x H x W map (ConvNeXt's LayerNorm2d).
+/// </summary>
+public sealed record LayerNormOp(Dim Channels, double Eps, bool Affine, bool OverMapChannels) : Operation
+{
+    public override string Kind => "layer_norm";
 }

@@ -30,6 +30,9 @@ public sealed record LayerResult(Shape Output, long Parameters, long Macs, Forwa
     /// <summary>A 1x1 convolution without padding or groups: linear at each pixel, so a per-channel affine map before it can fold into it.</summary>
     public bool Pointwise { get; init; }
 
+    /// <summary>What the layer computes, with its attributes, as a node of the network graph.</summary>
+    public Graph.Operation? Operation { get; init; }
+
     /// <summary>A short description for the layer table, e.g. <c>3x3/2, 64</c>.</summary>
     public string Detail { get; init; } = "";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -32,8 +33,15 @@ public sealed class LayerScaleLayer : LayerKind
             Construct = $"new Parameter(torch.full(new long[] {{ {shape} }}, {Value.FormatDouble(init.AsDouble)}))",
             IsParameter = true,
             Detail = $"init={Value.FormatDouble(init.AsDouble)}",
+            Operation = new LayerScaleOp(Dim.Of(channels), init.AsDouble),
             // The parameter is the entry itself: its key is the entry's path, with nothing after it.
             Tensors = new[] { input.IsMap ? StateTensor.Parameter("", channels.Int, 1, 1) : StateTensor.Parameter("", channels.Int) },
         };
     }
+}
+
+/// <summary>A learned per-channel factor (ConvNeXt's layer scale), initialised to <c>Init</c>.</summary>
+public sealed record LayerScaleOp(Dim Channels, double Init) : Operation
+{
+    public override string Kind => "layer_scale";
 }

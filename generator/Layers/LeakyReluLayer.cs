@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -22,6 +23,13 @@ public sealed class LeakyReluLayer : LayerKind
         return new LayerResult(context.Input, 0, 0, new ForwardOp($"Forward.LeakyRelu({{0}}, {text})", $"Forward.LeakyRelu_({{0}}, {text})", SavesOutput: true))
         {
             Detail = $"slope={text}",
+            Operation = new LeakyReluOp(slope.AsDouble),
         };
     }
+}
+
+/// <summary>max(x, 0) + Slope * min(x, 0).</summary>
+public sealed record LeakyReluOp(double Slope) : Operation
+{
+    public override string Kind => "leaky_relu";
 }

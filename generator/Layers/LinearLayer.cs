@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -35,10 +36,17 @@ public sealed class LinearLayer : LayerKind
         {
             ModuleType = "TorchSharp.Modules.Linear",
             Construct = $"nn.Linear({inFeatures.ToCSharp()}, {outFeatures.ToCSharp()}{(bias ? "" : ", hasBias: false")})",
+            Operation = new LinearOp(Dim.Of(inFeatures), Dim.Of(outFeatures), bias),
             // nn.Linear: weight [out, in], then bias [out].
             Tensors = bias
                 ? new[] { StateTensor.Parameter("weight", outFeatures.Int, inFeatures.Int), StateTensor.Parameter("bias", outFeatures.Int) }
                 : new[] { StateTensor.Parameter("weight", outFeatures.Int, inFeatures.Int) },
         };
     }
+}
+
+/// <summary>A fully connected layer over the last dimension (the features of a vector, the channels of a channels-last map).</summary>
+public sealed record LinearOp(Dim In, Dim Out, bool Bias) : Operation
+{
+    public override string Kind => "linear";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -29,6 +30,13 @@ public sealed class LocalResponseNormLayer : LayerKind
             ModuleType = "TorchSharp.Modules.LocalResponseNorm",
             Construct = construct,
             Detail = $"n={args.Int("size")}",
+            Operation = new LocalResponseNormOp(args.Int("size"), args.Number("alpha"), args.Number("beta"), args.Number("k")),
         };
     }
+}
+
+/// <summary>Local response normalisation across <c>Size</c> neighbouring channels (PyTorch's LocalResponseNorm).</summary>
+public sealed record LocalResponseNormOp(long Size, double Alpha, double Beta, double K) : Operation
+{
+    public override string Kind => "lrn";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -25,7 +26,14 @@ public sealed class MaxPoolLayer : LayerKind
         return new LayerResult(window.Output, 0, 0, new ForwardOp($"functional.max_pool2d({{0}}, {PoolWindow.Arguments(window)})"))
         {
             Detail = PoolWindow.Detail(window),
+            Operation = new MaxPoolOp(window.Kernel, window.Stride, window.Padding, window.Ceil),
             SizeRule = PoolWindow.Rule(window),
         };
     }
+}
+
+/// <summary>Max pooling (PyTorch's max_pool2d; padding counts as minus infinity).</summary>
+public sealed record MaxPoolOp(Pair Kernel, Pair Stride, Pair Padding, bool CeilMode) : Operation
+{
+    public override string Kind => "maxpool";
 }

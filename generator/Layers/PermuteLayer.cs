@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -36,6 +37,13 @@ public sealed class PermuteLayer : LayerKind
         return new LayerResult(input with { ChannelsLast = toLast }, 0, 0, new ForwardOp($"{{0}}.permute({string.Join(", ", order)})", MayAlias: true))
         {
             Detail = toLast ? "to channels-last" : "to channels-first",
+            Operation = new PermuteOp(toLast),
         };
     }
+}
+
+/// <summary>A channels-first map to channels-last (permute(0, 2, 3, 1)) or back (permute(0, 3, 1, 2)): a view.</summary>
+public sealed record PermuteOp(bool ToChannelsLast) : Operation
+{
+    public override string Kind => "permute";
 }

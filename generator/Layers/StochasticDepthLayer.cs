@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -35,6 +36,13 @@ public sealed class StochasticDepthLayer : LayerKind
         {
             // Four significant digits: EfficientNet's and ConvNeXt's rates are fractions like 0.0058823529411764705.
             Detail = $"p={p.AsDouble.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}",
+            Operation = new StochasticDepthOp(Scalar.Of(p)),
         };
     }
+}
+
+/// <summary>torchvision's stochastic depth in "row" mode: in training each sample is dropped with rate <c>P</c> and the rest scaled by 1 / (1 - P); the identity in eval.</summary>
+public sealed record StochasticDepthOp(Scalar P) : Operation
+{
+    public override string Kind => "stochastic_depth";
 }

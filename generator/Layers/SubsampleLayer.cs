@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -45,8 +46,15 @@ public sealed class SubsampleLayer : LayerKind
             ModuleType = "CnnGen.Runtime.TrainableSubsample",
             Construct = $"new CnnGen.Runtime.TrainableSubsample({channels.ToCSharp()}, {Format(kernel)})",
             Detail = $"{kernel}x{kernel} sum, x w + b",
+            Operation = new TrainableSubsampleOp(Dim.Of(channels), kernel),
             SizeRule = SpatialRule.Window((kernel, kernel), (kernel, kernel), (0, 0), (1, 1), ceilMode: false),
             Tensors = new[] { StateTensor.Parameter("weight", channels.Int), StateTensor.Parameter("bias", channels.Int) },
         };
     }
+}
+
+/// <summary>LeNet-5's subsampling: the sum over a Kernel x Kernel window (stride Kernel) times a learned weight plus a learned bias, per channel.</summary>
+public sealed record TrainableSubsampleOp(Dim Channels, long Kernel) : Operation
+{
+    public override string Kind => "subsample";
 }

@@ -2,6 +2,8 @@ using System.Collections.Generic;
 using System.Linq;
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
+using CnnGen.Generator.Model;
 
 namespace CnnGen.Generator.Layers;
 
@@ -82,6 +84,7 @@ public sealed class TableConvLayer : LayerKind
             ModuleType = "CnnGen.Runtime.TableConv2d",
             Construct = construct,
             SizeRule = SpatialRule.Window(kernel, stride, padding, (1, 1), ceilMode: false),
+            Operation = new TableConvOp(TableInputs, outChannels.Int, LeCunC3.Select(row => row.ToEquatableArray()).ToEquatableArray(), kernel, stride, padding, bias),
             Detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + $", table {connections}/{TableInputs * LeCunC3.Length}",
             // Only the connected kernels: weight [60, kh, kw], then bias [16].
             Tensors = bias
@@ -89,4 +92,10 @@ public sealed class TableConvLayer : LayerKind
                 : new[] { StateTensor.Parameter("weight", connections, kernel.H, kernel.W) },
         };
     }
+}
+
+/// <summary>A convolution where output channel o reads only the input channels <c>Table[o]</c> (LeNet-5's C3).</summary>
+public sealed record TableConvOp(long In, long Out, EquatableArray<EquatableArray<int>> Table, Pair Kernel, Pair Stride, Pair Padding, bool Bias) : Operation
+{
+    public override string Kind => "table_conv";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CnnGen.Generator.Expressions;
+using CnnGen.Generator.Graph;
 
 namespace CnnGen.Generator.Layers;
 
@@ -32,6 +33,13 @@ public sealed class UpsampleLayer : LayerKind
         {
             Detail = $"x{factor}",
             SizeRule = SpatialRule.Unknown,
+            Operation = new UpsampleOp(factor, context.Args.Bool("bilinear") ? "bilinear" : "nearest"),
         };
     }
+}
+
+/// <summary>Height and width times <c>Factor</c>: <c>Mode</c> "nearest", or "bilinear" without corner alignment (PyTorch's interpolate).</summary>
+public sealed record UpsampleOp(long Factor, string Mode) : Operation
+{
+    public override string Kind => "upsample";
 }

@@ -11,7 +11,7 @@ public static class Commands
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> [--depth N] | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder] | cnngen explain <CNN00NN> | cnngen generated <file.cnn.yaml> [--namespace N] [--class Name] | " + WeightsCheckRequest.Usage);
+        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> [--depth N] | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder] | cnngen explain <CNN00NN> | cnngen generated <file.cnn.yaml> [--namespace N] [--class Name] | cnngen graph <file.cnn.yaml> [--json] [--class Name] | " + WeightsCheckRequest.Usage);
         return 2;
     }
 
@@ -139,6 +139,34 @@ public static class Commands
             return 2;
         }
         foreach (var network in networks) output.Write(network.Source);
+        return 0;
+    }
+
+    /// <summary>
+    /// Prints the analysed network as a graph in JSON (docs/graph-json.md): one class, or the only one; with errors,
+    /// the diagnostics instead (exit code 1).
+    /// </summary>
+    public static int Graph(string path, string? className, Stream? output = null)
+    {
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"{path}: no such file");
+            return 2;
+        }
+        var result = Compile(path);
+        if (result.HasErrors) return Check(new[] { path });
+        var models = result.Models.Where(model => model.Graph is not null).ToList();
+        var model = className is null ? (models.Count == 1 ? models[0] : null) : models.FirstOrDefault(m => m.ClassName == className);
+        if (model is null)
+        {
+            Console.Error.WriteLine(className is null
+                ? $"{path} has {models.Count} classes ({string.Join(", ", models.Select(m => m.ClassName))}); choose one with --class"
+                : $"{path} has no class {className} (it has {string.Join(", ", models.Select(m => m.ClassName))})");
+            return 2;
+        }
+        using var stdout = output is null ? Console.OpenStandardOutput() : null;
+        GraphJson.Write(model.Graph!, output ?? stdout!);
+        (output ?? stdout!).Write("\n"u8);
         return 0;
     }
 

@@ -8,6 +8,9 @@
 //   cnngen zoo [folder]              one row per class of every *.cnn.yaml in the folder (default ./architectures)
 //   cnngen explain CNN0011           the help page of a diagnostic (embedded in the tool)
 //   cnngen generated <file> [--namespace N] [--class Name]   the C# the build generates for the file
+//   cnngen graph <file> [--json] [--class Name]   the analysed network as a graph of operations, in the JSON form of
+//                                    docs/graph-json.md (values, nodes with their attributes, shapes, counts, state-dict
+//                                    tensors, YAML sites and blocks); exit code 1 with the diagnostics when the file has errors
 //   cnngen weights check <net.cnn.yaml> <weights file> [--class Name] [--arg name=value]... [--new-head] [--keep-aux] [--adapt-stem]
 //                                    whether a safetensors or PyTorch checkpoint (zip or legacy, wrapped or 'module.'-prefixed)
 //                                    fits the network, from the file's index alone (no tensor data is read): every missing,
@@ -30,6 +33,7 @@ return args.FirstOrDefault() switch
     "zoo" => Commands.Zoo(args.Length > 1 ? args[1] : "architectures"),
     "weights" when args.Length >= 2 && args[1] == "check" => WeightsCheck.Run(args.Skip(2).ToArray()),
     "generated" when args.Length >= 2 => Commands.Generated(args[1], Option("--namespace") ?? "CnnGen.Networks", Option("--class")),
+    "graph" when args.Length >= 2 => Commands.Graph(args[1], Option("--class")),
     "diagram" when args.Length >= 2 => Commands.Diagram(args[1], Option("-o") ?? Path.ChangeExtension(Path.GetFileName(args[1]), null).Replace(".cnn", "") + ".svg", Option("--class")),
     _ => Commands.Usage(),
 };

@@ -1,0 +1,14 @@
+namespace CnnGen.Generator.Graph;
+
+/// <summary>
+/// What a node of the <see cref="NetworkGraph"/> computes, with its attributes: a convolution's channels, kernel,
+/// stride and padding, a batch norm's eps, an add's scale. A layer kind's operation is declared in the layer's own
+/// file, beside its shape rule and parameter formula; the joins of the composite constructs (add, multiply,
+/// concatenate, slice) are in JoinOperations.cs. Operations are values: two equal networks have equal graphs.
+/// Targets read them by type; a target that meets one it does not know says so by <see cref="Kind"/>.
+/// </summary>
+public abstract record Operation
+{
+    /// <summary>The operation's name in the graph's JSON and in messages: <c>conv</c>, <c>add</c> ...</summary>
+    public abstract string Kind { get; }
+}

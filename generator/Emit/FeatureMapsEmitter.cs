@@ -9,16 +9,17 @@ namespace CnnGen.Generator.Emit;
 /// <summary>
 /// Multi-scale features (timm's <c>features_only</c>, torchvision's <c>create_feature_extractor</c>): the
 /// compile-time <c>FeatureInfo</c> of every tap (<see cref="FeatureTaps"/>), a flags enum to ask for some, and
-/// <c>ForwardFeatureMaps</c>, which runs the forward only as far as the last one asked for and returns them as
-/// a typed record. Taps are never overwritten in place; those not asked for are freed at their last use.
+/// <c>ForwardFeatureMaps</c>, which runs the forward's trunk (<see cref="ForwardEmitter.WriteStepped"/>) only as far
+/// as the last one asked for and returns them as a typed record. Taps are never overwritten in place; those not asked
+/// for are freed at their last use.
 /// </summary>
 internal static class FeatureMapsEmitter
 {
     private static readonly HashSet<string> RecordMembers = new() { "Dispose", "ToList", "Equals", "GetHashCode", "ToString", "EqualityContract", "Deconstruct", "GetType", "None", "All", "FeatureMaps" };
 
-    public static void Write(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
+    public static void Write(SourceWriter writer, NetworkModel model, ForwardEmitter.Layout layout)
     {
-        var taps = FeatureTaps.Find(model);
+        var taps = layout.Taps;
         if (taps.Count == 0) return;
         var names = MemberNames(taps);
         var input = string.Join("x", model.Input.Concrete.Select(d => d.ToString(CultureInfo.InvariantCulture)));
@@ -64,13 +65,14 @@ internal static class FeatureMapsEmitter
         writer.Close();
         writer.Line();
 
-        WriteMethod(writer, model, plan, taps, names);
+        WriteMethod(writer, model, layout, names);
     }
 
-    private static void WriteMethod(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, IReadOnlyList<FeatureTap> taps, IReadOnlyList<string> names)
+    /// <summary>The flags of the taps, <c>FeatureStage.Layer1</c> ..., in order.</summary>
+    public static IReadOnlyList<string> Flags(IReadOnlyList<FeatureTap> taps) => MemberNames(taps).Select(name => "FeatureStage." + name).ToList();
+
+    private static void WriteMethod(SourceWriter writer, NetworkModel model, ForwardEmitter.Layout layout, IReadOnlyList<string> names)
     {
-        string Local(int i) => "map_" + names[i];
-        string Flag(int i) => "FeatureStage." + names[i];
         writer.Line("/// <summary>");
         writer.Line("/// The feature maps asked for (default all), from one forward that stops after the last of them (eval semantics as");
         writer.Line("/// <c>forward</c>; aux heads are not run). The caller owns the returned tensors: dispose the record.");
@@ -80,34 +82,9 @@ internal static class FeatureMapsEmitter
         writer.Line("if ((stages & ~FeatureStage.All) != 0) throw new System.ArgumentOutOfRangeException(nameof(stages), stages, \"Not a combination of this network's feature stages.\");");
         writer.Line("CheckInput(input);");
         InferenceFolding.WriteForwardPrologue(writer);
-        for (var i = 0; i < taps.Count - 1; i++) writer.Line($"Tensor? {Local(i)} = null;");
-
-        var last = taps.Count - 1;
-        string Record(System.Func<int, string> value) => $"new FeatureMaps({string.Join(", ", Enumerable.Range(0, taps.Count).Select(value))})";
-        var tapAt = Enumerable.Range(0, taps.Count).ToDictionary(i => taps[i].Cut);
-        void AtCut(int cut, System.Func<TensorVar, string> nameOf)
-        {
-            if (!tapAt.TryGetValue(cut, out var i)) return;
-            var tensor = nameOf(taps[i].Var);
-            if (i == last)
-            {
-                writer.Line($"if ((stages & {Flag(i)}) == 0) {tensor}.Dispose();");
-                writer.Line("return " + Record(j => j == last ? $"(stages & {Flag(j)}) != 0 ? {tensor} : null" : Local(j)) + ";");
-                return;
-            }
-            writer.Line($"if ((stages & {Flag(i)}) != 0) {Local(i)} = {tensor};");
-            // Nothing deeper asked for: stop here. Only this tap is live at a clean cut.
-            writer.Open($"if ((stages & ~({string.Join(" | ", Enumerable.Range(0, i + 1).Select(Flag))})) == 0)");
-            writer.Line($"if ({Local(i)} is null) {tensor}.Dispose();");
-            writer.Line("return " + Record(j => j <= i ? Local(j) : "null") + ";");
-            writer.Close();
-        }
-        var kept = Enumerable.Range(0, last).ToDictionary(i => taps[i].Var, Local);
-        ForwardEmitter.WriteSteps(writer, model, plan, new ForwardEmitter.Part(0, taps[last].Cut, null, "input", taps[last].Var)
-        {
-            KeptUnlessNull = kept,
-            AtCut = AtCut,
-        });
+        writer.Line($"var maps = new Tensor?[{names.Count}];");
+        writer.Line($"Trunk(input{ForwardEmitter.TrunkArguments(model, layout, "null", "maps")});");
+        writer.Line($"return new FeatureMaps({string.Join(", ", names.Select((_, i) => $"maps[{i}]"))});");
         writer.Close();
     }
 

@@ -17,21 +17,48 @@ namespace CnnGen.Generator.Emit;
 /// </summary>
 internal static class ForwardEmitter
 {
-    public static void Write(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
+    /// <summary>
+    /// Where the forward parts: <c>HeadCut</c> is the first step of the head when the forward cuts cleanly there
+    /// (-1 otherwise), <c>Taps</c> the feature maps <c>ForwardFeatureMaps</c> returns. With either, the steps are
+    /// written once, in a private <c>Trunk</c> (the steps before the head, with the taps) and <c>Head</c> (the rest),
+    /// which every entry point calls; without both, <c>forward</c> holds the steps itself.
+    /// </summary>
+    internal sealed record Layout(int HeadCut, IReadOnlyList<FeatureTap> Taps)
     {
-        if (model.AuxOutputs.Count == 0)
+        public bool HasHead => HeadCut > 0;
+
+        public bool Stepped => HasHead || Taps.Count > 0;
+
+        /// <summary>The end of the trunk: the head's first step, or the end of the forward.</summary>
+        public int TrunkEnd(NetworkModel model) => HasHead ? HeadCut : model.Steps.Count;
+    }
+
+    public static Layout LayoutFor(NetworkModel model) => new(HeadCut(model), FeatureTaps.Find(model));
+
+    public static void Write(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Layout layout)
+    {
+        var aux = model.AuxOutputs;
+        if (aux.Count == 0)
         {
             writer.Open("public override Tensor forward(Tensor input)");
             writer.Line("CheckInput(input);");
             InferenceFolding.WriteForwardPrologue(writer);
-            var nameOf = WriteSteps(writer, model, plan);
-            writer.Line($"return {nameOf(model.OutputVar!)};");
+            if (layout.Stepped)
+            {
+                writer.Line(layout.HasHead
+                    ? $"return Head(Trunk(input{TrunkArguments(model, layout, "null", "null")})!, owned: true);"
+                    : $"return Trunk(input{TrunkArguments(model, layout, "null", "null")})!;");
+            }
+            else
+            {
+                var nameOf = WriteSteps(writer, model, plan);
+                writer.Line($"return {nameOf(model.OutputVar!)};");
+            }
             writer.Close();
-            WriteFeaturesAndHead(writer, model, plan);
+            WriteFeaturesAndHead(writer, model, layout);
             return;
         }
 
-        var aux = model.AuxOutputs;
         writer.Line("/// <summary>The outputs of one pass: the main output and, in training mode when asked for, the auxiliary heads' outputs.</summary>");
         writer.Line($"/// <param name=\"Output\">The main output, {model.Output} per sample.</param>");
         foreach (var head in aux)
@@ -52,12 +79,26 @@ internal static class ForwardEmitter
         writer.Open("private Outputs Run(Tensor input, bool withAux)");
         writer.Line("CheckInput(input);");
         InferenceFolding.WriteForwardPrologue(writer);
-        foreach (var head in aux) writer.Line($"Tensor? {Local(head)} = null;");
-        var name = WriteSteps(writer, model, plan);
-        writer.Line($"return new Outputs({name(model.OutputVar!)}, {string.Join(", ", aux.Select(Local))});");
+        if (layout.Stepped)
+        {
+            writer.Line($"var aux = withAux ? new Tensor?[{aux.Count}] : null;");
+            var trunk = $"Trunk(input{TrunkArguments(model, layout, "aux", "null")})!";
+            writer.Line($"var output = {(layout.HasHead ? $"Head({trunk}, owned: true)" : trunk)};");
+            writer.Line($"return new Outputs(output, {string.Join(", ", aux.Select((_, i) => $"aux?[{i}]"))});");
+        }
+        else
+        {
+            foreach (var head in aux) writer.Line($"Tensor? {Local(head)} = null;");
+            var name = WriteSteps(writer, model, plan);
+            writer.Line($"return new Outputs({name(model.OutputVar!)}, {string.Join(", ", aux.Select(Local))});");
+        }
         writer.Close();
-        WriteFeaturesAndHead(writer, model, plan);
+        WriteFeaturesAndHead(writer, model, layout);
     }
+
+    /// <summary>The arguments after <c>input</c> of a <c>Trunk</c> call: the aux outputs' array when the network has aux heads, the stages and maps when it has taps.</summary>
+    internal static string TrunkArguments(NetworkModel model, Layout layout, string aux, string maps) =>
+        (model.AuxOutputs.Count > 0 ? ", " + aux : "") + (layout.Taps.Count > 0 ? (maps == "null" ? ", default, null" : ", stages, " + maps) : "");
 
     private static string Local(AuxOutput head) => "aux_" + head.Name;
 
@@ -66,22 +107,120 @@ internal static class ForwardEmitter
     {
         /// <summary>
         /// Tensors kept for the caller besides <c>Result</c> (feature taps): never overwritten, and at their last use
-        /// freed only when the local named here is null (the caller did not ask for them).
+        /// freed only when the expression here is null (the caller did not ask for them).
         /// </summary>
         public IReadOnlyDictionary<TensorVar, string> KeptUnlessNull { get; init; } = new Dictionary<TensorVar, string>();
 
         /// <summary>Called before step k is written (and for k = End after the last), with the names so far: where a tap's code goes.</summary>
         public System.Action<int, System.Func<TensorVar, string>>? AtCut { get; init; }
+
+        /// <summary>A condition (<c>owned</c>) under which <c>Given</c> is the part's to free at its last use; null: the caller's, never freed.</summary>
+        public string? GivenOwnedWhen { get; init; }
+
+        /// <summary>The aux heads' steps are written, inside <c>if (aux is not null)</c>, their outputs stored in <c>aux[k]</c>.</summary>
+        public bool WithAux { get; init; }
     }
 
     /// <summary>
     /// <c>ForwardFeatures</c> (every step before the head: what the head receives) and <c>ForwardHead</c> (the rest),
-    /// when the YAML names a head and the forward cuts cleanly there: no step from the head on reads a tensor
-    /// made before it other than the head's input, and no aux head taps after it.
+    /// when the YAML names a head and the forward cuts cleanly there (see <see cref="HeadCut"/>).
     /// </summary>
-    private static void WriteFeaturesAndHead(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
+    private static void WriteFeaturesAndHead(SourceWriter writer, NetworkModel model, Layout layout)
     {
-        if (model.HeadPath is not { } head) return;
+        if (!layout.HasHead) return;
+        var cut = layout.HeadCut;
+        writer.Line();
+        writer.Line($"/// <summary>Every step before the head '{model.HeadPath}': the features it receives, {HeadInputShape(model, cut)} per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>");
+        writer.Open("public Tensor ForwardFeatures(Tensor input)");
+        writer.Line("CheckInput(input);");
+        InferenceFolding.WriteForwardPrologue(writer);
+        writer.Line($"return Trunk(input{TrunkArguments(model, layout, "null", "null")})!;");
+        writer.Close();
+        writer.Line();
+        writer.Line($"/// <summary>The head '{model.HeadPath}' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>");
+        writer.Open("public Tensor ForwardHead(Tensor features)");
+        writer.Line("if (_inference && training) throw new System.InvalidOperationException(\"This network was turned into its inference form (ToInference) and cannot train.\");");
+        writer.Line("return Head(features, owned: false);");
+        writer.Close();
+    }
+
+    /// <summary>
+    /// The private methods every entry point calls: <c>Trunk</c>, the steps before the head (or all of them), which
+    /// returns their result, or, asked for feature maps, stores them and stops after the deepest one asked for
+    /// (returning null); and <c>Head</c>, the head's steps on the trunk's result.
+    /// </summary>
+    public static void WriteStepped(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Layout layout)
+    {
+        if (!layout.Stepped) return;
+        var trunkEnd = layout.TrunkEnd(model);
+        var result = layout.HasHead ? model.Steps[layout.HeadCut].Inputs[0] : model.OutputVar!;
+        var taps = layout.Taps;
+        var parameters = (model.AuxOutputs.Count > 0 ? ", Tensor?[]? aux" : "") + (taps.Count > 0 ? ", FeatureStage stages, Tensor?[]? maps" : "");
+        writer.Line();
+        writer.Line("/// <summary>");
+        writer.Line(layout.HasHead
+            ? "/// The steps before the head, written once for <c>forward</c>, <c>ForwardFeatures</c>" + (taps.Count > 0 ? " and <c>ForwardFeatureMaps</c>" : "") + ": returns the head's input."
+            : "/// The forward's steps, written once for <c>forward</c> and <c>ForwardFeatureMaps</c>: returns the output.");
+        if (model.AuxOutputs.Count > 0) writer.Line("/// With <paramref name=\"aux\"/>, the aux heads run too and leave their outputs there.");
+        if (taps.Count > 0)
+            writer.Line("/// With <paramref name=\"maps\"/>, the taps asked for in <paramref name=\"stages\"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).");
+        writer.Line("/// </summary>");
+        writer.Open($"private Tensor? Trunk(Tensor input{parameters})");
+        var last = taps.Count - 1;
+        var tapAt = Enumerable.Range(0, taps.Count).ToDictionary(i => taps[i].Cut);
+        var flags = FeatureMapsEmitter.Flags(taps);
+        void AtCut(int cut, System.Func<TensorVar, string> nameOf)
+        {
+            if (!tapAt.TryGetValue(cut, out var i)) return;
+            var tensor = nameOf(taps[i].Var);
+            writer.Open("if (maps is not null)");
+            writer.Line($"if ((stages & {flags[i]}) != 0) maps[{i}] = {tensor};");
+            // Nothing deeper asked for: stop here. Only this tap is live at a clean cut.
+            if (i < last || cut < trunkEnd)
+            {
+                writer.Open($"if ((stages & ~({string.Join(" | ", flags.Take(i + 1))})) == 0)");
+                writer.Line($"if (maps[{i}] is null) {tensor}.Dispose();");
+                writer.Line("return null;");
+                writer.Close();
+            }
+            writer.Close();
+        }
+        var kept = Enumerable.Range(0, taps.Count).Where(i => taps[i].Var != result).ToDictionary(i => taps[i].Var, i => $"maps?[{i}]");
+        var nameOf = WriteSteps(writer, model, plan, new Part(0, trunkEnd, null, "input", result)
+        {
+            KeptUnlessNull = kept,
+            AtCut = AtCut,
+            WithAux = model.AuxOutputs.Count > 0,
+        });
+        var resultIsTap = taps.Count > 0 && taps[last].Var == result;
+        // The last tap may be the result itself: the caller of ForwardFeatureMaps owns it then, and forward's gets it.
+        writer.Line(resultIsTap ? $"return maps is not null && maps[{last}] is null ? Disposed({nameOf(result)}) : {nameOf(result)};" : $"return {nameOf(result)};");
+        writer.Close();
+        if (resultIsTap)
+        {
+            writer.Line();
+            writer.Line("/// <summary>Frees a tap nobody asked for that is also the trunk's result.</summary>");
+            writer.Open("private static Tensor? Disposed(Tensor tensor)");
+            writer.Line("tensor.Dispose();");
+            writer.Line("return null;");
+            writer.Close();
+        }
+        if (!layout.HasHead) return;
+        writer.Line();
+        writer.Line("/// <summary>The head's steps on the trunk's result; <paramref name=\"owned\"/>: it is ours to free.</summary>");
+        writer.Open("private Tensor Head(Tensor features, bool owned)");
+        nameOf = WriteSteps(writer, model, plan, new Part(layout.HeadCut, model.Steps.Count, result, "features", model.OutputVar!) { GivenOwnedWhen = "owned" });
+        writer.Line($"return {nameOf(model.OutputVar!)};");
+        writer.Close();
+    }
+
+    /// <summary>
+    /// The head's first step when the YAML names a head and the forward cuts cleanly there: no step from the head on
+    /// reads a tensor made before it other than the head's input, and no aux head taps after it; -1 otherwise.
+    /// </summary>
+    private static int HeadCut(NetworkModel model)
+    {
+        if (model.HeadPath is not { } head) return -1;
         var steps = model.Steps;
         // The head's modules (one layer, or a group's leaves) by their fields; the cut is the first step using one.
         var fields = new HashSet<string>(Leaves(Find(model.Root, head.Split('.'))).Where(node => node.Field is not null).Select(node => node.Field!));
@@ -89,29 +228,14 @@ internal static class ForwardEmitter
         for (var i = 0; i < steps.Count && cut < 0; i++)
             if (steps[i].Aux is null && steps[i].Field is { } field && fields.Contains(field))
                 cut = i;
-        if (cut <= 0) return;
-        var features = steps[cut].Inputs[0];
-        var madeAfter = new HashSet<TensorVar> { features };
+        if (cut <= 0) return -1;
+        var madeAfter = new HashSet<TensorVar> { steps[cut].Inputs[0] };
         for (var i = cut; i < steps.Count; i++)
         {
-            if (steps[i].Aux is not null || steps[i].Inputs.Any(input => !madeAfter.Contains(input))) return;
+            if (steps[i].Aux is not null || steps[i].Inputs.Any(input => !madeAfter.Contains(input))) return -1;
             madeAfter.Add(steps[i].Output);
         }
-        writer.Line();
-        writer.Line($"/// <summary>Every step before the head '{head}': the features it receives, {Shape(model, cut)} per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>");
-        writer.Open("public Tensor ForwardFeatures(Tensor input)");
-        writer.Line("CheckInput(input);");
-        InferenceFolding.WriteForwardPrologue(writer);
-        var name = WriteSteps(writer, model, plan, new Part(0, cut, null, "input", features));
-        writer.Line($"return {name(features)};");
-        writer.Close();
-        writer.Line();
-        writer.Line($"/// <summary>The head '{head}' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>");
-        writer.Open("public Tensor ForwardHead(Tensor features)");
-        writer.Line("if (_inference && training) throw new System.InvalidOperationException(\"This network was turned into its inference form (ToInference) and cannot train.\");");
-        name = WriteSteps(writer, model, plan, new Part(cut, steps.Count, features, "features", model.OutputVar!));
-        writer.Line($"return {name(model.OutputVar!)};");
-        writer.Close();
+        return cut;
     }
 
     private static ModuleNode? Find(ModuleNode? node, IEnumerable<string> path)
@@ -123,12 +247,11 @@ internal static class ForwardEmitter
     private static IEnumerable<ModuleNode> Leaves(ModuleNode? node) =>
         node is null ? Enumerable.Empty<ModuleNode>() : node.IsGroup ? node.Children.SelectMany(Leaves) : new[] { node };
 
-    /// <summary>The shape the step producing the head's input wrote in its comment (<c>... -> 512</c>).</summary>
-    private static string Shape(NetworkModel model, int cut)
+    /// <summary>The shape of the head's input, from the step that makes it.</summary>
+    private static string HeadInputShape(NetworkModel model, int cut)
     {
         var producer = model.Steps.Take(cut).LastOrDefault(step => step.Output == model.Steps[cut].Inputs[0]);
-        var at = producer?.Comment.LastIndexOf("-> ", System.StringComparison.Ordinal) ?? -1;
-        return at < 0 ? "the head's input" : producer!.Comment.Substring(at + 3);
+        return producer?.OutputShape?.ToString() ?? "the head's input";
     }
 
     /// <summary>
@@ -140,11 +263,12 @@ internal static class ForwardEmitter
     {
         var steps = model.Steps;
         var (start, end) = part is null ? (0, steps.Count) : (part.Start, part.End);
-        bool Included(int i) => part is null || steps[i].Aux is null;
+        bool Included(int i) => part is null || part.WithAux || steps[i].Aux is null;
         bool Owned(TensorVar tensor) => tensor.IsInput || tensor == part?.Given;
         var (folded, preActivations) = (plan.FoldedBatchNorms, plan.PreActivations);
         var reluOfPreActivation = new HashSet<int>(preActivations.Values.Select(triple => triple.Relu));
         var results = part is null ? new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! } : new HashSet<TensorVar>(part.KeptUnlessNull.Keys) { part.Result };
+        if (part is { WithAux: true }) results.UnionWith(model.AuxOutputs.Select(head => head.Var));
         var uses = new Dictionary<TensorVar, int>();
         var lastUse = new Dictionary<TensorVar, int>();
         var producedInAux = new HashSet<TensorVar>(steps.Where(step => step.Aux is not null).Select(step => step.Output));
@@ -174,8 +298,8 @@ internal static class ForwardEmitter
             var step = steps[i];
             if (step.Aux != openAux)
             {
-                if (openAux is not null) CloseAux(writer, model, openAux, NameOf);
-                if (step.Aux is not null) writer.Open("if (withAux)");
+                if (openAux is not null) CloseAux(writer, model, openAux, NameOf, part is not null);
+                if (step.Aux is not null) writer.Open(part is null ? "if (withAux)" : "if (aux is not null)");
                 openAux = step.Aux;
             }
             var operand = step.Inputs[0];
@@ -234,6 +358,8 @@ internal static class ForwardEmitter
             {
                 if (part is not null && part.KeptUnlessNull.TryGetValue(input, out var kept) && lastUse[input] == i)
                     writer.Line($"if ({kept} is null) {NameOf(input)}.Dispose();");
+                if (part?.GivenOwnedWhen is { } owned && input == part.Given && lastUse.TryGetValue(input, out var lastOfGiven) && lastOfGiven == i)
+                    writer.Line($"if ({owned}) {NameOf(input)}.Dispose();");
                 if (Owned(input) || results.Contains(input) || !lastUse.TryGetValue(input, out var last) || last != i) continue;
                 if ((inPlace || consuming) && input == operand) continue;
                 writer.Line($"{NameOf(input)}.Dispose();");
@@ -241,15 +367,16 @@ internal static class ForwardEmitter
             if (!uses.ContainsKey(step.Output) && !results.Contains(step.Output))
                 writer.Line($"{NameOf(step.Output)}.Dispose();");
         }
-        if (openAux is not null) CloseAux(writer, model, openAux, NameOf);
+        if (openAux is not null) CloseAux(writer, model, openAux, NameOf, part is not null);
         part?.AtCut?.Invoke(end, NameOf);
         return NameOf;
     }
 
-    private static void CloseAux(SourceWriter writer, NetworkModel model, string head, System.Func<TensorVar, string> nameOf)
+    /// <summary>Ends an aux head's block, handing its output to a local (<c>aux_name</c>) or, in the trunk, to <c>aux[k]</c>.</summary>
+    private static void CloseAux(SourceWriter writer, NetworkModel model, string head, System.Func<TensorVar, string> nameOf, bool toArray)
     {
-        var output = model.AuxOutputs.FirstOrDefault(aux => aux.Name == head);
-        if (output is not null) writer.Line($"{Local(output)} = {nameOf(output.Var)};");
+        var index = model.AuxOutputs.FindIndex(aux => aux.Name == head);
+        if (index >= 0) writer.Line(toArray ? $"aux[{index}] = {nameOf(model.AuxOutputs[index].Var)};" : $"{Local(model.AuxOutputs[index])} = {nameOf(model.AuxOutputs[index].Var)};");
         writer.Close();
     }
 }

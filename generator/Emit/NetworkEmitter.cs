@@ -39,8 +39,10 @@ public static class NetworkEmitter
         ClassifierEmitter.Write(writer, model);
         var plan = InferenceFolding.PlanFor(model);
         InferenceFolding.WriteToInference(writer, model, plan);
-        ForwardEmitter.Write(writer, model, plan);
-        FeatureMapsEmitter.Write(writer, model, plan);
+        var layout = ForwardEmitter.LayoutFor(model);
+        ForwardEmitter.Write(writer, model, plan, layout);
+        FeatureMapsEmitter.Write(writer, model, layout);
+        ForwardEmitter.WriteStepped(writer, model, plan, layout);
         writer.Line();
         WriteInputCheck(writer, model);
         writer.Close();

@@ -609,528 +609,7 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // features.0.0: conv 4x4/4 -> 96x56x56
-            var x1 = Forward.Conv2d(_features_0_0, input);
-            // features.0.1: layernorm over channels (2d) -> 96x56x56
-            var x2 = Forward.LayerNorm2d(_features_0_1, x1);
-            x1.Dispose();
-            // features.1.0.block.0: dwconv dw 7x7 -> 96x56x56
-            var x3 = Forward.Conv2d(_features_1_0_block_0, x2);
-            // features.1.0.block.1: permute to channels-last -> 56x56x96
-            var x4 = x3.permute(0, 2, 3, 1);
-            x3.Dispose();
-            // features.1.0.block.2: layernorm -> 56x56x96
-            var x5 = _features_1_0_block_2.forward(x4);
-            x4.Dispose();
-            // features.1.0.block.3: linear -> 56x56x384
-            var x6 = _features_1_0_block_3.forward(x5);
-            x5.Dispose();
-            // features.1.0.block.4: gelu -> 56x56x384
-            Forward.Gelu_(x6);
-            // features.1.0.block.5: linear -> 56x56x96
-            var x8 = _features_1_0_block_5.forward(x6);
-            x6.Dispose();
-            // features.1.0.block.6: permute to channels-first -> 96x56x56
-            var x9 = x8.permute(0, 3, 1, 2);
-            x8.Dispose();
-            // features.1.0.layer_scale: layer_scale init=1E-06 -> 96x56x56
-            var x10 = x9.mul(_features_1_0_layer_scale);
-            x9.Dispose();
-            // features.1.0.stochastic_depth: stochastic_depth p=0 -> 96x56x56
-            Forward.StochasticDepth_(x10, ((stochasticDepthProb * 0) / 17), training);
-            // features.1.0: body + shortcut -> 96x56x56
-            Forward.Add_(x10, x2);
-            x2.Dispose();
-            // features.1.1.block.0: dwconv dw 7x7 -> 96x56x56
-            var x13 = Forward.Conv2d(_features_1_1_block_0, x10);
-            // features.1.1.block.1: permute to channels-last -> 56x56x96
-            var x14 = x13.permute(0, 2, 3, 1);
-            x13.Dispose();
-            // features.1.1.block.2: layernorm -> 56x56x96
-            var x15 = _features_1_1_block_2.forward(x14);
-            x14.Dispose();
-            // features.1.1.block.3: linear -> 56x56x384
-            var x16 = _features_1_1_block_3.forward(x15);
-            x15.Dispose();
-            // features.1.1.block.4: gelu -> 56x56x384
-            Forward.Gelu_(x16);
-            // features.1.1.block.5: linear -> 56x56x96
-            var x18 = _features_1_1_block_5.forward(x16);
-            x16.Dispose();
-            // features.1.1.block.6: permute to channels-first -> 96x56x56
-            var x19 = x18.permute(0, 3, 1, 2);
-            x18.Dispose();
-            // features.1.1.layer_scale: layer_scale init=1E-06 -> 96x56x56
-            var x20 = x19.mul(_features_1_1_layer_scale);
-            x19.Dispose();
-            // features.1.1.stochastic_depth: stochastic_depth p=0.005882 -> 96x56x56
-            Forward.StochasticDepth_(x20, ((stochasticDepthProb * 1) / 17), training);
-            // features.1.1: body + shortcut -> 96x56x56
-            Forward.Add_(x20, x10);
-            x10.Dispose();
-            // features.1.2.block.0: dwconv dw 7x7 -> 96x56x56
-            var x23 = Forward.Conv2d(_features_1_2_block_0, x20);
-            // features.1.2.block.1: permute to channels-last -> 56x56x96
-            var x24 = x23.permute(0, 2, 3, 1);
-            x23.Dispose();
-            // features.1.2.block.2: layernorm -> 56x56x96
-            var x25 = _features_1_2_block_2.forward(x24);
-            x24.Dispose();
-            // features.1.2.block.3: linear -> 56x56x384
-            var x26 = _features_1_2_block_3.forward(x25);
-            x25.Dispose();
-            // features.1.2.block.4: gelu -> 56x56x384
-            Forward.Gelu_(x26);
-            // features.1.2.block.5: linear -> 56x56x96
-            var x28 = _features_1_2_block_5.forward(x26);
-            x26.Dispose();
-            // features.1.2.block.6: permute to channels-first -> 96x56x56
-            var x29 = x28.permute(0, 3, 1, 2);
-            x28.Dispose();
-            // features.1.2.layer_scale: layer_scale init=1E-06 -> 96x56x56
-            var x30 = x29.mul(_features_1_2_layer_scale);
-            x29.Dispose();
-            // features.1.2.stochastic_depth: stochastic_depth p=0.01176 -> 96x56x56
-            Forward.StochasticDepth_(x30, ((stochasticDepthProb * 2) / 17), training);
-            // features.1.2: body + shortcut -> 96x56x56
-            Forward.Add_(x30, x20);
-            x20.Dispose();
-            // features.2.0: layernorm over channels (2d) -> 96x56x56
-            var x33 = Forward.LayerNorm2d(_features_2_0, x30);
-            x30.Dispose();
-            // features.2.1: conv 2x2/2 -> 192x28x28
-            var x34 = Forward.Conv2d(_features_2_1, x33);
-            x33.Dispose();
-            // features.3.0.block.0: dwconv dw 7x7 -> 192x28x28
-            var x35 = Forward.Conv2d(_features_3_0_block_0, x34);
-            // features.3.0.block.1: permute to channels-last -> 28x28x192
-            var x36 = x35.permute(0, 2, 3, 1);
-            x35.Dispose();
-            // features.3.0.block.2: layernorm -> 28x28x192
-            var x37 = _features_3_0_block_2.forward(x36);
-            x36.Dispose();
-            // features.3.0.block.3: linear -> 28x28x768
-            var x38 = _features_3_0_block_3.forward(x37);
-            x37.Dispose();
-            // features.3.0.block.4: gelu -> 28x28x768
-            Forward.Gelu_(x38);
-            // features.3.0.block.5: linear -> 28x28x192
-            var x40 = _features_3_0_block_5.forward(x38);
-            x38.Dispose();
-            // features.3.0.block.6: permute to channels-first -> 192x28x28
-            var x41 = x40.permute(0, 3, 1, 2);
-            x40.Dispose();
-            // features.3.0.layer_scale: layer_scale init=1E-06 -> 192x28x28
-            var x42 = x41.mul(_features_3_0_layer_scale);
-            x41.Dispose();
-            // features.3.0.stochastic_depth: stochastic_depth p=0.01765 -> 192x28x28
-            Forward.StochasticDepth_(x42, ((stochasticDepthProb * 3) / 17), training);
-            // features.3.0: body + shortcut -> 192x28x28
-            Forward.Add_(x42, x34);
-            x34.Dispose();
-            // features.3.1.block.0: dwconv dw 7x7 -> 192x28x28
-            var x45 = Forward.Conv2d(_features_3_1_block_0, x42);
-            // features.3.1.block.1: permute to channels-last -> 28x28x192
-            var x46 = x45.permute(0, 2, 3, 1);
-            x45.Dispose();
-            // features.3.1.block.2: layernorm -> 28x28x192
-            var x47 = _features_3_1_block_2.forward(x46);
-            x46.Dispose();
-            // features.3.1.block.3: linear -> 28x28x768
-            var x48 = _features_3_1_block_3.forward(x47);
-            x47.Dispose();
-            // features.3.1.block.4: gelu -> 28x28x768
-            Forward.Gelu_(x48);
-            // features.3.1.block.5: linear -> 28x28x192
-            var x50 = _features_3_1_block_5.forward(x48);
-            x48.Dispose();
-            // features.3.1.block.6: permute to channels-first -> 192x28x28
-            var x51 = x50.permute(0, 3, 1, 2);
-            x50.Dispose();
-            // features.3.1.layer_scale: layer_scale init=1E-06 -> 192x28x28
-            var x52 = x51.mul(_features_3_1_layer_scale);
-            x51.Dispose();
-            // features.3.1.stochastic_depth: stochastic_depth p=0.02353 -> 192x28x28
-            Forward.StochasticDepth_(x52, ((stochasticDepthProb * 4) / 17), training);
-            // features.3.1: body + shortcut -> 192x28x28
-            Forward.Add_(x52, x42);
-            x42.Dispose();
-            // features.3.2.block.0: dwconv dw 7x7 -> 192x28x28
-            var x55 = Forward.Conv2d(_features_3_2_block_0, x52);
-            // features.3.2.block.1: permute to channels-last -> 28x28x192
-            var x56 = x55.permute(0, 2, 3, 1);
-            x55.Dispose();
-            // features.3.2.block.2: layernorm -> 28x28x192
-            var x57 = _features_3_2_block_2.forward(x56);
-            x56.Dispose();
-            // features.3.2.block.3: linear -> 28x28x768
-            var x58 = _features_3_2_block_3.forward(x57);
-            x57.Dispose();
-            // features.3.2.block.4: gelu -> 28x28x768
-            Forward.Gelu_(x58);
-            // features.3.2.block.5: linear -> 28x28x192
-            var x60 = _features_3_2_block_5.forward(x58);
-            x58.Dispose();
-            // features.3.2.block.6: permute to channels-first -> 192x28x28
-            var x61 = x60.permute(0, 3, 1, 2);
-            x60.Dispose();
-            // features.3.2.layer_scale: layer_scale init=1E-06 -> 192x28x28
-            var x62 = x61.mul(_features_3_2_layer_scale);
-            x61.Dispose();
-            // features.3.2.stochastic_depth: stochastic_depth p=0.02941 -> 192x28x28
-            Forward.StochasticDepth_(x62, ((stochasticDepthProb * 5) / 17), training);
-            // features.3.2: body + shortcut -> 192x28x28
-            Forward.Add_(x62, x52);
-            x52.Dispose();
-            // features.4.0: layernorm over channels (2d) -> 192x28x28
-            var x65 = Forward.LayerNorm2d(_features_4_0, x62);
-            x62.Dispose();
-            // features.4.1: conv 2x2/2 -> 384x14x14
-            var x66 = Forward.Conv2d(_features_4_1, x65);
-            x65.Dispose();
-            // features.5.0.block.0: dwconv dw 7x7 -> 384x14x14
-            var x67 = Forward.Conv2d(_features_5_0_block_0, x66);
-            // features.5.0.block.1: permute to channels-last -> 14x14x384
-            var x68 = x67.permute(0, 2, 3, 1);
-            x67.Dispose();
-            // features.5.0.block.2: layernorm -> 14x14x384
-            var x69 = _features_5_0_block_2.forward(x68);
-            x68.Dispose();
-            // features.5.0.block.3: linear -> 14x14x1536
-            var x70 = _features_5_0_block_3.forward(x69);
-            x69.Dispose();
-            // features.5.0.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x70);
-            // features.5.0.block.5: linear -> 14x14x384
-            var x72 = _features_5_0_block_5.forward(x70);
-            x70.Dispose();
-            // features.5.0.block.6: permute to channels-first -> 384x14x14
-            var x73 = x72.permute(0, 3, 1, 2);
-            x72.Dispose();
-            // features.5.0.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x74 = x73.mul(_features_5_0_layer_scale);
-            x73.Dispose();
-            // features.5.0.stochastic_depth: stochastic_depth p=0.03529 -> 384x14x14
-            Forward.StochasticDepth_(x74, ((stochasticDepthProb * 6) / 17), training);
-            // features.5.0: body + shortcut -> 384x14x14
-            Forward.Add_(x74, x66);
-            x66.Dispose();
-            // features.5.1.block.0: dwconv dw 7x7 -> 384x14x14
-            var x77 = Forward.Conv2d(_features_5_1_block_0, x74);
-            // features.5.1.block.1: permute to channels-last -> 14x14x384
-            var x78 = x77.permute(0, 2, 3, 1);
-            x77.Dispose();
-            // features.5.1.block.2: layernorm -> 14x14x384
-            var x79 = _features_5_1_block_2.forward(x78);
-            x78.Dispose();
-            // features.5.1.block.3: linear -> 14x14x1536
-            var x80 = _features_5_1_block_3.forward(x79);
-            x79.Dispose();
-            // features.5.1.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x80);
-            // features.5.1.block.5: linear -> 14x14x384
-            var x82 = _features_5_1_block_5.forward(x80);
-            x80.Dispose();
-            // features.5.1.block.6: permute to channels-first -> 384x14x14
-            var x83 = x82.permute(0, 3, 1, 2);
-            x82.Dispose();
-            // features.5.1.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x84 = x83.mul(_features_5_1_layer_scale);
-            x83.Dispose();
-            // features.5.1.stochastic_depth: stochastic_depth p=0.04118 -> 384x14x14
-            Forward.StochasticDepth_(x84, ((stochasticDepthProb * 7) / 17), training);
-            // features.5.1: body + shortcut -> 384x14x14
-            Forward.Add_(x84, x74);
-            x74.Dispose();
-            // features.5.2.block.0: dwconv dw 7x7 -> 384x14x14
-            var x87 = Forward.Conv2d(_features_5_2_block_0, x84);
-            // features.5.2.block.1: permute to channels-last -> 14x14x384
-            var x88 = x87.permute(0, 2, 3, 1);
-            x87.Dispose();
-            // features.5.2.block.2: layernorm -> 14x14x384
-            var x89 = _features_5_2_block_2.forward(x88);
-            x88.Dispose();
-            // features.5.2.block.3: linear -> 14x14x1536
-            var x90 = _features_5_2_block_3.forward(x89);
-            x89.Dispose();
-            // features.5.2.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x90);
-            // features.5.2.block.5: linear -> 14x14x384
-            var x92 = _features_5_2_block_5.forward(x90);
-            x90.Dispose();
-            // features.5.2.block.6: permute to channels-first -> 384x14x14
-            var x93 = x92.permute(0, 3, 1, 2);
-            x92.Dispose();
-            // features.5.2.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x94 = x93.mul(_features_5_2_layer_scale);
-            x93.Dispose();
-            // features.5.2.stochastic_depth: stochastic_depth p=0.04706 -> 384x14x14
-            Forward.StochasticDepth_(x94, ((stochasticDepthProb * 8) / 17), training);
-            // features.5.2: body + shortcut -> 384x14x14
-            Forward.Add_(x94, x84);
-            x84.Dispose();
-            // features.5.3.block.0: dwconv dw 7x7 -> 384x14x14
-            var x97 = Forward.Conv2d(_features_5_3_block_0, x94);
-            // features.5.3.block.1: permute to channels-last -> 14x14x384
-            var x98 = x97.permute(0, 2, 3, 1);
-            x97.Dispose();
-            // features.5.3.block.2: layernorm -> 14x14x384
-            var x99 = _features_5_3_block_2.forward(x98);
-            x98.Dispose();
-            // features.5.3.block.3: linear -> 14x14x1536
-            var x100 = _features_5_3_block_3.forward(x99);
-            x99.Dispose();
-            // features.5.3.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x100);
-            // features.5.3.block.5: linear -> 14x14x384
-            var x102 = _features_5_3_block_5.forward(x100);
-            x100.Dispose();
-            // features.5.3.block.6: permute to channels-first -> 384x14x14
-            var x103 = x102.permute(0, 3, 1, 2);
-            x102.Dispose();
-            // features.5.3.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x104 = x103.mul(_features_5_3_layer_scale);
-            x103.Dispose();
-            // features.5.3.stochastic_depth: stochastic_depth p=0.05294 -> 384x14x14
-            Forward.StochasticDepth_(x104, ((stochasticDepthProb * 9) / 17), training);
-            // features.5.3: body + shortcut -> 384x14x14
-            Forward.Add_(x104, x94);
-            x94.Dispose();
-            // features.5.4.block.0: dwconv dw 7x7 -> 384x14x14
-            var x107 = Forward.Conv2d(_features_5_4_block_0, x104);
-            // features.5.4.block.1: permute to channels-last -> 14x14x384
-            var x108 = x107.permute(0, 2, 3, 1);
-            x107.Dispose();
-            // features.5.4.block.2: layernorm -> 14x14x384
-            var x109 = _features_5_4_block_2.forward(x108);
-            x108.Dispose();
-            // features.5.4.block.3: linear -> 14x14x1536
-            var x110 = _features_5_4_block_3.forward(x109);
-            x109.Dispose();
-            // features.5.4.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x110);
-            // features.5.4.block.5: linear -> 14x14x384
-            var x112 = _features_5_4_block_5.forward(x110);
-            x110.Dispose();
-            // features.5.4.block.6: permute to channels-first -> 384x14x14
-            var x113 = x112.permute(0, 3, 1, 2);
-            x112.Dispose();
-            // features.5.4.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x114 = x113.mul(_features_5_4_layer_scale);
-            x113.Dispose();
-            // features.5.4.stochastic_depth: stochastic_depth p=0.05882 -> 384x14x14
-            Forward.StochasticDepth_(x114, ((stochasticDepthProb * 10) / 17), training);
-            // features.5.4: body + shortcut -> 384x14x14
-            Forward.Add_(x114, x104);
-            x104.Dispose();
-            // features.5.5.block.0: dwconv dw 7x7 -> 384x14x14
-            var x117 = Forward.Conv2d(_features_5_5_block_0, x114);
-            // features.5.5.block.1: permute to channels-last -> 14x14x384
-            var x118 = x117.permute(0, 2, 3, 1);
-            x117.Dispose();
-            // features.5.5.block.2: layernorm -> 14x14x384
-            var x119 = _features_5_5_block_2.forward(x118);
-            x118.Dispose();
-            // features.5.5.block.3: linear -> 14x14x1536
-            var x120 = _features_5_5_block_3.forward(x119);
-            x119.Dispose();
-            // features.5.5.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x120);
-            // features.5.5.block.5: linear -> 14x14x384
-            var x122 = _features_5_5_block_5.forward(x120);
-            x120.Dispose();
-            // features.5.5.block.6: permute to channels-first -> 384x14x14
-            var x123 = x122.permute(0, 3, 1, 2);
-            x122.Dispose();
-            // features.5.5.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x124 = x123.mul(_features_5_5_layer_scale);
-            x123.Dispose();
-            // features.5.5.stochastic_depth: stochastic_depth p=0.06471 -> 384x14x14
-            Forward.StochasticDepth_(x124, ((stochasticDepthProb * 11) / 17), training);
-            // features.5.5: body + shortcut -> 384x14x14
-            Forward.Add_(x124, x114);
-            x114.Dispose();
-            // features.5.6.block.0: dwconv dw 7x7 -> 384x14x14
-            var x127 = Forward.Conv2d(_features_5_6_block_0, x124);
-            // features.5.6.block.1: permute to channels-last -> 14x14x384
-            var x128 = x127.permute(0, 2, 3, 1);
-            x127.Dispose();
-            // features.5.6.block.2: layernorm -> 14x14x384
-            var x129 = _features_5_6_block_2.forward(x128);
-            x128.Dispose();
-            // features.5.6.block.3: linear -> 14x14x1536
-            var x130 = _features_5_6_block_3.forward(x129);
-            x129.Dispose();
-            // features.5.6.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x130);
-            // features.5.6.block.5: linear -> 14x14x384
-            var x132 = _features_5_6_block_5.forward(x130);
-            x130.Dispose();
-            // features.5.6.block.6: permute to channels-first -> 384x14x14
-            var x133 = x132.permute(0, 3, 1, 2);
-            x132.Dispose();
-            // features.5.6.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x134 = x133.mul(_features_5_6_layer_scale);
-            x133.Dispose();
-            // features.5.6.stochastic_depth: stochastic_depth p=0.07059 -> 384x14x14
-            Forward.StochasticDepth_(x134, ((stochasticDepthProb * 12) / 17), training);
-            // features.5.6: body + shortcut -> 384x14x14
-            Forward.Add_(x134, x124);
-            x124.Dispose();
-            // features.5.7.block.0: dwconv dw 7x7 -> 384x14x14
-            var x137 = Forward.Conv2d(_features_5_7_block_0, x134);
-            // features.5.7.block.1: permute to channels-last -> 14x14x384
-            var x138 = x137.permute(0, 2, 3, 1);
-            x137.Dispose();
-            // features.5.7.block.2: layernorm -> 14x14x384
-            var x139 = _features_5_7_block_2.forward(x138);
-            x138.Dispose();
-            // features.5.7.block.3: linear -> 14x14x1536
-            var x140 = _features_5_7_block_3.forward(x139);
-            x139.Dispose();
-            // features.5.7.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x140);
-            // features.5.7.block.5: linear -> 14x14x384
-            var x142 = _features_5_7_block_5.forward(x140);
-            x140.Dispose();
-            // features.5.7.block.6: permute to channels-first -> 384x14x14
-            var x143 = x142.permute(0, 3, 1, 2);
-            x142.Dispose();
-            // features.5.7.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x144 = x143.mul(_features_5_7_layer_scale);
-            x143.Dispose();
-            // features.5.7.stochastic_depth: stochastic_depth p=0.07647 -> 384x14x14
-            Forward.StochasticDepth_(x144, ((stochasticDepthProb * 13) / 17), training);
-            // features.5.7: body + shortcut -> 384x14x14
-            Forward.Add_(x144, x134);
-            x134.Dispose();
-            // features.5.8.block.0: dwconv dw 7x7 -> 384x14x14
-            var x147 = Forward.Conv2d(_features_5_8_block_0, x144);
-            // features.5.8.block.1: permute to channels-last -> 14x14x384
-            var x148 = x147.permute(0, 2, 3, 1);
-            x147.Dispose();
-            // features.5.8.block.2: layernorm -> 14x14x384
-            var x149 = _features_5_8_block_2.forward(x148);
-            x148.Dispose();
-            // features.5.8.block.3: linear -> 14x14x1536
-            var x150 = _features_5_8_block_3.forward(x149);
-            x149.Dispose();
-            // features.5.8.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x150);
-            // features.5.8.block.5: linear -> 14x14x384
-            var x152 = _features_5_8_block_5.forward(x150);
-            x150.Dispose();
-            // features.5.8.block.6: permute to channels-first -> 384x14x14
-            var x153 = x152.permute(0, 3, 1, 2);
-            x152.Dispose();
-            // features.5.8.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x154 = x153.mul(_features_5_8_layer_scale);
-            x153.Dispose();
-            // features.5.8.stochastic_depth: stochastic_depth p=0.08235 -> 384x14x14
-            Forward.StochasticDepth_(x154, ((stochasticDepthProb * 14) / 17), training);
-            // features.5.8: body + shortcut -> 384x14x14
-            Forward.Add_(x154, x144);
-            x144.Dispose();
-            // features.6.0: layernorm over channels (2d) -> 384x14x14
-            var x157 = Forward.LayerNorm2d(_features_6_0, x154);
-            x154.Dispose();
-            // features.6.1: conv 2x2/2 -> 768x7x7
-            var x158 = Forward.Conv2d(_features_6_1, x157);
-            x157.Dispose();
-            // features.7.0.block.0: dwconv dw 7x7 -> 768x7x7
-            var x159 = Forward.Conv2d(_features_7_0_block_0, x158);
-            // features.7.0.block.1: permute to channels-last -> 7x7x768
-            var x160 = x159.permute(0, 2, 3, 1);
-            x159.Dispose();
-            // features.7.0.block.2: layernorm -> 7x7x768
-            var x161 = _features_7_0_block_2.forward(x160);
-            x160.Dispose();
-            // features.7.0.block.3: linear -> 7x7x3072
-            var x162 = _features_7_0_block_3.forward(x161);
-            x161.Dispose();
-            // features.7.0.block.4: gelu -> 7x7x3072
-            Forward.Gelu_(x162);
-            // features.7.0.block.5: linear -> 7x7x768
-            var x164 = _features_7_0_block_5.forward(x162);
-            x162.Dispose();
-            // features.7.0.block.6: permute to channels-first -> 768x7x7
-            var x165 = x164.permute(0, 3, 1, 2);
-            x164.Dispose();
-            // features.7.0.layer_scale: layer_scale init=1E-06 -> 768x7x7
-            var x166 = x165.mul(_features_7_0_layer_scale);
-            x165.Dispose();
-            // features.7.0.stochastic_depth: stochastic_depth p=0.08824 -> 768x7x7
-            Forward.StochasticDepth_(x166, ((stochasticDepthProb * 15) / 17), training);
-            // features.7.0: body + shortcut -> 768x7x7
-            Forward.Add_(x166, x158);
-            x158.Dispose();
-            // features.7.1.block.0: dwconv dw 7x7 -> 768x7x7
-            var x169 = Forward.Conv2d(_features_7_1_block_0, x166);
-            // features.7.1.block.1: permute to channels-last -> 7x7x768
-            var x170 = x169.permute(0, 2, 3, 1);
-            x169.Dispose();
-            // features.7.1.block.2: layernorm -> 7x7x768
-            var x171 = _features_7_1_block_2.forward(x170);
-            x170.Dispose();
-            // features.7.1.block.3: linear -> 7x7x3072
-            var x172 = _features_7_1_block_3.forward(x171);
-            x171.Dispose();
-            // features.7.1.block.4: gelu -> 7x7x3072
-            Forward.Gelu_(x172);
-            // features.7.1.block.5: linear -> 7x7x768
-            var x174 = _features_7_1_block_5.forward(x172);
-            x172.Dispose();
-            // features.7.1.block.6: permute to channels-first -> 768x7x7
-            var x175 = x174.permute(0, 3, 1, 2);
-            x174.Dispose();
-            // features.7.1.layer_scale: layer_scale init=1E-06 -> 768x7x7
-            var x176 = x175.mul(_features_7_1_layer_scale);
-            x175.Dispose();
-            // features.7.1.stochastic_depth: stochastic_depth p=0.09412 -> 768x7x7
-            Forward.StochasticDepth_(x176, ((stochasticDepthProb * 16) / 17), training);
-            // features.7.1: body + shortcut -> 768x7x7
-            Forward.Add_(x176, x166);
-            x166.Dispose();
-            // features.7.2.block.0: dwconv dw 7x7 -> 768x7x7
-            var x179 = Forward.Conv2d(_features_7_2_block_0, x176);
-            // features.7.2.block.1: permute to channels-last -> 7x7x768
-            var x180 = x179.permute(0, 2, 3, 1);
-            x179.Dispose();
-            // features.7.2.block.2: layernorm -> 7x7x768
-            var x181 = _features_7_2_block_2.forward(x180);
-            x180.Dispose();
-            // features.7.2.block.3: linear -> 7x7x3072
-            var x182 = _features_7_2_block_3.forward(x181);
-            x181.Dispose();
-            // features.7.2.block.4: gelu -> 7x7x3072
-            Forward.Gelu_(x182);
-            // features.7.2.block.5: linear -> 7x7x768
-            var x184 = _features_7_2_block_5.forward(x182);
-            x182.Dispose();
-            // features.7.2.block.6: permute to channels-first -> 768x7x7
-            var x185 = x184.permute(0, 3, 1, 2);
-            x184.Dispose();
-            // features.7.2.layer_scale: layer_scale init=1E-06 -> 768x7x7
-            var x186 = x185.mul(_features_7_2_layer_scale);
-            x185.Dispose();
-            // features.7.2.stochastic_depth: stochastic_depth p=0.1 -> 768x7x7
-            Forward.StochasticDepth_(x186, ((stochasticDepthProb * 17) / 17), training);
-            // features.7.2: body + shortcut -> 768x7x7
-            Forward.Add_(x186, x176);
-            x176.Dispose();
-            // avgpool: adaptive_avgpool 1 -> 768x1x1
-            var x189 = functional.adaptive_avg_pool2d(x186, (1, 1));
-            x186.Dispose();
-            // classifier.0: layernorm over channels (2d) -> 768x1x1
-            var x190 = Forward.LayerNorm2d(_classifier_0, x189);
-            x189.Dispose();
-            // classifier.1: flatten -> 768
-            var x191 = x190.flatten(1);
-            x190.Dispose();
-            // classifier.2: linear -> 1000
-            var x192 = _classifier_2.forward(x191);
-            x191.Dispose();
-            return x192;
+            return Head(Trunk(input, default, null)!, owned: true);
         }
 
         /// <summary>Every step before the head 'classifier.2': the features it receives, 768 per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>
@@ -1140,534 +619,14 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // features.0.0: conv 4x4/4 -> 96x56x56
-            var x1 = Forward.Conv2d(_features_0_0, input);
-            // features.0.1: layernorm over channels (2d) -> 96x56x56
-            var x2 = Forward.LayerNorm2d(_features_0_1, x1);
-            x1.Dispose();
-            // features.1.0.block.0: dwconv dw 7x7 -> 96x56x56
-            var x3 = Forward.Conv2d(_features_1_0_block_0, x2);
-            // features.1.0.block.1: permute to channels-last -> 56x56x96
-            var x4 = x3.permute(0, 2, 3, 1);
-            x3.Dispose();
-            // features.1.0.block.2: layernorm -> 56x56x96
-            var x5 = _features_1_0_block_2.forward(x4);
-            x4.Dispose();
-            // features.1.0.block.3: linear -> 56x56x384
-            var x6 = _features_1_0_block_3.forward(x5);
-            x5.Dispose();
-            // features.1.0.block.4: gelu -> 56x56x384
-            Forward.Gelu_(x6);
-            // features.1.0.block.5: linear -> 56x56x96
-            var x8 = _features_1_0_block_5.forward(x6);
-            x6.Dispose();
-            // features.1.0.block.6: permute to channels-first -> 96x56x56
-            var x9 = x8.permute(0, 3, 1, 2);
-            x8.Dispose();
-            // features.1.0.layer_scale: layer_scale init=1E-06 -> 96x56x56
-            var x10 = x9.mul(_features_1_0_layer_scale);
-            x9.Dispose();
-            // features.1.0.stochastic_depth: stochastic_depth p=0 -> 96x56x56
-            Forward.StochasticDepth_(x10, ((stochasticDepthProb * 0) / 17), training);
-            // features.1.0: body + shortcut -> 96x56x56
-            Forward.Add_(x10, x2);
-            x2.Dispose();
-            // features.1.1.block.0: dwconv dw 7x7 -> 96x56x56
-            var x13 = Forward.Conv2d(_features_1_1_block_0, x10);
-            // features.1.1.block.1: permute to channels-last -> 56x56x96
-            var x14 = x13.permute(0, 2, 3, 1);
-            x13.Dispose();
-            // features.1.1.block.2: layernorm -> 56x56x96
-            var x15 = _features_1_1_block_2.forward(x14);
-            x14.Dispose();
-            // features.1.1.block.3: linear -> 56x56x384
-            var x16 = _features_1_1_block_3.forward(x15);
-            x15.Dispose();
-            // features.1.1.block.4: gelu -> 56x56x384
-            Forward.Gelu_(x16);
-            // features.1.1.block.5: linear -> 56x56x96
-            var x18 = _features_1_1_block_5.forward(x16);
-            x16.Dispose();
-            // features.1.1.block.6: permute to channels-first -> 96x56x56
-            var x19 = x18.permute(0, 3, 1, 2);
-            x18.Dispose();
-            // features.1.1.layer_scale: layer_scale init=1E-06 -> 96x56x56
-            var x20 = x19.mul(_features_1_1_layer_scale);
-            x19.Dispose();
-            // features.1.1.stochastic_depth: stochastic_depth p=0.005882 -> 96x56x56
-            Forward.StochasticDepth_(x20, ((stochasticDepthProb * 1) / 17), training);
-            // features.1.1: body + shortcut -> 96x56x56
-            Forward.Add_(x20, x10);
-            x10.Dispose();
-            // features.1.2.block.0: dwconv dw 7x7 -> 96x56x56
-            var x23 = Forward.Conv2d(_features_1_2_block_0, x20);
-            // features.1.2.block.1: permute to channels-last -> 56x56x96
-            var x24 = x23.permute(0, 2, 3, 1);
-            x23.Dispose();
-            // features.1.2.block.2: layernorm -> 56x56x96
-            var x25 = _features_1_2_block_2.forward(x24);
-            x24.Dispose();
-            // features.1.2.block.3: linear -> 56x56x384
-            var x26 = _features_1_2_block_3.forward(x25);
-            x25.Dispose();
-            // features.1.2.block.4: gelu -> 56x56x384
-            Forward.Gelu_(x26);
-            // features.1.2.block.5: linear -> 56x56x96
-            var x28 = _features_1_2_block_5.forward(x26);
-            x26.Dispose();
-            // features.1.2.block.6: permute to channels-first -> 96x56x56
-            var x29 = x28.permute(0, 3, 1, 2);
-            x28.Dispose();
-            // features.1.2.layer_scale: layer_scale init=1E-06 -> 96x56x56
-            var x30 = x29.mul(_features_1_2_layer_scale);
-            x29.Dispose();
-            // features.1.2.stochastic_depth: stochastic_depth p=0.01176 -> 96x56x56
-            Forward.StochasticDepth_(x30, ((stochasticDepthProb * 2) / 17), training);
-            // features.1.2: body + shortcut -> 96x56x56
-            Forward.Add_(x30, x20);
-            x20.Dispose();
-            // features.2.0: layernorm over channels (2d) -> 96x56x56
-            var x33 = Forward.LayerNorm2d(_features_2_0, x30);
-            x30.Dispose();
-            // features.2.1: conv 2x2/2 -> 192x28x28
-            var x34 = Forward.Conv2d(_features_2_1, x33);
-            x33.Dispose();
-            // features.3.0.block.0: dwconv dw 7x7 -> 192x28x28
-            var x35 = Forward.Conv2d(_features_3_0_block_0, x34);
-            // features.3.0.block.1: permute to channels-last -> 28x28x192
-            var x36 = x35.permute(0, 2, 3, 1);
-            x35.Dispose();
-            // features.3.0.block.2: layernorm -> 28x28x192
-            var x37 = _features_3_0_block_2.forward(x36);
-            x36.Dispose();
-            // features.3.0.block.3: linear -> 28x28x768
-            var x38 = _features_3_0_block_3.forward(x37);
-            x37.Dispose();
-            // features.3.0.block.4: gelu -> 28x28x768
-            Forward.Gelu_(x38);
-            // features.3.0.block.5: linear -> 28x28x192
-            var x40 = _features_3_0_block_5.forward(x38);
-            x38.Dispose();
-            // features.3.0.block.6: permute to channels-first -> 192x28x28
-            var x41 = x40.permute(0, 3, 1, 2);
-            x40.Dispose();
-            // features.3.0.layer_scale: layer_scale init=1E-06 -> 192x28x28
-            var x42 = x41.mul(_features_3_0_layer_scale);
-            x41.Dispose();
-            // features.3.0.stochastic_depth: stochastic_depth p=0.01765 -> 192x28x28
-            Forward.StochasticDepth_(x42, ((stochasticDepthProb * 3) / 17), training);
-            // features.3.0: body + shortcut -> 192x28x28
-            Forward.Add_(x42, x34);
-            x34.Dispose();
-            // features.3.1.block.0: dwconv dw 7x7 -> 192x28x28
-            var x45 = Forward.Conv2d(_features_3_1_block_0, x42);
-            // features.3.1.block.1: permute to channels-last -> 28x28x192
-            var x46 = x45.permute(0, 2, 3, 1);
-            x45.Dispose();
-            // features.3.1.block.2: layernorm -> 28x28x192
-            var x47 = _features_3_1_block_2.forward(x46);
-            x46.Dispose();
-            // features.3.1.block.3: linear -> 28x28x768
-            var x48 = _features_3_1_block_3.forward(x47);
-            x47.Dispose();
-            // features.3.1.block.4: gelu -> 28x28x768
-            Forward.Gelu_(x48);
-            // features.3.1.block.5: linear -> 28x28x192
-            var x50 = _features_3_1_block_5.forward(x48);
-            x48.Dispose();
-            // features.3.1.block.6: permute to channels-first -> 192x28x28
-            var x51 = x50.permute(0, 3, 1, 2);
-            x50.Dispose();
-            // features.3.1.layer_scale: layer_scale init=1E-06 -> 192x28x28
-            var x52 = x51.mul(_features_3_1_layer_scale);
-            x51.Dispose();
-            // features.3.1.stochastic_depth: stochastic_depth p=0.02353 -> 192x28x28
-            Forward.StochasticDepth_(x52, ((stochasticDepthProb * 4) / 17), training);
-            // features.3.1: body + shortcut -> 192x28x28
-            Forward.Add_(x52, x42);
-            x42.Dispose();
-            // features.3.2.block.0: dwconv dw 7x7 -> 192x28x28
-            var x55 = Forward.Conv2d(_features_3_2_block_0, x52);
-            // features.3.2.block.1: permute to channels-last -> 28x28x192
-            var x56 = x55.permute(0, 2, 3, 1);
-            x55.Dispose();
-            // features.3.2.block.2: layernorm -> 28x28x192
-            var x57 = _features_3_2_block_2.forward(x56);
-            x56.Dispose();
-            // features.3.2.block.3: linear -> 28x28x768
-            var x58 = _features_3_2_block_3.forward(x57);
-            x57.Dispose();
-            // features.3.2.block.4: gelu -> 28x28x768
-            Forward.Gelu_(x58);
-            // features.3.2.block.5: linear -> 28x28x192
-            var x60 = _features_3_2_block_5.forward(x58);
-            x58.Dispose();
-            // features.3.2.block.6: permute to channels-first -> 192x28x28
-            var x61 = x60.permute(0, 3, 1, 2);
-            x60.Dispose();
-            // features.3.2.layer_scale: layer_scale init=1E-06 -> 192x28x28
-            var x62 = x61.mul(_features_3_2_layer_scale);
-            x61.Dispose();
-            // features.3.2.stochastic_depth: stochastic_depth p=0.02941 -> 192x28x28
-            Forward.StochasticDepth_(x62, ((stochasticDepthProb * 5) / 17), training);
-            // features.3.2: body + shortcut -> 192x28x28
-            Forward.Add_(x62, x52);
-            x52.Dispose();
-            // features.4.0: layernorm over channels (2d) -> 192x28x28
-            var x65 = Forward.LayerNorm2d(_features_4_0, x62);
-            x62.Dispose();
-            // features.4.1: conv 2x2/2 -> 384x14x14
-            var x66 = Forward.Conv2d(_features_4_1, x65);
-            x65.Dispose();
-            // features.5.0.block.0: dwconv dw 7x7 -> 384x14x14
-            var x67 = Forward.Conv2d(_features_5_0_block_0, x66);
-            // features.5.0.block.1: permute to channels-last -> 14x14x384
-            var x68 = x67.permute(0, 2, 3, 1);
-            x67.Dispose();
-            // features.5.0.block.2: layernorm -> 14x14x384
-            var x69 = _features_5_0_block_2.forward(x68);
-            x68.Dispose();
-            // features.5.0.block.3: linear -> 14x14x1536
-            var x70 = _features_5_0_block_3.forward(x69);
-            x69.Dispose();
-            // features.5.0.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x70);
-            // features.5.0.block.5: linear -> 14x14x384
-            var x72 = _features_5_0_block_5.forward(x70);
-            x70.Dispose();
-            // features.5.0.block.6: permute to channels-first -> 384x14x14
-            var x73 = x72.permute(0, 3, 1, 2);
-            x72.Dispose();
-            // features.5.0.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x74 = x73.mul(_features_5_0_layer_scale);
-            x73.Dispose();
-            // features.5.0.stochastic_depth: stochastic_depth p=0.03529 -> 384x14x14
-            Forward.StochasticDepth_(x74, ((stochasticDepthProb * 6) / 17), training);
-            // features.5.0: body + shortcut -> 384x14x14
-            Forward.Add_(x74, x66);
-            x66.Dispose();
-            // features.5.1.block.0: dwconv dw 7x7 -> 384x14x14
-            var x77 = Forward.Conv2d(_features_5_1_block_0, x74);
-            // features.5.1.block.1: permute to channels-last -> 14x14x384
-            var x78 = x77.permute(0, 2, 3, 1);
-            x77.Dispose();
-            // features.5.1.block.2: layernorm -> 14x14x384
-            var x79 = _features_5_1_block_2.forward(x78);
-            x78.Dispose();
-            // features.5.1.block.3: linear -> 14x14x1536
-            var x80 = _features_5_1_block_3.forward(x79);
-            x79.Dispose();
-            // features.5.1.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x80);
-            // features.5.1.block.5: linear -> 14x14x384
-            var x82 = _features_5_1_block_5.forward(x80);
-            x80.Dispose();
-            // features.5.1.block.6: permute to channels-first -> 384x14x14
-            var x83 = x82.permute(0, 3, 1, 2);
-            x82.Dispose();
-            // features.5.1.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x84 = x83.mul(_features_5_1_layer_scale);
-            x83.Dispose();
-            // features.5.1.stochastic_depth: stochastic_depth p=0.04118 -> 384x14x14
-            Forward.StochasticDepth_(x84, ((stochasticDepthProb * 7) / 17), training);
-            // features.5.1: body + shortcut -> 384x14x14
-            Forward.Add_(x84, x74);
-            x74.Dispose();
-            // features.5.2.block.0: dwconv dw 7x7 -> 384x14x14
-            var x87 = Forward.Conv2d(_features_5_2_block_0, x84);
-            // features.5.2.block.1: permute to channels-last -> 14x14x384
-            var x88 = x87.permute(0, 2, 3, 1);
-            x87.Dispose();
-            // features.5.2.block.2: layernorm -> 14x14x384
-            var x89 = _features_5_2_block_2.forward(x88);
-            x88.Dispose();
-            // features.5.2.block.3: linear -> 14x14x1536
-            var x90 = _features_5_2_block_3.forward(x89);
-            x89.Dispose();
-            // features.5.2.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x90);
-            // features.5.2.block.5: linear -> 14x14x384
-            var x92 = _features_5_2_block_5.forward(x90);
-            x90.Dispose();
-            // features.5.2.block.6: permute to channels-first -> 384x14x14
-            var x93 = x92.permute(0, 3, 1, 2);
-            x92.Dispose();
-            // features.5.2.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x94 = x93.mul(_features_5_2_layer_scale);
-            x93.Dispose();
-            // features.5.2.stochastic_depth: stochastic_depth p=0.04706 -> 384x14x14
-            Forward.StochasticDepth_(x94, ((stochasticDepthProb * 8) / 17), training);
-            // features.5.2: body + shortcut -> 384x14x14
-            Forward.Add_(x94, x84);
-            x84.Dispose();
-            // features.5.3.block.0: dwconv dw 7x7 -> 384x14x14
-            var x97 = Forward.Conv2d(_features_5_3_block_0, x94);
-            // features.5.3.block.1: permute to channels-last -> 14x14x384
-            var x98 = x97.permute(0, 2, 3, 1);
-            x97.Dispose();
-            // features.5.3.block.2: layernorm -> 14x14x384
-            var x99 = _features_5_3_block_2.forward(x98);
-            x98.Dispose();
-            // features.5.3.block.3: linear -> 14x14x1536
-            var x100 = _features_5_3_block_3.forward(x99);
-            x99.Dispose();
-            // features.5.3.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x100);
-            // features.5.3.block.5: linear -> 14x14x384
-            var x102 = _features_5_3_block_5.forward(x100);
-            x100.Dispose();
-            // features.5.3.block.6: permute to channels-first -> 384x14x14
-            var x103 = x102.permute(0, 3, 1, 2);
-            x102.Dispose();
-            // features.5.3.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x104 = x103.mul(_features_5_3_layer_scale);
-            x103.Dispose();
-            // features.5.3.stochastic_depth: stochastic_depth p=0.05294 -> 384x14x14
-            Forward.StochasticDepth_(x104, ((stochasticDepthProb * 9) / 17), training);
-            // features.5.3: body + shortcut -> 384x14x14
-            Forward.Add_(x104, x94);
-            x94.Dispose();
-            // features.5.4.block.0: dwconv dw 7x7 -> 384x14x14
-            var x107 = Forward.Conv2d(_features_5_4_block_0, x104);
-            // features.5.4.block.1: permute to channels-last -> 14x14x384
-            var x108 = x107.permute(0, 2, 3, 1);
-            x107.Dispose();
-            // features.5.4.block.2: layernorm -> 14x14x384
-            var x109 = _features_5_4_block_2.forward(x108);
-            x108.Dispose();
-            // features.5.4.block.3: linear -> 14x14x1536
-            var x110 = _features_5_4_block_3.forward(x109);
-            x109.Dispose();
-            // features.5.4.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x110);
-            // features.5.4.block.5: linear -> 14x14x384
-            var x112 = _features_5_4_block_5.forward(x110);
-            x110.Dispose();
-            // features.5.4.block.6: permute to channels-first -> 384x14x14
-            var x113 = x112.permute(0, 3, 1, 2);
-            x112.Dispose();
-            // features.5.4.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x114 = x113.mul(_features_5_4_layer_scale);
-            x113.Dispose();
-            // features.5.4.stochastic_depth: stochastic_depth p=0.05882 -> 384x14x14
-            Forward.StochasticDepth_(x114, ((stochasticDepthProb * 10) / 17), training);
-            // features.5.4: body + shortcut -> 384x14x14
-            Forward.Add_(x114, x104);
-            x104.Dispose();
-            // features.5.5.block.0: dwconv dw 7x7 -> 384x14x14
-            var x117 = Forward.Conv2d(_features_5_5_block_0, x114);
-            // features.5.5.block.1: permute to channels-last -> 14x14x384
-            var x118 = x117.permute(0, 2, 3, 1);
-            x117.Dispose();
-            // features.5.5.block.2: layernorm -> 14x14x384
-            var x119 = _features_5_5_block_2.forward(x118);
-            x118.Dispose();
-            // features.5.5.block.3: linear -> 14x14x1536
-            var x120 = _features_5_5_block_3.forward(x119);
-            x119.Dispose();
-            // features.5.5.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x120);
-            // features.5.5.block.5: linear -> 14x14x384
-            var x122 = _features_5_5_block_5.forward(x120);
-            x120.Dispose();
-            // features.5.5.block.6: permute to channels-first -> 384x14x14
-            var x123 = x122.permute(0, 3, 1, 2);
-            x122.Dispose();
-            // features.5.5.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x124 = x123.mul(_features_5_5_layer_scale);
-            x123.Dispose();
-            // features.5.5.stochastic_depth: stochastic_depth p=0.06471 -> 384x14x14
-            Forward.StochasticDepth_(x124, ((stochasticDepthProb * 11) / 17), training);
-            // features.5.5: body + shortcut -> 384x14x14
-            Forward.Add_(x124, x114);
-            x114.Dispose();
-            // features.5.6.block.0: dwconv dw 7x7 -> 384x14x14
-            var x127 = Forward.Conv2d(_features_5_6_block_0, x124);
-            // features.5.6.block.1: permute to channels-last -> 14x14x384
-            var x128 = x127.permute(0, 2, 3, 1);
-            x127.Dispose();
-            // features.5.6.block.2: layernorm -> 14x14x384
-            var x129 = _features_5_6_block_2.forward(x128);
-            x128.Dispose();
-            // features.5.6.block.3: linear -> 14x14x1536
-            var x130 = _features_5_6_block_3.forward(x129);
-            x129.Dispose();
-            // features.5.6.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x130);
-            // features.5.6.block.5: linear -> 14x14x384
-            var x132 = _features_5_6_block_5.forward(x130);
-            x130.Dispose();
-            // features.5.6.block.6: permute to channels-first -> 384x14x14
-            var x133 = x132.permute(0, 3, 1, 2);
-            x132.Dispose();
-            // features.5.6.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x134 = x133.mul(_features_5_6_layer_scale);
-            x133.Dispose();
-            // features.5.6.stochastic_depth: stochastic_depth p=0.07059 -> 384x14x14
-            Forward.StochasticDepth_(x134, ((stochasticDepthProb * 12) / 17), training);
-            // features.5.6: body + shortcut -> 384x14x14
-            Forward.Add_(x134, x124);
-            x124.Dispose();
-            // features.5.7.block.0: dwconv dw 7x7 -> 384x14x14
-            var x137 = Forward.Conv2d(_features_5_7_block_0, x134);
-            // features.5.7.block.1: permute to channels-last -> 14x14x384
-            var x138 = x137.permute(0, 2, 3, 1);
-            x137.Dispose();
-            // features.5.7.block.2: layernorm -> 14x14x384
-            var x139 = _features_5_7_block_2.forward(x138);
-            x138.Dispose();
-            // features.5.7.block.3: linear -> 14x14x1536
-            var x140 = _features_5_7_block_3.forward(x139);
-            x139.Dispose();
-            // features.5.7.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x140);
-            // features.5.7.block.5: linear -> 14x14x384
-            var x142 = _features_5_7_block_5.forward(x140);
-            x140.Dispose();
-            // features.5.7.block.6: permute to channels-first -> 384x14x14
-            var x143 = x142.permute(0, 3, 1, 2);
-            x142.Dispose();
-            // features.5.7.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x144 = x143.mul(_features_5_7_layer_scale);
-            x143.Dispose();
-            // features.5.7.stochastic_depth: stochastic_depth p=0.07647 -> 384x14x14
-            Forward.StochasticDepth_(x144, ((stochasticDepthProb * 13) / 17), training);
-            // features.5.7: body + shortcut -> 384x14x14
-            Forward.Add_(x144, x134);
-            x134.Dispose();
-            // features.5.8.block.0: dwconv dw 7x7 -> 384x14x14
-            var x147 = Forward.Conv2d(_features_5_8_block_0, x144);
-            // features.5.8.block.1: permute to channels-last -> 14x14x384
-            var x148 = x147.permute(0, 2, 3, 1);
-            x147.Dispose();
-            // features.5.8.block.2: layernorm -> 14x14x384
-            var x149 = _features_5_8_block_2.forward(x148);
-            x148.Dispose();
-            // features.5.8.block.3: linear -> 14x14x1536
-            var x150 = _features_5_8_block_3.forward(x149);
-            x149.Dispose();
-            // features.5.8.block.4: gelu -> 14x14x1536
-            Forward.Gelu_(x150);
-            // features.5.8.block.5: linear -> 14x14x384
-            var x152 = _features_5_8_block_5.forward(x150);
-            x150.Dispose();
-            // features.5.8.block.6: permute to channels-first -> 384x14x14
-            var x153 = x152.permute(0, 3, 1, 2);
-            x152.Dispose();
-            // features.5.8.layer_scale: layer_scale init=1E-06 -> 384x14x14
-            var x154 = x153.mul(_features_5_8_layer_scale);
-            x153.Dispose();
-            // features.5.8.stochastic_depth: stochastic_depth p=0.08235 -> 384x14x14
-            Forward.StochasticDepth_(x154, ((stochasticDepthProb * 14) / 17), training);
-            // features.5.8: body + shortcut -> 384x14x14
-            Forward.Add_(x154, x144);
-            x144.Dispose();
-            // features.6.0: layernorm over channels (2d) -> 384x14x14
-            var x157 = Forward.LayerNorm2d(_features_6_0, x154);
-            x154.Dispose();
-            // features.6.1: conv 2x2/2 -> 768x7x7
-            var x158 = Forward.Conv2d(_features_6_1, x157);
-            x157.Dispose();
-            // features.7.0.block.0: dwconv dw 7x7 -> 768x7x7
-            var x159 = Forward.Conv2d(_features_7_0_block_0, x158);
-            // features.7.0.block.1: permute to channels-last -> 7x7x768
-            var x160 = x159.permute(0, 2, 3, 1);
-            x159.Dispose();
-            // features.7.0.block.2: layernorm -> 7x7x768
-            var x161 = _features_7_0_block_2.forward(x160);
-            x160.Dispose();
-            // features.7.0.block.3: linear -> 7x7x3072
-            var x162 = _features_7_0_block_3.forward(x161);
-            x161.Dispose();
-            // features.7.0.block.4: gelu -> 7x7x3072
-            Forward.Gelu_(x162);
-            // features.7.0.block.5: linear -> 7x7x768
-            var x164 = _features_7_0_block_5.forward(x162);
-            x162.Dispose();
-            // features.7.0.block.6: permute to channels-first -> 768x7x7
-            var x165 = x164.permute(0, 3, 1, 2);
-            x164.Dispose();
-            // features.7.0.layer_scale: layer_scale init=1E-06 -> 768x7x7
-            var x166 = x165.mul(_features_7_0_layer_scale);
-            x165.Dispose();
-            // features.7.0.stochastic_depth: stochastic_depth p=0.08824 -> 768x7x7
-            Forward.StochasticDepth_(x166, ((stochasticDepthProb * 15) / 17), training);
-            // features.7.0: body + shortcut -> 768x7x7
-            Forward.Add_(x166, x158);
-            x158.Dispose();
-            // features.7.1.block.0: dwconv dw 7x7 -> 768x7x7
-            var x169 = Forward.Conv2d(_features_7_1_block_0, x166);
-            // features.7.1.block.1: permute to channels-last -> 7x7x768
-            var x170 = x169.permute(0, 2, 3, 1);
-            x169.Dispose();
-            // features.7.1.block.2: layernorm -> 7x7x768
-            var x171 = _features_7_1_block_2.forward(x170);
-            x170.Dispose();
-            // features.7.1.block.3: linear -> 7x7x3072
-            var x172 = _features_7_1_block_3.forward(x171);
-            x171.Dispose();
-            // features.7.1.block.4: gelu -> 7x7x3072
-            Forward.Gelu_(x172);
-            // features.7.1.block.5: linear -> 7x7x768
-            var x174 = _features_7_1_block_5.forward(x172);
-            x172.Dispose();
-            // features.7.1.block.6: permute to channels-first -> 768x7x7
-            var x175 = x174.permute(0, 3, 1, 2);
-            x174.Dispose();
-            // features.7.1.layer_scale: layer_scale init=1E-06 -> 768x7x7
-            var x176 = x175.mul(_features_7_1_layer_scale);
-            x175.Dispose();
-            // features.7.1.stochastic_depth: stochastic_depth p=0.09412 -> 768x7x7
-            Forward.StochasticDepth_(x176, ((stochasticDepthProb * 16) / 17), training);
-            // features.7.1: body + shortcut -> 768x7x7
-            Forward.Add_(x176, x166);
-            x166.Dispose();
-            // features.7.2.block.0: dwconv dw 7x7 -> 768x7x7
-            var x179 = Forward.Conv2d(_features_7_2_block_0, x176);
-            // features.7.2.block.1: permute to channels-last -> 7x7x768
-            var x180 = x179.permute(0, 2, 3, 1);
-            x179.Dispose();
-            // features.7.2.block.2: layernorm -> 7x7x768
-            var x181 = _features_7_2_block_2.forward(x180);
-            x180.Dispose();
-            // features.7.2.block.3: linear -> 7x7x3072
-            var x182 = _features_7_2_block_3.forward(x181);
-            x181.Dispose();
-            // features.7.2.block.4: gelu -> 7x7x3072
-            Forward.Gelu_(x182);
-            // features.7.2.block.5: linear -> 7x7x768
-            var x184 = _features_7_2_block_5.forward(x182);
-            x182.Dispose();
-            // features.7.2.block.6: permute to channels-first -> 768x7x7
-            var x185 = x184.permute(0, 3, 1, 2);
-            x184.Dispose();
-            // features.7.2.layer_scale: layer_scale init=1E-06 -> 768x7x7
-            var x186 = x185.mul(_features_7_2_layer_scale);
-            x185.Dispose();
-            // features.7.2.stochastic_depth: stochastic_depth p=0.1 -> 768x7x7
-            Forward.StochasticDepth_(x186, ((stochasticDepthProb * 17) / 17), training);
-            // features.7.2: body + shortcut -> 768x7x7
-            Forward.Add_(x186, x176);
-            x176.Dispose();
-            // avgpool: adaptive_avgpool 1 -> 768x1x1
-            var x189 = functional.adaptive_avg_pool2d(x186, (1, 1));
-            x186.Dispose();
-            // classifier.0: layernorm over channels (2d) -> 768x1x1
-            var x190 = Forward.LayerNorm2d(_classifier_0, x189);
-            x189.Dispose();
-            // classifier.1: flatten -> 768
-            var x191 = x190.flatten(1);
-            x190.Dispose();
-            return x191;
+            return Trunk(input, default, null)!;
         }
 
         /// <summary>The head 'classifier.2' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>
         public Tensor ForwardHead(Tensor features)
         {
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            // classifier.2: linear -> 1000
-            var x192 = _classifier_2.forward(features);
-            return x192;
+            return Head(features, owned: false);
         }
 
         /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 3x224x224 input (timm's <c>feature_info</c>).</summary>
@@ -1734,9 +693,17 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            Tensor? map_Features1 = null;
-            Tensor? map_Features3 = null;
-            Tensor? map_Features5 = null;
+            var maps = new Tensor?[4];
+            Trunk(input, stages, maps);
+            return new FeatureMaps(maps[0], maps[1], maps[2], maps[3]);
+        }
+
+        /// <summary>
+        /// The steps before the head, written once for <c>forward</c>, <c>ForwardFeatures</c> and <c>ForwardFeatureMaps</c>: returns the head's input.
+        /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
+        /// </summary>
+        private Tensor? Trunk(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        {
             // features.0.0: conv 4x4/4 -> 96x56x56
             var x1 = Forward.Conv2d(_features_0_0, input);
             // features.0.1: layernorm over channels (2d) -> 96x56x56
@@ -1823,15 +790,18 @@ namespace CnnGen.Architectures
             // features.1.2: body + shortcut -> 96x56x56
             Forward.Add_(x30, x20);
             x20.Dispose();
-            if ((stages & FeatureStage.Features1) != 0) map_Features1 = x30;
-            if ((stages & ~(FeatureStage.Features1)) == 0)
+            if (maps is not null)
             {
-                if (map_Features1 is null) x30.Dispose();
-                return new FeatureMaps(map_Features1, null, null, null);
+                if ((stages & FeatureStage.Features1) != 0) maps[0] = x30;
+                if ((stages & ~(FeatureStage.Features1)) == 0)
+                {
+                    if (maps[0] is null) x30.Dispose();
+                    return null;
+                }
             }
             // features.2.0: layernorm over channels (2d) -> 96x56x56
             var x33 = Forward.LayerNorm2d(_features_2_0, x30);
-            if (map_Features1 is null) x30.Dispose();
+            if (maps?[0] is null) x30.Dispose();
             // features.2.1: conv 2x2/2 -> 192x28x28
             var x34 = Forward.Conv2d(_features_2_1, x33);
             x33.Dispose();
@@ -1916,15 +886,18 @@ namespace CnnGen.Architectures
             // features.3.2: body + shortcut -> 192x28x28
             Forward.Add_(x62, x52);
             x52.Dispose();
-            if ((stages & FeatureStage.Features3) != 0) map_Features3 = x62;
-            if ((stages & ~(FeatureStage.Features1 | FeatureStage.Features3)) == 0)
+            if (maps is not null)
             {
-                if (map_Features3 is null) x62.Dispose();
-                return new FeatureMaps(map_Features1, map_Features3, null, null);
+                if ((stages & FeatureStage.Features3) != 0) maps[1] = x62;
+                if ((stages & ~(FeatureStage.Features1 | FeatureStage.Features3)) == 0)
+                {
+                    if (maps[1] is null) x62.Dispose();
+                    return null;
+                }
             }
             // features.4.0: layernorm over channels (2d) -> 192x28x28
             var x65 = Forward.LayerNorm2d(_features_4_0, x62);
-            if (map_Features3 is null) x62.Dispose();
+            if (maps?[1] is null) x62.Dispose();
             // features.4.1: conv 2x2/2 -> 384x14x14
             var x66 = Forward.Conv2d(_features_4_1, x65);
             x65.Dispose();
@@ -2171,15 +1144,18 @@ namespace CnnGen.Architectures
             // features.5.8: body + shortcut -> 384x14x14
             Forward.Add_(x154, x144);
             x144.Dispose();
-            if ((stages & FeatureStage.Features5) != 0) map_Features5 = x154;
-            if ((stages & ~(FeatureStage.Features1 | FeatureStage.Features3 | FeatureStage.Features5)) == 0)
+            if (maps is not null)
             {
-                if (map_Features5 is null) x154.Dispose();
-                return new FeatureMaps(map_Features1, map_Features3, map_Features5, null);
+                if ((stages & FeatureStage.Features5) != 0) maps[2] = x154;
+                if ((stages & ~(FeatureStage.Features1 | FeatureStage.Features3 | FeatureStage.Features5)) == 0)
+                {
+                    if (maps[2] is null) x154.Dispose();
+                    return null;
+                }
             }
             // features.6.0: layernorm over channels (2d) -> 384x14x14
             var x157 = Forward.LayerNorm2d(_features_6_0, x154);
-            if (map_Features5 is null) x154.Dispose();
+            if (maps?[2] is null) x154.Dispose();
             // features.6.1: conv 2x2/2 -> 768x7x7
             var x158 = Forward.Conv2d(_features_6_1, x157);
             x157.Dispose();
@@ -2264,8 +1240,34 @@ namespace CnnGen.Architectures
             // features.7.2: body + shortcut -> 768x7x7
             Forward.Add_(x186, x176);
             x176.Dispose();
-            if ((stages & FeatureStage.Features) == 0) x186.Dispose();
-            return new FeatureMaps(map_Features1, map_Features3, map_Features5, (stages & FeatureStage.Features) != 0 ? x186 : null);
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Features) != 0) maps[3] = x186;
+                if ((stages & ~(FeatureStage.Features1 | FeatureStage.Features3 | FeatureStage.Features5 | FeatureStage.Features)) == 0)
+                {
+                    if (maps[3] is null) x186.Dispose();
+                    return null;
+                }
+            }
+            // avgpool: adaptive_avgpool 1 -> 768x1x1
+            var x189 = functional.adaptive_avg_pool2d(x186, (1, 1));
+            if (maps?[3] is null) x186.Dispose();
+            // classifier.0: layernorm over channels (2d) -> 768x1x1
+            var x190 = Forward.LayerNorm2d(_classifier_0, x189);
+            x189.Dispose();
+            // classifier.1: flatten -> 768
+            var x191 = x190.flatten(1);
+            x190.Dispose();
+            return x191;
+        }
+
+        /// <summary>The head's steps on the trunk's result; <paramref name="owned"/>: it is ours to free.</summary>
+        private Tensor Head(Tensor features, bool owned)
+        {
+            // classifier.2: linear -> 1000
+            var x192 = _classifier_2.forward(features);
+            if (owned) features.Dispose();
+            return x192;
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>

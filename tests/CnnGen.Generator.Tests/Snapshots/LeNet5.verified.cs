@@ -160,38 +160,7 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // c1: conv 5x5 -> 6x28x28
-            var x1 = Forward.Conv2d(_c1, input);
-            // relu1: relu -> 6x28x28
-            x1.relu_();
-            // s2: maxpool 2x2/2 -> 6x14x14
-            var x3 = functional.max_pool2d(x1, 2, stride: 2);
-            x1.Dispose();
-            // c3: conv 5x5 -> 16x10x10
-            var x4 = Forward.Conv2d(_c3, x3);
-            x3.Dispose();
-            // relu3: relu -> 16x10x10
-            x4.relu_();
-            // s4: maxpool 2x2/2 -> 16x5x5
-            var x6 = functional.max_pool2d(x4, 2, stride: 2);
-            x4.Dispose();
-            // flatten: flatten -> 400
-            var x7 = x6.flatten(1);
-            x6.Dispose();
-            // c5: linear -> 120
-            var x8 = _c5.forward(x7);
-            x7.Dispose();
-            // relu5: relu -> 120
-            x8.relu_();
-            // f6: linear -> 84
-            var x10 = _f6.forward(x8);
-            x8.Dispose();
-            // relu6: relu -> 84
-            x10.relu_();
-            // output: linear -> 10
-            var x12 = _output.forward(x10);
-            x10.Dispose();
-            return x12;
+            return Head(Trunk(input, default, null)!, owned: true);
         }
 
         /// <summary>Every step before the head 'output': the features it receives, 84 per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>
@@ -201,44 +170,14 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // c1: conv 5x5 -> 6x28x28
-            var x1 = Forward.Conv2d(_c1, input);
-            // relu1: relu -> 6x28x28
-            x1.relu_();
-            // s2: maxpool 2x2/2 -> 6x14x14
-            var x3 = functional.max_pool2d(x1, 2, stride: 2);
-            x1.Dispose();
-            // c3: conv 5x5 -> 16x10x10
-            var x4 = Forward.Conv2d(_c3, x3);
-            x3.Dispose();
-            // relu3: relu -> 16x10x10
-            x4.relu_();
-            // s4: maxpool 2x2/2 -> 16x5x5
-            var x6 = functional.max_pool2d(x4, 2, stride: 2);
-            x4.Dispose();
-            // flatten: flatten -> 400
-            var x7 = x6.flatten(1);
-            x6.Dispose();
-            // c5: linear -> 120
-            var x8 = _c5.forward(x7);
-            x7.Dispose();
-            // relu5: relu -> 120
-            x8.relu_();
-            // f6: linear -> 84
-            var x10 = _f6.forward(x8);
-            x8.Dispose();
-            // relu6: relu -> 84
-            x10.relu_();
-            return x10;
+            return Trunk(input, default, null)!;
         }
 
         /// <summary>The head 'output' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>
         public Tensor ForwardHead(Tensor features)
         {
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            // output: linear -> 10
-            var x12 = _output.forward(features);
-            return x12;
+            return Head(features, owned: false);
         }
 
         /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 1x32x32 input (timm's <c>feature_info</c>).</summary>
@@ -305,44 +244,91 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            Tensor? map_Relu1 = null;
-            Tensor? map_S2 = null;
-            Tensor? map_Relu3 = null;
+            var maps = new Tensor?[4];
+            Trunk(input, stages, maps);
+            return new FeatureMaps(maps[0], maps[1], maps[2], maps[3]);
+        }
+
+        /// <summary>
+        /// The steps before the head, written once for <c>forward</c>, <c>ForwardFeatures</c> and <c>ForwardFeatureMaps</c>: returns the head's input.
+        /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
+        /// </summary>
+        private Tensor? Trunk(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        {
             // c1: conv 5x5 -> 6x28x28
             var x1 = Forward.Conv2d(_c1, input);
             // relu1: relu -> 6x28x28
             x1.relu_();
-            if ((stages & FeatureStage.Relu1) != 0) map_Relu1 = x1;
-            if ((stages & ~(FeatureStage.Relu1)) == 0)
+            if (maps is not null)
             {
-                if (map_Relu1 is null) x1.Dispose();
-                return new FeatureMaps(map_Relu1, null, null, null);
+                if ((stages & FeatureStage.Relu1) != 0) maps[0] = x1;
+                if ((stages & ~(FeatureStage.Relu1)) == 0)
+                {
+                    if (maps[0] is null) x1.Dispose();
+                    return null;
+                }
             }
             // s2: maxpool 2x2/2 -> 6x14x14
             var x3 = functional.max_pool2d(x1, 2, stride: 2);
-            if (map_Relu1 is null) x1.Dispose();
-            if ((stages & FeatureStage.S2) != 0) map_S2 = x3;
-            if ((stages & ~(FeatureStage.Relu1 | FeatureStage.S2)) == 0)
+            if (maps?[0] is null) x1.Dispose();
+            if (maps is not null)
             {
-                if (map_S2 is null) x3.Dispose();
-                return new FeatureMaps(map_Relu1, map_S2, null, null);
+                if ((stages & FeatureStage.S2) != 0) maps[1] = x3;
+                if ((stages & ~(FeatureStage.Relu1 | FeatureStage.S2)) == 0)
+                {
+                    if (maps[1] is null) x3.Dispose();
+                    return null;
+                }
             }
             // c3: conv 5x5 -> 16x10x10
             var x4 = Forward.Conv2d(_c3, x3);
-            if (map_S2 is null) x3.Dispose();
+            if (maps?[1] is null) x3.Dispose();
             // relu3: relu -> 16x10x10
             x4.relu_();
-            if ((stages & FeatureStage.Relu3) != 0) map_Relu3 = x4;
-            if ((stages & ~(FeatureStage.Relu1 | FeatureStage.S2 | FeatureStage.Relu3)) == 0)
+            if (maps is not null)
             {
-                if (map_Relu3 is null) x4.Dispose();
-                return new FeatureMaps(map_Relu1, map_S2, map_Relu3, null);
+                if ((stages & FeatureStage.Relu3) != 0) maps[2] = x4;
+                if ((stages & ~(FeatureStage.Relu1 | FeatureStage.S2 | FeatureStage.Relu3)) == 0)
+                {
+                    if (maps[2] is null) x4.Dispose();
+                    return null;
+                }
             }
             // s4: maxpool 2x2/2 -> 16x5x5
             var x6 = functional.max_pool2d(x4, 2, stride: 2);
-            if (map_Relu3 is null) x4.Dispose();
-            if ((stages & FeatureStage.S4) == 0) x6.Dispose();
-            return new FeatureMaps(map_Relu1, map_S2, map_Relu3, (stages & FeatureStage.S4) != 0 ? x6 : null);
+            if (maps?[2] is null) x4.Dispose();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.S4) != 0) maps[3] = x6;
+                if ((stages & ~(FeatureStage.Relu1 | FeatureStage.S2 | FeatureStage.Relu3 | FeatureStage.S4)) == 0)
+                {
+                    if (maps[3] is null) x6.Dispose();
+                    return null;
+                }
+            }
+            // flatten: flatten -> 400
+            var x7 = x6.flatten(1);
+            if (maps?[3] is null) x6.Dispose();
+            // c5: linear -> 120
+            var x8 = _c5.forward(x7);
+            x7.Dispose();
+            // relu5: relu -> 120
+            x8.relu_();
+            // f6: linear -> 84
+            var x10 = _f6.forward(x8);
+            x8.Dispose();
+            // relu6: relu -> 84
+            x10.relu_();
+            return x10;
+        }
+
+        /// <summary>The head's steps on the trunk's result; <paramref name="owned"/>: it is ours to free.</summary>
+        private Tensor Head(Tensor features, bool owned)
+        {
+            // output: linear -> 10
+            var x12 = _output.forward(features);
+            if (owned) features.Dispose();
+            return x12;
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>

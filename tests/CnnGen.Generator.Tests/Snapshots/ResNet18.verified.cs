@@ -347,165 +347,7 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // conv1: conv 7x7/2 -> 64x112x112
-            var x1 = Forward.Conv2d(_conv1, input);
-            // bn1: bn -> 64x112x112
-            var x2 = Inference.BatchNorm(_bn1, x1, folded: _inference);
-            // relu: relu -> 64x112x112
-            x2.relu_();
-            // maxpool: maxpool 3x3/2 -> 64x56x56
-            var x4 = functional.max_pool2d(x2, 3, stride: 2, padding: 1);
-            x2.Dispose();
-            // layer1.0.conv1: conv 3x3 -> 64x56x56
-            var x5 = Forward.Conv2d(_layer1_0_conv1, x4);
-            // layer1.0.bn1: bn -> 64x56x56
-            var x6 = Inference.BatchNorm(_layer1_0_bn1, x5, folded: _inference);
-            // layer1.0.relu1: relu -> 64x56x56
-            x6.relu_();
-            // layer1.0.conv2: conv 3x3 -> 64x56x56
-            var x8 = Forward.Conv2d(_layer1_0_conv2, x6);
-            x6.Dispose();
-            // layer1.0.bn2: bn -> 64x56x56
-            var x9 = Inference.BatchNorm(_layer1_0_bn2, x8, folded: _inference);
-            // layer1.0: body + shortcut -> 64x56x56
-            Forward.Add_(x9, x4);
-            x4.Dispose();
-            // layer1.0: relu -> 64x56x56
-            x9.relu_();
-            // layer1.1.conv1: conv 3x3 -> 64x56x56
-            var x12 = Forward.Conv2d(_layer1_1_conv1, x9);
-            // layer1.1.bn1: bn -> 64x56x56
-            var x13 = Inference.BatchNorm(_layer1_1_bn1, x12, folded: _inference);
-            // layer1.1.relu1: relu -> 64x56x56
-            x13.relu_();
-            // layer1.1.conv2: conv 3x3 -> 64x56x56
-            var x15 = Forward.Conv2d(_layer1_1_conv2, x13);
-            x13.Dispose();
-            // layer1.1.bn2: bn -> 64x56x56
-            var x16 = Inference.BatchNorm(_layer1_1_bn2, x15, folded: _inference);
-            // layer1.1: body + shortcut -> 64x56x56
-            Forward.Add_(x16, x9);
-            x9.Dispose();
-            // layer1.1: relu -> 64x56x56
-            x16.relu_();
-            // layer2.0.conv1: conv 3x3/2 -> 128x28x28
-            var x19 = Forward.Conv2d(_layer2_0_conv1, x16);
-            // layer2.0.bn1: bn -> 128x28x28
-            var x20 = Inference.BatchNorm(_layer2_0_bn1, x19, folded: _inference);
-            // layer2.0.relu1: relu -> 128x28x28
-            x20.relu_();
-            // layer2.0.conv2: conv 3x3 -> 128x28x28
-            var x22 = Forward.Conv2d(_layer2_0_conv2, x20);
-            x20.Dispose();
-            // layer2.0.bn2: bn -> 128x28x28
-            var x23 = Inference.BatchNorm(_layer2_0_bn2, x22, folded: _inference);
-            // layer2.0.downsample.0: conv 1x1/2 -> 128x28x28
-            var x24 = Forward.Conv2d(_layer2_0_downsample_0, x16);
-            x16.Dispose();
-            // layer2.0.downsample.1: bn -> 128x28x28
-            var x25 = Inference.BatchNorm(_layer2_0_downsample_1, x24, folded: _inference);
-            // layer2.0: body + shortcut -> 128x28x28
-            Forward.Add_(x23, x25);
-            x25.Dispose();
-            // layer2.0: relu -> 128x28x28
-            x23.relu_();
-            // layer2.1.conv1: conv 3x3 -> 128x28x28
-            var x28 = Forward.Conv2d(_layer2_1_conv1, x23);
-            // layer2.1.bn1: bn -> 128x28x28
-            var x29 = Inference.BatchNorm(_layer2_1_bn1, x28, folded: _inference);
-            // layer2.1.relu1: relu -> 128x28x28
-            x29.relu_();
-            // layer2.1.conv2: conv 3x3 -> 128x28x28
-            var x31 = Forward.Conv2d(_layer2_1_conv2, x29);
-            x29.Dispose();
-            // layer2.1.bn2: bn -> 128x28x28
-            var x32 = Inference.BatchNorm(_layer2_1_bn2, x31, folded: _inference);
-            // layer2.1: body + shortcut -> 128x28x28
-            Forward.Add_(x32, x23);
-            x23.Dispose();
-            // layer2.1: relu -> 128x28x28
-            x32.relu_();
-            // layer3.0.conv1: conv 3x3/2 -> 256x14x14
-            var x35 = Forward.Conv2d(_layer3_0_conv1, x32);
-            // layer3.0.bn1: bn -> 256x14x14
-            var x36 = Inference.BatchNorm(_layer3_0_bn1, x35, folded: _inference);
-            // layer3.0.relu1: relu -> 256x14x14
-            x36.relu_();
-            // layer3.0.conv2: conv 3x3 -> 256x14x14
-            var x38 = Forward.Conv2d(_layer3_0_conv2, x36);
-            x36.Dispose();
-            // layer3.0.bn2: bn -> 256x14x14
-            var x39 = Inference.BatchNorm(_layer3_0_bn2, x38, folded: _inference);
-            // layer3.0.downsample.0: conv 1x1/2 -> 256x14x14
-            var x40 = Forward.Conv2d(_layer3_0_downsample_0, x32);
-            x32.Dispose();
-            // layer3.0.downsample.1: bn -> 256x14x14
-            var x41 = Inference.BatchNorm(_layer3_0_downsample_1, x40, folded: _inference);
-            // layer3.0: body + shortcut -> 256x14x14
-            Forward.Add_(x39, x41);
-            x41.Dispose();
-            // layer3.0: relu -> 256x14x14
-            x39.relu_();
-            // layer3.1.conv1: conv 3x3 -> 256x14x14
-            var x44 = Forward.Conv2d(_layer3_1_conv1, x39);
-            // layer3.1.bn1: bn -> 256x14x14
-            var x45 = Inference.BatchNorm(_layer3_1_bn1, x44, folded: _inference);
-            // layer3.1.relu1: relu -> 256x14x14
-            x45.relu_();
-            // layer3.1.conv2: conv 3x3 -> 256x14x14
-            var x47 = Forward.Conv2d(_layer3_1_conv2, x45);
-            x45.Dispose();
-            // layer3.1.bn2: bn -> 256x14x14
-            var x48 = Inference.BatchNorm(_layer3_1_bn2, x47, folded: _inference);
-            // layer3.1: body + shortcut -> 256x14x14
-            Forward.Add_(x48, x39);
-            x39.Dispose();
-            // layer3.1: relu -> 256x14x14
-            x48.relu_();
-            // layer4.0.conv1: conv 3x3/2 -> 512x7x7
-            var x51 = Forward.Conv2d(_layer4_0_conv1, x48);
-            // layer4.0.bn1: bn -> 512x7x7
-            var x52 = Inference.BatchNorm(_layer4_0_bn1, x51, folded: _inference);
-            // layer4.0.relu1: relu -> 512x7x7
-            x52.relu_();
-            // layer4.0.conv2: conv 3x3 -> 512x7x7
-            var x54 = Forward.Conv2d(_layer4_0_conv2, x52);
-            x52.Dispose();
-            // layer4.0.bn2: bn -> 512x7x7
-            var x55 = Inference.BatchNorm(_layer4_0_bn2, x54, folded: _inference);
-            // layer4.0.downsample.0: conv 1x1/2 -> 512x7x7
-            var x56 = Forward.Conv2d(_layer4_0_downsample_0, x48);
-            x48.Dispose();
-            // layer4.0.downsample.1: bn -> 512x7x7
-            var x57 = Inference.BatchNorm(_layer4_0_downsample_1, x56, folded: _inference);
-            // layer4.0: body + shortcut -> 512x7x7
-            Forward.Add_(x55, x57);
-            x57.Dispose();
-            // layer4.0: relu -> 512x7x7
-            x55.relu_();
-            // layer4.1.conv1: conv 3x3 -> 512x7x7
-            var x60 = Forward.Conv2d(_layer4_1_conv1, x55);
-            // layer4.1.bn1: bn -> 512x7x7
-            var x61 = Inference.BatchNorm(_layer4_1_bn1, x60, folded: _inference);
-            // layer4.1.relu1: relu -> 512x7x7
-            x61.relu_();
-            // layer4.1.conv2: conv 3x3 -> 512x7x7
-            var x63 = Forward.Conv2d(_layer4_1_conv2, x61);
-            x61.Dispose();
-            // layer4.1.bn2: bn -> 512x7x7
-            var x64 = Inference.BatchNorm(_layer4_1_bn2, x63, folded: _inference);
-            // layer4.1: body + shortcut -> 512x7x7
-            Forward.Add_(x64, x55);
-            x55.Dispose();
-            // layer4.1: relu -> 512x7x7
-            x64.relu_();
-            // avgpool: gap -> 512
-            var x67 = x64.mean(new long[] { 2, 3 });
-            x64.Dispose();
-            // fc: linear -> 1000
-            var x68 = _fc.forward(x67);
-            x67.Dispose();
-            return x68;
+            return Head(Trunk(input, default, null)!, owned: true);
         }
 
         /// <summary>Every step before the head 'fc': the features it receives, 512 per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>
@@ -515,171 +357,14 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // conv1: conv 7x7/2 -> 64x112x112
-            var x1 = Forward.Conv2d(_conv1, input);
-            // bn1: bn -> 64x112x112
-            var x2 = Inference.BatchNorm(_bn1, x1, folded: _inference);
-            // relu: relu -> 64x112x112
-            x2.relu_();
-            // maxpool: maxpool 3x3/2 -> 64x56x56
-            var x4 = functional.max_pool2d(x2, 3, stride: 2, padding: 1);
-            x2.Dispose();
-            // layer1.0.conv1: conv 3x3 -> 64x56x56
-            var x5 = Forward.Conv2d(_layer1_0_conv1, x4);
-            // layer1.0.bn1: bn -> 64x56x56
-            var x6 = Inference.BatchNorm(_layer1_0_bn1, x5, folded: _inference);
-            // layer1.0.relu1: relu -> 64x56x56
-            x6.relu_();
-            // layer1.0.conv2: conv 3x3 -> 64x56x56
-            var x8 = Forward.Conv2d(_layer1_0_conv2, x6);
-            x6.Dispose();
-            // layer1.0.bn2: bn -> 64x56x56
-            var x9 = Inference.BatchNorm(_layer1_0_bn2, x8, folded: _inference);
-            // layer1.0: body + shortcut -> 64x56x56
-            Forward.Add_(x9, x4);
-            x4.Dispose();
-            // layer1.0: relu -> 64x56x56
-            x9.relu_();
-            // layer1.1.conv1: conv 3x3 -> 64x56x56
-            var x12 = Forward.Conv2d(_layer1_1_conv1, x9);
-            // layer1.1.bn1: bn -> 64x56x56
-            var x13 = Inference.BatchNorm(_layer1_1_bn1, x12, folded: _inference);
-            // layer1.1.relu1: relu -> 64x56x56
-            x13.relu_();
-            // layer1.1.conv2: conv 3x3 -> 64x56x56
-            var x15 = Forward.Conv2d(_layer1_1_conv2, x13);
-            x13.Dispose();
-            // layer1.1.bn2: bn -> 64x56x56
-            var x16 = Inference.BatchNorm(_layer1_1_bn2, x15, folded: _inference);
-            // layer1.1: body + shortcut -> 64x56x56
-            Forward.Add_(x16, x9);
-            x9.Dispose();
-            // layer1.1: relu -> 64x56x56
-            x16.relu_();
-            // layer2.0.conv1: conv 3x3/2 -> 128x28x28
-            var x19 = Forward.Conv2d(_layer2_0_conv1, x16);
-            // layer2.0.bn1: bn -> 128x28x28
-            var x20 = Inference.BatchNorm(_layer2_0_bn1, x19, folded: _inference);
-            // layer2.0.relu1: relu -> 128x28x28
-            x20.relu_();
-            // layer2.0.conv2: conv 3x3 -> 128x28x28
-            var x22 = Forward.Conv2d(_layer2_0_conv2, x20);
-            x20.Dispose();
-            // layer2.0.bn2: bn -> 128x28x28
-            var x23 = Inference.BatchNorm(_layer2_0_bn2, x22, folded: _inference);
-            // layer2.0.downsample.0: conv 1x1/2 -> 128x28x28
-            var x24 = Forward.Conv2d(_layer2_0_downsample_0, x16);
-            x16.Dispose();
-            // layer2.0.downsample.1: bn -> 128x28x28
-            var x25 = Inference.BatchNorm(_layer2_0_downsample_1, x24, folded: _inference);
-            // layer2.0: body + shortcut -> 128x28x28
-            Forward.Add_(x23, x25);
-            x25.Dispose();
-            // layer2.0: relu -> 128x28x28
-            x23.relu_();
-            // layer2.1.conv1: conv 3x3 -> 128x28x28
-            var x28 = Forward.Conv2d(_layer2_1_conv1, x23);
-            // layer2.1.bn1: bn -> 128x28x28
-            var x29 = Inference.BatchNorm(_layer2_1_bn1, x28, folded: _inference);
-            // layer2.1.relu1: relu -> 128x28x28
-            x29.relu_();
-            // layer2.1.conv2: conv 3x3 -> 128x28x28
-            var x31 = Forward.Conv2d(_layer2_1_conv2, x29);
-            x29.Dispose();
-            // layer2.1.bn2: bn -> 128x28x28
-            var x32 = Inference.BatchNorm(_layer2_1_bn2, x31, folded: _inference);
-            // layer2.1: body + shortcut -> 128x28x28
-            Forward.Add_(x32, x23);
-            x23.Dispose();
-            // layer2.1: relu -> 128x28x28
-            x32.relu_();
-            // layer3.0.conv1: conv 3x3/2 -> 256x14x14
-            var x35 = Forward.Conv2d(_layer3_0_conv1, x32);
-            // layer3.0.bn1: bn -> 256x14x14
-            var x36 = Inference.BatchNorm(_layer3_0_bn1, x35, folded: _inference);
-            // layer3.0.relu1: relu -> 256x14x14
-            x36.relu_();
-            // layer3.0.conv2: conv 3x3 -> 256x14x14
-            var x38 = Forward.Conv2d(_layer3_0_conv2, x36);
-            x36.Dispose();
-            // layer3.0.bn2: bn -> 256x14x14
-            var x39 = Inference.BatchNorm(_layer3_0_bn2, x38, folded: _inference);
-            // layer3.0.downsample.0: conv 1x1/2 -> 256x14x14
-            var x40 = Forward.Conv2d(_layer3_0_downsample_0, x32);
-            x32.Dispose();
-            // layer3.0.downsample.1: bn -> 256x14x14
-            var x41 = Inference.BatchNorm(_layer3_0_downsample_1, x40, folded: _inference);
-            // layer3.0: body + shortcut -> 256x14x14
-            Forward.Add_(x39, x41);
-            x41.Dispose();
-            // layer3.0: relu -> 256x14x14
-            x39.relu_();
-            // layer3.1.conv1: conv 3x3 -> 256x14x14
-            var x44 = Forward.Conv2d(_layer3_1_conv1, x39);
-            // layer3.1.bn1: bn -> 256x14x14
-            var x45 = Inference.BatchNorm(_layer3_1_bn1, x44, folded: _inference);
-            // layer3.1.relu1: relu -> 256x14x14
-            x45.relu_();
-            // layer3.1.conv2: conv 3x3 -> 256x14x14
-            var x47 = Forward.Conv2d(_layer3_1_conv2, x45);
-            x45.Dispose();
-            // layer3.1.bn2: bn -> 256x14x14
-            var x48 = Inference.BatchNorm(_layer3_1_bn2, x47, folded: _inference);
-            // layer3.1: body + shortcut -> 256x14x14
-            Forward.Add_(x48, x39);
-            x39.Dispose();
-            // layer3.1: relu -> 256x14x14
-            x48.relu_();
-            // layer4.0.conv1: conv 3x3/2 -> 512x7x7
-            var x51 = Forward.Conv2d(_layer4_0_conv1, x48);
-            // layer4.0.bn1: bn -> 512x7x7
-            var x52 = Inference.BatchNorm(_layer4_0_bn1, x51, folded: _inference);
-            // layer4.0.relu1: relu -> 512x7x7
-            x52.relu_();
-            // layer4.0.conv2: conv 3x3 -> 512x7x7
-            var x54 = Forward.Conv2d(_layer4_0_conv2, x52);
-            x52.Dispose();
-            // layer4.0.bn2: bn -> 512x7x7
-            var x55 = Inference.BatchNorm(_layer4_0_bn2, x54, folded: _inference);
-            // layer4.0.downsample.0: conv 1x1/2 -> 512x7x7
-            var x56 = Forward.Conv2d(_layer4_0_downsample_0, x48);
-            x48.Dispose();
-            // layer4.0.downsample.1: bn -> 512x7x7
-            var x57 = Inference.BatchNorm(_layer4_0_downsample_1, x56, folded: _inference);
-            // layer4.0: body + shortcut -> 512x7x7
-            Forward.Add_(x55, x57);
-            x57.Dispose();
-            // layer4.0: relu -> 512x7x7
-            x55.relu_();
-            // layer4.1.conv1: conv 3x3 -> 512x7x7
-            var x60 = Forward.Conv2d(_layer4_1_conv1, x55);
-            // layer4.1.bn1: bn -> 512x7x7
-            var x61 = Inference.BatchNorm(_layer4_1_bn1, x60, folded: _inference);
-            // layer4.1.relu1: relu -> 512x7x7
-            x61.relu_();
-            // layer4.1.conv2: conv 3x3 -> 512x7x7
-            var x63 = Forward.Conv2d(_layer4_1_conv2, x61);
-            x61.Dispose();
-            // layer4.1.bn2: bn -> 512x7x7
-            var x64 = Inference.BatchNorm(_layer4_1_bn2, x63, folded: _inference);
-            // layer4.1: body + shortcut -> 512x7x7
-            Forward.Add_(x64, x55);
-            x55.Dispose();
-            // layer4.1: relu -> 512x7x7
-            x64.relu_();
-            // avgpool: gap -> 512
-            var x67 = x64.mean(new long[] { 2, 3 });
-            x64.Dispose();
-            return x67;
+            return Trunk(input, default, null)!;
         }
 
         /// <summary>The head 'fc' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>
         public Tensor ForwardHead(Tensor features)
         {
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            // fc: linear -> 1000
-            var x68 = _fc.forward(features);
-            return x68;
+            return Head(features, owned: false);
         }
 
         /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 3x224x224 input (timm's <c>feature_info</c>).</summary>
@@ -752,25 +437,35 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            Tensor? map_Relu = null;
-            Tensor? map_Layer1 = null;
-            Tensor? map_Layer2 = null;
-            Tensor? map_Layer3 = null;
+            var maps = new Tensor?[5];
+            Trunk(input, stages, maps);
+            return new FeatureMaps(maps[0], maps[1], maps[2], maps[3], maps[4]);
+        }
+
+        /// <summary>
+        /// The steps before the head, written once for <c>forward</c>, <c>ForwardFeatures</c> and <c>ForwardFeatureMaps</c>: returns the head's input.
+        /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
+        /// </summary>
+        private Tensor? Trunk(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        {
             // conv1: conv 7x7/2 -> 64x112x112
             var x1 = Forward.Conv2d(_conv1, input);
             // bn1: bn -> 64x112x112
             var x2 = Inference.BatchNorm(_bn1, x1, folded: _inference);
             // relu: relu -> 64x112x112
             x2.relu_();
-            if ((stages & FeatureStage.Relu) != 0) map_Relu = x2;
-            if ((stages & ~(FeatureStage.Relu)) == 0)
+            if (maps is not null)
             {
-                if (map_Relu is null) x2.Dispose();
-                return new FeatureMaps(map_Relu, null, null, null, null);
+                if ((stages & FeatureStage.Relu) != 0) maps[0] = x2;
+                if ((stages & ~(FeatureStage.Relu)) == 0)
+                {
+                    if (maps[0] is null) x2.Dispose();
+                    return null;
+                }
             }
             // maxpool: maxpool 3x3/2 -> 64x56x56
             var x4 = functional.max_pool2d(x2, 3, stride: 2, padding: 1);
-            if (map_Relu is null) x2.Dispose();
+            if (maps?[0] is null) x2.Dispose();
             // layer1.0.conv1: conv 3x3 -> 64x56x56
             var x5 = Forward.Conv2d(_layer1_0_conv1, x4);
             // layer1.0.bn1: bn -> 64x56x56
@@ -803,11 +498,14 @@ namespace CnnGen.Architectures
             x9.Dispose();
             // layer1.1: relu -> 64x56x56
             x16.relu_();
-            if ((stages & FeatureStage.Layer1) != 0) map_Layer1 = x16;
-            if ((stages & ~(FeatureStage.Relu | FeatureStage.Layer1)) == 0)
+            if (maps is not null)
             {
-                if (map_Layer1 is null) x16.Dispose();
-                return new FeatureMaps(map_Relu, map_Layer1, null, null, null);
+                if ((stages & FeatureStage.Layer1) != 0) maps[1] = x16;
+                if ((stages & ~(FeatureStage.Relu | FeatureStage.Layer1)) == 0)
+                {
+                    if (maps[1] is null) x16.Dispose();
+                    return null;
+                }
             }
             // layer2.0.conv1: conv 3x3/2 -> 128x28x28
             var x19 = Forward.Conv2d(_layer2_0_conv1, x16);
@@ -822,7 +520,7 @@ namespace CnnGen.Architectures
             var x23 = Inference.BatchNorm(_layer2_0_bn2, x22, folded: _inference);
             // layer2.0.downsample.0: conv 1x1/2 -> 128x28x28
             var x24 = Forward.Conv2d(_layer2_0_downsample_0, x16);
-            if (map_Layer1 is null) x16.Dispose();
+            if (maps?[1] is null) x16.Dispose();
             // layer2.0.downsample.1: bn -> 128x28x28
             var x25 = Inference.BatchNorm(_layer2_0_downsample_1, x24, folded: _inference);
             // layer2.0: body + shortcut -> 128x28x28
@@ -846,11 +544,14 @@ namespace CnnGen.Architectures
             x23.Dispose();
             // layer2.1: relu -> 128x28x28
             x32.relu_();
-            if ((stages & FeatureStage.Layer2) != 0) map_Layer2 = x32;
-            if ((stages & ~(FeatureStage.Relu | FeatureStage.Layer1 | FeatureStage.Layer2)) == 0)
+            if (maps is not null)
             {
-                if (map_Layer2 is null) x32.Dispose();
-                return new FeatureMaps(map_Relu, map_Layer1, map_Layer2, null, null);
+                if ((stages & FeatureStage.Layer2) != 0) maps[2] = x32;
+                if ((stages & ~(FeatureStage.Relu | FeatureStage.Layer1 | FeatureStage.Layer2)) == 0)
+                {
+                    if (maps[2] is null) x32.Dispose();
+                    return null;
+                }
             }
             // layer3.0.conv1: conv 3x3/2 -> 256x14x14
             var x35 = Forward.Conv2d(_layer3_0_conv1, x32);
@@ -865,7 +566,7 @@ namespace CnnGen.Architectures
             var x39 = Inference.BatchNorm(_layer3_0_bn2, x38, folded: _inference);
             // layer3.0.downsample.0: conv 1x1/2 -> 256x14x14
             var x40 = Forward.Conv2d(_layer3_0_downsample_0, x32);
-            if (map_Layer2 is null) x32.Dispose();
+            if (maps?[2] is null) x32.Dispose();
             // layer3.0.downsample.1: bn -> 256x14x14
             var x41 = Inference.BatchNorm(_layer3_0_downsample_1, x40, folded: _inference);
             // layer3.0: body + shortcut -> 256x14x14
@@ -889,11 +590,14 @@ namespace CnnGen.Architectures
             x39.Dispose();
             // layer3.1: relu -> 256x14x14
             x48.relu_();
-            if ((stages & FeatureStage.Layer3) != 0) map_Layer3 = x48;
-            if ((stages & ~(FeatureStage.Relu | FeatureStage.Layer1 | FeatureStage.Layer2 | FeatureStage.Layer3)) == 0)
+            if (maps is not null)
             {
-                if (map_Layer3 is null) x48.Dispose();
-                return new FeatureMaps(map_Relu, map_Layer1, map_Layer2, map_Layer3, null);
+                if ((stages & FeatureStage.Layer3) != 0) maps[3] = x48;
+                if ((stages & ~(FeatureStage.Relu | FeatureStage.Layer1 | FeatureStage.Layer2 | FeatureStage.Layer3)) == 0)
+                {
+                    if (maps[3] is null) x48.Dispose();
+                    return null;
+                }
             }
             // layer4.0.conv1: conv 3x3/2 -> 512x7x7
             var x51 = Forward.Conv2d(_layer4_0_conv1, x48);
@@ -908,7 +612,7 @@ namespace CnnGen.Architectures
             var x55 = Inference.BatchNorm(_layer4_0_bn2, x54, folded: _inference);
             // layer4.0.downsample.0: conv 1x1/2 -> 512x7x7
             var x56 = Forward.Conv2d(_layer4_0_downsample_0, x48);
-            if (map_Layer3 is null) x48.Dispose();
+            if (maps?[3] is null) x48.Dispose();
             // layer4.0.downsample.1: bn -> 512x7x7
             var x57 = Inference.BatchNorm(_layer4_0_downsample_1, x56, folded: _inference);
             // layer4.0: body + shortcut -> 512x7x7
@@ -932,8 +636,28 @@ namespace CnnGen.Architectures
             x55.Dispose();
             // layer4.1: relu -> 512x7x7
             x64.relu_();
-            if ((stages & FeatureStage.Layer4) == 0) x64.Dispose();
-            return new FeatureMaps(map_Relu, map_Layer1, map_Layer2, map_Layer3, (stages & FeatureStage.Layer4) != 0 ? x64 : null);
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Layer4) != 0) maps[4] = x64;
+                if ((stages & ~(FeatureStage.Relu | FeatureStage.Layer1 | FeatureStage.Layer2 | FeatureStage.Layer3 | FeatureStage.Layer4)) == 0)
+                {
+                    if (maps[4] is null) x64.Dispose();
+                    return null;
+                }
+            }
+            // avgpool: gap -> 512
+            var x67 = x64.mean(new long[] { 2, 3 });
+            if (maps?[4] is null) x64.Dispose();
+            return x67;
+        }
+
+        /// <summary>The head's steps on the trunk's result; <paramref name="owned"/>: it is ours to free.</summary>
+        private Tensor Head(Tensor features, bool owned)
+        {
+            // fc: linear -> 1000
+            var x68 = _fc.forward(features);
+            if (owned) features.Dispose();
+            return x68;
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>

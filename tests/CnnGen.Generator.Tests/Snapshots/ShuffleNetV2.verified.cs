@@ -683,543 +683,7 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // conv1.0: conv 3x3/2 -> 24x112x112
-            var x1 = Forward.Conv2d(_conv1_0, input);
-            // conv1.1: bn -> 24x112x112
-            var x2 = Inference.BatchNorm(_conv1_1, x1, folded: _inference);
-            // conv1.2: relu -> 24x112x112
-            x2.relu_();
-            // maxpool: maxpool 3x3/2 -> 24x56x56
-            var x4 = functional.max_pool2d(x2, 3, stride: 2, padding: 1);
-            x2.Dispose();
-            // stage2.0.branch1.0: dwconv dw 3x3/2 -> 24x28x28
-            var x5 = Forward.Conv2d(_stage2_0_branch1_0, x4);
-            // stage2.0.branch1.1: bn -> 24x28x28
-            var x6 = Inference.BatchNorm(_stage2_0_branch1_1, x5, folded: _inference);
-            // stage2.0.branch1.2: conv 1x1 -> 58x28x28
-            var x7 = Forward.Conv2d(_stage2_0_branch1_2, x6);
-            x6.Dispose();
-            // stage2.0.branch1.3: bn -> 58x28x28
-            var x8 = Inference.BatchNorm(_stage2_0_branch1_3, x7, folded: _inference);
-            // stage2.0.branch1.4: relu -> 58x28x28
-            x8.relu_();
-            // stage2.0.branch2.0: conv 1x1 -> 58x56x56
-            var x10 = Forward.Conv2d(_stage2_0_branch2_0, x4);
-            x4.Dispose();
-            // stage2.0.branch2.1: bn -> 58x56x56
-            var x11 = Inference.BatchNorm(_stage2_0_branch2_1, x10, folded: _inference);
-            // stage2.0.branch2.2: relu -> 58x56x56
-            x11.relu_();
-            // stage2.0.branch2.3: dwconv dw 3x3/2 -> 58x28x28
-            var x13 = Forward.Conv2d(_stage2_0_branch2_3, x11);
-            x11.Dispose();
-            // stage2.0.branch2.4: bn -> 58x28x28
-            var x14 = Inference.BatchNorm(_stage2_0_branch2_4, x13, folded: _inference);
-            // stage2.0.branch2.5: conv 1x1 -> 58x28x28
-            var x15 = Forward.Conv2d(_stage2_0_branch2_5, x14);
-            x14.Dispose();
-            // stage2.0.branch2.6: bn -> 58x28x28
-            var x16 = Inference.BatchNorm(_stage2_0_branch2_6, x15, folded: _inference);
-            // stage2.0.branch2.7: relu -> 58x28x28
-            x16.relu_();
-            // stage2.0: concat of 2 branches -> 116x28x28
-            var x18 = cat(new[] { x8, x16 }, 1);
-            x8.Dispose();
-            x16.Dispose();
-            // stage2.0.shuffle: channel_shuffle g=2 -> 116x28x28
-            var x19 = Forward.ChannelShuffle(x18, 2);
-            x18.Dispose();
-            // stage2.1: part 1 of 2 -> 58x28x28
-            var x20 = Forward.Part(x19, 0, 2);
-            // stage2.1: part 2 of 2 -> 58x28x28
-            var x21 = Forward.Part(x19, 1, 2);
-            x19.Dispose();
-            // stage2.1.branch2.0: conv 1x1 -> 58x28x28
-            var x22 = Forward.Conv2d(_stage2_1_branch2_0, x21);
-            x21.Dispose();
-            // stage2.1.branch2.1: bn -> 58x28x28
-            var x23 = Inference.BatchNorm(_stage2_1_branch2_1, x22, folded: _inference);
-            // stage2.1.branch2.2: relu -> 58x28x28
-            x23.relu_();
-            // stage2.1.branch2.3: dwconv dw 3x3 -> 58x28x28
-            var x25 = Forward.Conv2d(_stage2_1_branch2_3, x23);
-            x23.Dispose();
-            // stage2.1.branch2.4: bn -> 58x28x28
-            var x26 = Inference.BatchNorm(_stage2_1_branch2_4, x25, folded: _inference);
-            // stage2.1.branch2.5: conv 1x1 -> 58x28x28
-            var x27 = Forward.Conv2d(_stage2_1_branch2_5, x26);
-            x26.Dispose();
-            // stage2.1.branch2.6: bn -> 58x28x28
-            var x28 = Inference.BatchNorm(_stage2_1_branch2_6, x27, folded: _inference);
-            // stage2.1.branch2.7: relu -> 58x28x28
-            x28.relu_();
-            // stage2.1: concat of 2 parts -> 116x28x28
-            var x30 = cat(new[] { x20, x28 }, 1);
-            x20.Dispose();
-            x28.Dispose();
-            // stage2.1.shuffle: channel_shuffle g=2 -> 116x28x28
-            var x31 = Forward.ChannelShuffle(x30, 2);
-            x30.Dispose();
-            // stage2.2: part 1 of 2 -> 58x28x28
-            var x32 = Forward.Part(x31, 0, 2);
-            // stage2.2: part 2 of 2 -> 58x28x28
-            var x33 = Forward.Part(x31, 1, 2);
-            x31.Dispose();
-            // stage2.2.branch2.0: conv 1x1 -> 58x28x28
-            var x34 = Forward.Conv2d(_stage2_2_branch2_0, x33);
-            x33.Dispose();
-            // stage2.2.branch2.1: bn -> 58x28x28
-            var x35 = Inference.BatchNorm(_stage2_2_branch2_1, x34, folded: _inference);
-            // stage2.2.branch2.2: relu -> 58x28x28
-            x35.relu_();
-            // stage2.2.branch2.3: dwconv dw 3x3 -> 58x28x28
-            var x37 = Forward.Conv2d(_stage2_2_branch2_3, x35);
-            x35.Dispose();
-            // stage2.2.branch2.4: bn -> 58x28x28
-            var x38 = Inference.BatchNorm(_stage2_2_branch2_4, x37, folded: _inference);
-            // stage2.2.branch2.5: conv 1x1 -> 58x28x28
-            var x39 = Forward.Conv2d(_stage2_2_branch2_5, x38);
-            x38.Dispose();
-            // stage2.2.branch2.6: bn -> 58x28x28
-            var x40 = Inference.BatchNorm(_stage2_2_branch2_6, x39, folded: _inference);
-            // stage2.2.branch2.7: relu -> 58x28x28
-            x40.relu_();
-            // stage2.2: concat of 2 parts -> 116x28x28
-            var x42 = cat(new[] { x32, x40 }, 1);
-            x32.Dispose();
-            x40.Dispose();
-            // stage2.2.shuffle: channel_shuffle g=2 -> 116x28x28
-            var x43 = Forward.ChannelShuffle(x42, 2);
-            x42.Dispose();
-            // stage2.3: part 1 of 2 -> 58x28x28
-            var x44 = Forward.Part(x43, 0, 2);
-            // stage2.3: part 2 of 2 -> 58x28x28
-            var x45 = Forward.Part(x43, 1, 2);
-            x43.Dispose();
-            // stage2.3.branch2.0: conv 1x1 -> 58x28x28
-            var x46 = Forward.Conv2d(_stage2_3_branch2_0, x45);
-            x45.Dispose();
-            // stage2.3.branch2.1: bn -> 58x28x28
-            var x47 = Inference.BatchNorm(_stage2_3_branch2_1, x46, folded: _inference);
-            // stage2.3.branch2.2: relu -> 58x28x28
-            x47.relu_();
-            // stage2.3.branch2.3: dwconv dw 3x3 -> 58x28x28
-            var x49 = Forward.Conv2d(_stage2_3_branch2_3, x47);
-            x47.Dispose();
-            // stage2.3.branch2.4: bn -> 58x28x28
-            var x50 = Inference.BatchNorm(_stage2_3_branch2_4, x49, folded: _inference);
-            // stage2.3.branch2.5: conv 1x1 -> 58x28x28
-            var x51 = Forward.Conv2d(_stage2_3_branch2_5, x50);
-            x50.Dispose();
-            // stage2.3.branch2.6: bn -> 58x28x28
-            var x52 = Inference.BatchNorm(_stage2_3_branch2_6, x51, folded: _inference);
-            // stage2.3.branch2.7: relu -> 58x28x28
-            x52.relu_();
-            // stage2.3: concat of 2 parts -> 116x28x28
-            var x54 = cat(new[] { x44, x52 }, 1);
-            x44.Dispose();
-            x52.Dispose();
-            // stage2.3.shuffle: channel_shuffle g=2 -> 116x28x28
-            var x55 = Forward.ChannelShuffle(x54, 2);
-            x54.Dispose();
-            // stage3.0.branch1.0: dwconv dw 3x3/2 -> 116x14x14
-            var x56 = Forward.Conv2d(_stage3_0_branch1_0, x55);
-            // stage3.0.branch1.1: bn -> 116x14x14
-            var x57 = Inference.BatchNorm(_stage3_0_branch1_1, x56, folded: _inference);
-            // stage3.0.branch1.2: conv 1x1 -> 116x14x14
-            var x58 = Forward.Conv2d(_stage3_0_branch1_2, x57);
-            x57.Dispose();
-            // stage3.0.branch1.3: bn -> 116x14x14
-            var x59 = Inference.BatchNorm(_stage3_0_branch1_3, x58, folded: _inference);
-            // stage3.0.branch1.4: relu -> 116x14x14
-            x59.relu_();
-            // stage3.0.branch2.0: conv 1x1 -> 116x28x28
-            var x61 = Forward.Conv2d(_stage3_0_branch2_0, x55);
-            x55.Dispose();
-            // stage3.0.branch2.1: bn -> 116x28x28
-            var x62 = Inference.BatchNorm(_stage3_0_branch2_1, x61, folded: _inference);
-            // stage3.0.branch2.2: relu -> 116x28x28
-            x62.relu_();
-            // stage3.0.branch2.3: dwconv dw 3x3/2 -> 116x14x14
-            var x64 = Forward.Conv2d(_stage3_0_branch2_3, x62);
-            x62.Dispose();
-            // stage3.0.branch2.4: bn -> 116x14x14
-            var x65 = Inference.BatchNorm(_stage3_0_branch2_4, x64, folded: _inference);
-            // stage3.0.branch2.5: conv 1x1 -> 116x14x14
-            var x66 = Forward.Conv2d(_stage3_0_branch2_5, x65);
-            x65.Dispose();
-            // stage3.0.branch2.6: bn -> 116x14x14
-            var x67 = Inference.BatchNorm(_stage3_0_branch2_6, x66, folded: _inference);
-            // stage3.0.branch2.7: relu -> 116x14x14
-            x67.relu_();
-            // stage3.0: concat of 2 branches -> 232x14x14
-            var x69 = cat(new[] { x59, x67 }, 1);
-            x59.Dispose();
-            x67.Dispose();
-            // stage3.0.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x70 = Forward.ChannelShuffle(x69, 2);
-            x69.Dispose();
-            // stage3.1: part 1 of 2 -> 116x14x14
-            var x71 = Forward.Part(x70, 0, 2);
-            // stage3.1: part 2 of 2 -> 116x14x14
-            var x72 = Forward.Part(x70, 1, 2);
-            x70.Dispose();
-            // stage3.1.branch2.0: conv 1x1 -> 116x14x14
-            var x73 = Forward.Conv2d(_stage3_1_branch2_0, x72);
-            x72.Dispose();
-            // stage3.1.branch2.1: bn -> 116x14x14
-            var x74 = Inference.BatchNorm(_stage3_1_branch2_1, x73, folded: _inference);
-            // stage3.1.branch2.2: relu -> 116x14x14
-            x74.relu_();
-            // stage3.1.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x76 = Forward.Conv2d(_stage3_1_branch2_3, x74);
-            x74.Dispose();
-            // stage3.1.branch2.4: bn -> 116x14x14
-            var x77 = Inference.BatchNorm(_stage3_1_branch2_4, x76, folded: _inference);
-            // stage3.1.branch2.5: conv 1x1 -> 116x14x14
-            var x78 = Forward.Conv2d(_stage3_1_branch2_5, x77);
-            x77.Dispose();
-            // stage3.1.branch2.6: bn -> 116x14x14
-            var x79 = Inference.BatchNorm(_stage3_1_branch2_6, x78, folded: _inference);
-            // stage3.1.branch2.7: relu -> 116x14x14
-            x79.relu_();
-            // stage3.1: concat of 2 parts -> 232x14x14
-            var x81 = cat(new[] { x71, x79 }, 1);
-            x71.Dispose();
-            x79.Dispose();
-            // stage3.1.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x82 = Forward.ChannelShuffle(x81, 2);
-            x81.Dispose();
-            // stage3.2: part 1 of 2 -> 116x14x14
-            var x83 = Forward.Part(x82, 0, 2);
-            // stage3.2: part 2 of 2 -> 116x14x14
-            var x84 = Forward.Part(x82, 1, 2);
-            x82.Dispose();
-            // stage3.2.branch2.0: conv 1x1 -> 116x14x14
-            var x85 = Forward.Conv2d(_stage3_2_branch2_0, x84);
-            x84.Dispose();
-            // stage3.2.branch2.1: bn -> 116x14x14
-            var x86 = Inference.BatchNorm(_stage3_2_branch2_1, x85, folded: _inference);
-            // stage3.2.branch2.2: relu -> 116x14x14
-            x86.relu_();
-            // stage3.2.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x88 = Forward.Conv2d(_stage3_2_branch2_3, x86);
-            x86.Dispose();
-            // stage3.2.branch2.4: bn -> 116x14x14
-            var x89 = Inference.BatchNorm(_stage3_2_branch2_4, x88, folded: _inference);
-            // stage3.2.branch2.5: conv 1x1 -> 116x14x14
-            var x90 = Forward.Conv2d(_stage3_2_branch2_5, x89);
-            x89.Dispose();
-            // stage3.2.branch2.6: bn -> 116x14x14
-            var x91 = Inference.BatchNorm(_stage3_2_branch2_6, x90, folded: _inference);
-            // stage3.2.branch2.7: relu -> 116x14x14
-            x91.relu_();
-            // stage3.2: concat of 2 parts -> 232x14x14
-            var x93 = cat(new[] { x83, x91 }, 1);
-            x83.Dispose();
-            x91.Dispose();
-            // stage3.2.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x94 = Forward.ChannelShuffle(x93, 2);
-            x93.Dispose();
-            // stage3.3: part 1 of 2 -> 116x14x14
-            var x95 = Forward.Part(x94, 0, 2);
-            // stage3.3: part 2 of 2 -> 116x14x14
-            var x96 = Forward.Part(x94, 1, 2);
-            x94.Dispose();
-            // stage3.3.branch2.0: conv 1x1 -> 116x14x14
-            var x97 = Forward.Conv2d(_stage3_3_branch2_0, x96);
-            x96.Dispose();
-            // stage3.3.branch2.1: bn -> 116x14x14
-            var x98 = Inference.BatchNorm(_stage3_3_branch2_1, x97, folded: _inference);
-            // stage3.3.branch2.2: relu -> 116x14x14
-            x98.relu_();
-            // stage3.3.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x100 = Forward.Conv2d(_stage3_3_branch2_3, x98);
-            x98.Dispose();
-            // stage3.3.branch2.4: bn -> 116x14x14
-            var x101 = Inference.BatchNorm(_stage3_3_branch2_4, x100, folded: _inference);
-            // stage3.3.branch2.5: conv 1x1 -> 116x14x14
-            var x102 = Forward.Conv2d(_stage3_3_branch2_5, x101);
-            x101.Dispose();
-            // stage3.3.branch2.6: bn -> 116x14x14
-            var x103 = Inference.BatchNorm(_stage3_3_branch2_6, x102, folded: _inference);
-            // stage3.3.branch2.7: relu -> 116x14x14
-            x103.relu_();
-            // stage3.3: concat of 2 parts -> 232x14x14
-            var x105 = cat(new[] { x95, x103 }, 1);
-            x95.Dispose();
-            x103.Dispose();
-            // stage3.3.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x106 = Forward.ChannelShuffle(x105, 2);
-            x105.Dispose();
-            // stage3.4: part 1 of 2 -> 116x14x14
-            var x107 = Forward.Part(x106, 0, 2);
-            // stage3.4: part 2 of 2 -> 116x14x14
-            var x108 = Forward.Part(x106, 1, 2);
-            x106.Dispose();
-            // stage3.4.branch2.0: conv 1x1 -> 116x14x14
-            var x109 = Forward.Conv2d(_stage3_4_branch2_0, x108);
-            x108.Dispose();
-            // stage3.4.branch2.1: bn -> 116x14x14
-            var x110 = Inference.BatchNorm(_stage3_4_branch2_1, x109, folded: _inference);
-            // stage3.4.branch2.2: relu -> 116x14x14
-            x110.relu_();
-            // stage3.4.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x112 = Forward.Conv2d(_stage3_4_branch2_3, x110);
-            x110.Dispose();
-            // stage3.4.branch2.4: bn -> 116x14x14
-            var x113 = Inference.BatchNorm(_stage3_4_branch2_4, x112, folded: _inference);
-            // stage3.4.branch2.5: conv 1x1 -> 116x14x14
-            var x114 = Forward.Conv2d(_stage3_4_branch2_5, x113);
-            x113.Dispose();
-            // stage3.4.branch2.6: bn -> 116x14x14
-            var x115 = Inference.BatchNorm(_stage3_4_branch2_6, x114, folded: _inference);
-            // stage3.4.branch2.7: relu -> 116x14x14
-            x115.relu_();
-            // stage3.4: concat of 2 parts -> 232x14x14
-            var x117 = cat(new[] { x107, x115 }, 1);
-            x107.Dispose();
-            x115.Dispose();
-            // stage3.4.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x118 = Forward.ChannelShuffle(x117, 2);
-            x117.Dispose();
-            // stage3.5: part 1 of 2 -> 116x14x14
-            var x119 = Forward.Part(x118, 0, 2);
-            // stage3.5: part 2 of 2 -> 116x14x14
-            var x120 = Forward.Part(x118, 1, 2);
-            x118.Dispose();
-            // stage3.5.branch2.0: conv 1x1 -> 116x14x14
-            var x121 = Forward.Conv2d(_stage3_5_branch2_0, x120);
-            x120.Dispose();
-            // stage3.5.branch2.1: bn -> 116x14x14
-            var x122 = Inference.BatchNorm(_stage3_5_branch2_1, x121, folded: _inference);
-            // stage3.5.branch2.2: relu -> 116x14x14
-            x122.relu_();
-            // stage3.5.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x124 = Forward.Conv2d(_stage3_5_branch2_3, x122);
-            x122.Dispose();
-            // stage3.5.branch2.4: bn -> 116x14x14
-            var x125 = Inference.BatchNorm(_stage3_5_branch2_4, x124, folded: _inference);
-            // stage3.5.branch2.5: conv 1x1 -> 116x14x14
-            var x126 = Forward.Conv2d(_stage3_5_branch2_5, x125);
-            x125.Dispose();
-            // stage3.5.branch2.6: bn -> 116x14x14
-            var x127 = Inference.BatchNorm(_stage3_5_branch2_6, x126, folded: _inference);
-            // stage3.5.branch2.7: relu -> 116x14x14
-            x127.relu_();
-            // stage3.5: concat of 2 parts -> 232x14x14
-            var x129 = cat(new[] { x119, x127 }, 1);
-            x119.Dispose();
-            x127.Dispose();
-            // stage3.5.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x130 = Forward.ChannelShuffle(x129, 2);
-            x129.Dispose();
-            // stage3.6: part 1 of 2 -> 116x14x14
-            var x131 = Forward.Part(x130, 0, 2);
-            // stage3.6: part 2 of 2 -> 116x14x14
-            var x132 = Forward.Part(x130, 1, 2);
-            x130.Dispose();
-            // stage3.6.branch2.0: conv 1x1 -> 116x14x14
-            var x133 = Forward.Conv2d(_stage3_6_branch2_0, x132);
-            x132.Dispose();
-            // stage3.6.branch2.1: bn -> 116x14x14
-            var x134 = Inference.BatchNorm(_stage3_6_branch2_1, x133, folded: _inference);
-            // stage3.6.branch2.2: relu -> 116x14x14
-            x134.relu_();
-            // stage3.6.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x136 = Forward.Conv2d(_stage3_6_branch2_3, x134);
-            x134.Dispose();
-            // stage3.6.branch2.4: bn -> 116x14x14
-            var x137 = Inference.BatchNorm(_stage3_6_branch2_4, x136, folded: _inference);
-            // stage3.6.branch2.5: conv 1x1 -> 116x14x14
-            var x138 = Forward.Conv2d(_stage3_6_branch2_5, x137);
-            x137.Dispose();
-            // stage3.6.branch2.6: bn -> 116x14x14
-            var x139 = Inference.BatchNorm(_stage3_6_branch2_6, x138, folded: _inference);
-            // stage3.6.branch2.7: relu -> 116x14x14
-            x139.relu_();
-            // stage3.6: concat of 2 parts -> 232x14x14
-            var x141 = cat(new[] { x131, x139 }, 1);
-            x131.Dispose();
-            x139.Dispose();
-            // stage3.6.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x142 = Forward.ChannelShuffle(x141, 2);
-            x141.Dispose();
-            // stage3.7: part 1 of 2 -> 116x14x14
-            var x143 = Forward.Part(x142, 0, 2);
-            // stage3.7: part 2 of 2 -> 116x14x14
-            var x144 = Forward.Part(x142, 1, 2);
-            x142.Dispose();
-            // stage3.7.branch2.0: conv 1x1 -> 116x14x14
-            var x145 = Forward.Conv2d(_stage3_7_branch2_0, x144);
-            x144.Dispose();
-            // stage3.7.branch2.1: bn -> 116x14x14
-            var x146 = Inference.BatchNorm(_stage3_7_branch2_1, x145, folded: _inference);
-            // stage3.7.branch2.2: relu -> 116x14x14
-            x146.relu_();
-            // stage3.7.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x148 = Forward.Conv2d(_stage3_7_branch2_3, x146);
-            x146.Dispose();
-            // stage3.7.branch2.4: bn -> 116x14x14
-            var x149 = Inference.BatchNorm(_stage3_7_branch2_4, x148, folded: _inference);
-            // stage3.7.branch2.5: conv 1x1 -> 116x14x14
-            var x150 = Forward.Conv2d(_stage3_7_branch2_5, x149);
-            x149.Dispose();
-            // stage3.7.branch2.6: bn -> 116x14x14
-            var x151 = Inference.BatchNorm(_stage3_7_branch2_6, x150, folded: _inference);
-            // stage3.7.branch2.7: relu -> 116x14x14
-            x151.relu_();
-            // stage3.7: concat of 2 parts -> 232x14x14
-            var x153 = cat(new[] { x143, x151 }, 1);
-            x143.Dispose();
-            x151.Dispose();
-            // stage3.7.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x154 = Forward.ChannelShuffle(x153, 2);
-            x153.Dispose();
-            // stage4.0.branch1.0: dwconv dw 3x3/2 -> 232x7x7
-            var x155 = Forward.Conv2d(_stage4_0_branch1_0, x154);
-            // stage4.0.branch1.1: bn -> 232x7x7
-            var x156 = Inference.BatchNorm(_stage4_0_branch1_1, x155, folded: _inference);
-            // stage4.0.branch1.2: conv 1x1 -> 232x7x7
-            var x157 = Forward.Conv2d(_stage4_0_branch1_2, x156);
-            x156.Dispose();
-            // stage4.0.branch1.3: bn -> 232x7x7
-            var x158 = Inference.BatchNorm(_stage4_0_branch1_3, x157, folded: _inference);
-            // stage4.0.branch1.4: relu -> 232x7x7
-            x158.relu_();
-            // stage4.0.branch2.0: conv 1x1 -> 232x14x14
-            var x160 = Forward.Conv2d(_stage4_0_branch2_0, x154);
-            x154.Dispose();
-            // stage4.0.branch2.1: bn -> 232x14x14
-            var x161 = Inference.BatchNorm(_stage4_0_branch2_1, x160, folded: _inference);
-            // stage4.0.branch2.2: relu -> 232x14x14
-            x161.relu_();
-            // stage4.0.branch2.3: dwconv dw 3x3/2 -> 232x7x7
-            var x163 = Forward.Conv2d(_stage4_0_branch2_3, x161);
-            x161.Dispose();
-            // stage4.0.branch2.4: bn -> 232x7x7
-            var x164 = Inference.BatchNorm(_stage4_0_branch2_4, x163, folded: _inference);
-            // stage4.0.branch2.5: conv 1x1 -> 232x7x7
-            var x165 = Forward.Conv2d(_stage4_0_branch2_5, x164);
-            x164.Dispose();
-            // stage4.0.branch2.6: bn -> 232x7x7
-            var x166 = Inference.BatchNorm(_stage4_0_branch2_6, x165, folded: _inference);
-            // stage4.0.branch2.7: relu -> 232x7x7
-            x166.relu_();
-            // stage4.0: concat of 2 branches -> 464x7x7
-            var x168 = cat(new[] { x158, x166 }, 1);
-            x158.Dispose();
-            x166.Dispose();
-            // stage4.0.shuffle: channel_shuffle g=2 -> 464x7x7
-            var x169 = Forward.ChannelShuffle(x168, 2);
-            x168.Dispose();
-            // stage4.1: part 1 of 2 -> 232x7x7
-            var x170 = Forward.Part(x169, 0, 2);
-            // stage4.1: part 2 of 2 -> 232x7x7
-            var x171 = Forward.Part(x169, 1, 2);
-            x169.Dispose();
-            // stage4.1.branch2.0: conv 1x1 -> 232x7x7
-            var x172 = Forward.Conv2d(_stage4_1_branch2_0, x171);
-            x171.Dispose();
-            // stage4.1.branch2.1: bn -> 232x7x7
-            var x173 = Inference.BatchNorm(_stage4_1_branch2_1, x172, folded: _inference);
-            // stage4.1.branch2.2: relu -> 232x7x7
-            x173.relu_();
-            // stage4.1.branch2.3: dwconv dw 3x3 -> 232x7x7
-            var x175 = Forward.Conv2d(_stage4_1_branch2_3, x173);
-            x173.Dispose();
-            // stage4.1.branch2.4: bn -> 232x7x7
-            var x176 = Inference.BatchNorm(_stage4_1_branch2_4, x175, folded: _inference);
-            // stage4.1.branch2.5: conv 1x1 -> 232x7x7
-            var x177 = Forward.Conv2d(_stage4_1_branch2_5, x176);
-            x176.Dispose();
-            // stage4.1.branch2.6: bn -> 232x7x7
-            var x178 = Inference.BatchNorm(_stage4_1_branch2_6, x177, folded: _inference);
-            // stage4.1.branch2.7: relu -> 232x7x7
-            x178.relu_();
-            // stage4.1: concat of 2 parts -> 464x7x7
-            var x180 = cat(new[] { x170, x178 }, 1);
-            x170.Dispose();
-            x178.Dispose();
-            // stage4.1.shuffle: channel_shuffle g=2 -> 464x7x7
-            var x181 = Forward.ChannelShuffle(x180, 2);
-            x180.Dispose();
-            // stage4.2: part 1 of 2 -> 232x7x7
-            var x182 = Forward.Part(x181, 0, 2);
-            // stage4.2: part 2 of 2 -> 232x7x7
-            var x183 = Forward.Part(x181, 1, 2);
-            x181.Dispose();
-            // stage4.2.branch2.0: conv 1x1 -> 232x7x7
-            var x184 = Forward.Conv2d(_stage4_2_branch2_0, x183);
-            x183.Dispose();
-            // stage4.2.branch2.1: bn -> 232x7x7
-            var x185 = Inference.BatchNorm(_stage4_2_branch2_1, x184, folded: _inference);
-            // stage4.2.branch2.2: relu -> 232x7x7
-            x185.relu_();
-            // stage4.2.branch2.3: dwconv dw 3x3 -> 232x7x7
-            var x187 = Forward.Conv2d(_stage4_2_branch2_3, x185);
-            x185.Dispose();
-            // stage4.2.branch2.4: bn -> 232x7x7
-            var x188 = Inference.BatchNorm(_stage4_2_branch2_4, x187, folded: _inference);
-            // stage4.2.branch2.5: conv 1x1 -> 232x7x7
-            var x189 = Forward.Conv2d(_stage4_2_branch2_5, x188);
-            x188.Dispose();
-            // stage4.2.branch2.6: bn -> 232x7x7
-            var x190 = Inference.BatchNorm(_stage4_2_branch2_6, x189, folded: _inference);
-            // stage4.2.branch2.7: relu -> 232x7x7
-            x190.relu_();
-            // stage4.2: concat of 2 parts -> 464x7x7
-            var x192 = cat(new[] { x182, x190 }, 1);
-            x182.Dispose();
-            x190.Dispose();
-            // stage4.2.shuffle: channel_shuffle g=2 -> 464x7x7
-            var x193 = Forward.ChannelShuffle(x192, 2);
-            x192.Dispose();
-            // stage4.3: part 1 of 2 -> 232x7x7
-            var x194 = Forward.Part(x193, 0, 2);
-            // stage4.3: part 2 of 2 -> 232x7x7
-            var x195 = Forward.Part(x193, 1, 2);
-            x193.Dispose();
-            // stage4.3.branch2.0: conv 1x1 -> 232x7x7
-            var x196 = Forward.Conv2d(_stage4_3_branch2_0, x195);
-            x195.Dispose();
-            // stage4.3.branch2.1: bn -> 232x7x7
-            var x197 = Inference.BatchNorm(_stage4_3_branch2_1, x196, folded: _inference);
-            // stage4.3.branch2.2: relu -> 232x7x7
-            x197.relu_();
-            // stage4.3.branch2.3: dwconv dw 3x3 -> 232x7x7
-            var x199 = Forward.Conv2d(_stage4_3_branch2_3, x197);
-            x197.Dispose();
-            // stage4.3.branch2.4: bn -> 232x7x7
-            var x200 = Inference.BatchNorm(_stage4_3_branch2_4, x199, folded: _inference);
-            // stage4.3.branch2.5: conv 1x1 -> 232x7x7
-            var x201 = Forward.Conv2d(_stage4_3_branch2_5, x200);
-            x200.Dispose();
-            // stage4.3.branch2.6: bn -> 232x7x7
-            var x202 = Inference.BatchNorm(_stage4_3_branch2_6, x201, folded: _inference);
-            // stage4.3.branch2.7: relu -> 232x7x7
-            x202.relu_();
-            // stage4.3: concat of 2 parts -> 464x7x7
-            var x204 = cat(new[] { x194, x202 }, 1);
-            x194.Dispose();
-            x202.Dispose();
-            // stage4.3.shuffle: channel_shuffle g=2 -> 464x7x7
-            var x205 = Forward.ChannelShuffle(x204, 2);
-            x204.Dispose();
-            // conv5.0: conv 1x1 -> 1024x7x7
-            var x206 = Forward.Conv2d(_conv5_0, x205);
-            x205.Dispose();
-            // conv5.1: bn -> 1024x7x7
-            var x207 = Inference.BatchNorm(_conv5_1, x206, folded: _inference);
-            // conv5.2: relu -> 1024x7x7
-            x207.relu_();
-            // globalpool: gap -> 1024
-            var x209 = x207.mean(new long[] { 2, 3 });
-            x207.Dispose();
-            // fc: linear -> 1000
-            var x210 = _fc.forward(x209);
-            x209.Dispose();
-            return x210;
+            return Head(Trunk(input, default, null)!, owned: true);
         }
 
         /// <summary>Every step before the head 'fc': the features it receives, 1024 per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>
@@ -1229,549 +693,14 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // conv1.0: conv 3x3/2 -> 24x112x112
-            var x1 = Forward.Conv2d(_conv1_0, input);
-            // conv1.1: bn -> 24x112x112
-            var x2 = Inference.BatchNorm(_conv1_1, x1, folded: _inference);
-            // conv1.2: relu -> 24x112x112
-            x2.relu_();
-            // maxpool: maxpool 3x3/2 -> 24x56x56
-            var x4 = functional.max_pool2d(x2, 3, stride: 2, padding: 1);
-            x2.Dispose();
-            // stage2.0.branch1.0: dwconv dw 3x3/2 -> 24x28x28
-            var x5 = Forward.Conv2d(_stage2_0_branch1_0, x4);
-            // stage2.0.branch1.1: bn -> 24x28x28
-            var x6 = Inference.BatchNorm(_stage2_0_branch1_1, x5, folded: _inference);
-            // stage2.0.branch1.2: conv 1x1 -> 58x28x28
-            var x7 = Forward.Conv2d(_stage2_0_branch1_2, x6);
-            x6.Dispose();
-            // stage2.0.branch1.3: bn -> 58x28x28
-            var x8 = Inference.BatchNorm(_stage2_0_branch1_3, x7, folded: _inference);
-            // stage2.0.branch1.4: relu -> 58x28x28
-            x8.relu_();
-            // stage2.0.branch2.0: conv 1x1 -> 58x56x56
-            var x10 = Forward.Conv2d(_stage2_0_branch2_0, x4);
-            x4.Dispose();
-            // stage2.0.branch2.1: bn -> 58x56x56
-            var x11 = Inference.BatchNorm(_stage2_0_branch2_1, x10, folded: _inference);
-            // stage2.0.branch2.2: relu -> 58x56x56
-            x11.relu_();
-            // stage2.0.branch2.3: dwconv dw 3x3/2 -> 58x28x28
-            var x13 = Forward.Conv2d(_stage2_0_branch2_3, x11);
-            x11.Dispose();
-            // stage2.0.branch2.4: bn -> 58x28x28
-            var x14 = Inference.BatchNorm(_stage2_0_branch2_4, x13, folded: _inference);
-            // stage2.0.branch2.5: conv 1x1 -> 58x28x28
-            var x15 = Forward.Conv2d(_stage2_0_branch2_5, x14);
-            x14.Dispose();
-            // stage2.0.branch2.6: bn -> 58x28x28
-            var x16 = Inference.BatchNorm(_stage2_0_branch2_6, x15, folded: _inference);
-            // stage2.0.branch2.7: relu -> 58x28x28
-            x16.relu_();
-            // stage2.0: concat of 2 branches -> 116x28x28
-            var x18 = cat(new[] { x8, x16 }, 1);
-            x8.Dispose();
-            x16.Dispose();
-            // stage2.0.shuffle: channel_shuffle g=2 -> 116x28x28
-            var x19 = Forward.ChannelShuffle(x18, 2);
-            x18.Dispose();
-            // stage2.1: part 1 of 2 -> 58x28x28
-            var x20 = Forward.Part(x19, 0, 2);
-            // stage2.1: part 2 of 2 -> 58x28x28
-            var x21 = Forward.Part(x19, 1, 2);
-            x19.Dispose();
-            // stage2.1.branch2.0: conv 1x1 -> 58x28x28
-            var x22 = Forward.Conv2d(_stage2_1_branch2_0, x21);
-            x21.Dispose();
-            // stage2.1.branch2.1: bn -> 58x28x28
-            var x23 = Inference.BatchNorm(_stage2_1_branch2_1, x22, folded: _inference);
-            // stage2.1.branch2.2: relu -> 58x28x28
-            x23.relu_();
-            // stage2.1.branch2.3: dwconv dw 3x3 -> 58x28x28
-            var x25 = Forward.Conv2d(_stage2_1_branch2_3, x23);
-            x23.Dispose();
-            // stage2.1.branch2.4: bn -> 58x28x28
-            var x26 = Inference.BatchNorm(_stage2_1_branch2_4, x25, folded: _inference);
-            // stage2.1.branch2.5: conv 1x1 -> 58x28x28
-            var x27 = Forward.Conv2d(_stage2_1_branch2_5, x26);
-            x26.Dispose();
-            // stage2.1.branch2.6: bn -> 58x28x28
-            var x28 = Inference.BatchNorm(_stage2_1_branch2_6, x27, folded: _inference);
-            // stage2.1.branch2.7: relu -> 58x28x28
-            x28.relu_();
-            // stage2.1: concat of 2 parts -> 116x28x28
-            var x30 = cat(new[] { x20, x28 }, 1);
-            x20.Dispose();
-            x28.Dispose();
-            // stage2.1.shuffle: channel_shuffle g=2 -> 116x28x28
-            var x31 = Forward.ChannelShuffle(x30, 2);
-            x30.Dispose();
-            // stage2.2: part 1 of 2 -> 58x28x28
-            var x32 = Forward.Part(x31, 0, 2);
-            // stage2.2: part 2 of 2 -> 58x28x28
-            var x33 = Forward.Part(x31, 1, 2);
-            x31.Dispose();
-            // stage2.2.branch2.0: conv 1x1 -> 58x28x28
-            var x34 = Forward.Conv2d(_stage2_2_branch2_0, x33);
-            x33.Dispose();
-            // stage2.2.branch2.1: bn -> 58x28x28
-            var x35 = Inference.BatchNorm(_stage2_2_branch2_1, x34, folded: _inference);
-            // stage2.2.branch2.2: relu -> 58x28x28
-            x35.relu_();
-            // stage2.2.branch2.3: dwconv dw 3x3 -> 58x28x28
-            var x37 = Forward.Conv2d(_stage2_2_branch2_3, x35);
-            x35.Dispose();
-            // stage2.2.branch2.4: bn -> 58x28x28
-            var x38 = Inference.BatchNorm(_stage2_2_branch2_4, x37, folded: _inference);
-            // stage2.2.branch2.5: conv 1x1 -> 58x28x28
-            var x39 = Forward.Conv2d(_stage2_2_branch2_5, x38);
-            x38.Dispose();
-            // stage2.2.branch2.6: bn -> 58x28x28
-            var x40 = Inference.BatchNorm(_stage2_2_branch2_6, x39, folded: _inference);
-            // stage2.2.branch2.7: relu -> 58x28x28
-            x40.relu_();
-            // stage2.2: concat of 2 parts -> 116x28x28
-            var x42 = cat(new[] { x32, x40 }, 1);
-            x32.Dispose();
-            x40.Dispose();
-            // stage2.2.shuffle: channel_shuffle g=2 -> 116x28x28
-            var x43 = Forward.ChannelShuffle(x42, 2);
-            x42.Dispose();
-            // stage2.3: part 1 of 2 -> 58x28x28
-            var x44 = Forward.Part(x43, 0, 2);
-            // stage2.3: part 2 of 2 -> 58x28x28
-            var x45 = Forward.Part(x43, 1, 2);
-            x43.Dispose();
-            // stage2.3.branch2.0: conv 1x1 -> 58x28x28
-            var x46 = Forward.Conv2d(_stage2_3_branch2_0, x45);
-            x45.Dispose();
-            // stage2.3.branch2.1: bn -> 58x28x28
-            var x47 = Inference.BatchNorm(_stage2_3_branch2_1, x46, folded: _inference);
-            // stage2.3.branch2.2: relu -> 58x28x28
-            x47.relu_();
-            // stage2.3.branch2.3: dwconv dw 3x3 -> 58x28x28
-            var x49 = Forward.Conv2d(_stage2_3_branch2_3, x47);
-            x47.Dispose();
-            // stage2.3.branch2.4: bn -> 58x28x28
-            var x50 = Inference.BatchNorm(_stage2_3_branch2_4, x49, folded: _inference);
-            // stage2.3.branch2.5: conv 1x1 -> 58x28x28
-            var x51 = Forward.Conv2d(_stage2_3_branch2_5, x50);
-            x50.Dispose();
-            // stage2.3.branch2.6: bn -> 58x28x28
-            var x52 = Inference.BatchNorm(_stage2_3_branch2_6, x51, folded: _inference);
-            // stage2.3.branch2.7: relu -> 58x28x28
-            x52.relu_();
-            // stage2.3: concat of 2 parts -> 116x28x28
-            var x54 = cat(new[] { x44, x52 }, 1);
-            x44.Dispose();
-            x52.Dispose();
-            // stage2.3.shuffle: channel_shuffle g=2 -> 116x28x28
-            var x55 = Forward.ChannelShuffle(x54, 2);
-            x54.Dispose();
-            // stage3.0.branch1.0: dwconv dw 3x3/2 -> 116x14x14
-            var x56 = Forward.Conv2d(_stage3_0_branch1_0, x55);
-            // stage3.0.branch1.1: bn -> 116x14x14
-            var x57 = Inference.BatchNorm(_stage3_0_branch1_1, x56, folded: _inference);
-            // stage3.0.branch1.2: conv 1x1 -> 116x14x14
-            var x58 = Forward.Conv2d(_stage3_0_branch1_2, x57);
-            x57.Dispose();
-            // stage3.0.branch1.3: bn -> 116x14x14
-            var x59 = Inference.BatchNorm(_stage3_0_branch1_3, x58, folded: _inference);
-            // stage3.0.branch1.4: relu -> 116x14x14
-            x59.relu_();
-            // stage3.0.branch2.0: conv 1x1 -> 116x28x28
-            var x61 = Forward.Conv2d(_stage3_0_branch2_0, x55);
-            x55.Dispose();
-            // stage3.0.branch2.1: bn -> 116x28x28
-            var x62 = Inference.BatchNorm(_stage3_0_branch2_1, x61, folded: _inference);
-            // stage3.0.branch2.2: relu -> 116x28x28
-            x62.relu_();
-            // stage3.0.branch2.3: dwconv dw 3x3/2 -> 116x14x14
-            var x64 = Forward.Conv2d(_stage3_0_branch2_3, x62);
-            x62.Dispose();
-            // stage3.0.branch2.4: bn -> 116x14x14
-            var x65 = Inference.BatchNorm(_stage3_0_branch2_4, x64, folded: _inference);
-            // stage3.0.branch2.5: conv 1x1 -> 116x14x14
-            var x66 = Forward.Conv2d(_stage3_0_branch2_5, x65);
-            x65.Dispose();
-            // stage3.0.branch2.6: bn -> 116x14x14
-            var x67 = Inference.BatchNorm(_stage3_0_branch2_6, x66, folded: _inference);
-            // stage3.0.branch2.7: relu -> 116x14x14
-            x67.relu_();
-            // stage3.0: concat of 2 branches -> 232x14x14
-            var x69 = cat(new[] { x59, x67 }, 1);
-            x59.Dispose();
-            x67.Dispose();
-            // stage3.0.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x70 = Forward.ChannelShuffle(x69, 2);
-            x69.Dispose();
-            // stage3.1: part 1 of 2 -> 116x14x14
-            var x71 = Forward.Part(x70, 0, 2);
-            // stage3.1: part 2 of 2 -> 116x14x14
-            var x72 = Forward.Part(x70, 1, 2);
-            x70.Dispose();
-            // stage3.1.branch2.0: conv 1x1 -> 116x14x14
-            var x73 = Forward.Conv2d(_stage3_1_branch2_0, x72);
-            x72.Dispose();
-            // stage3.1.branch2.1: bn -> 116x14x14
-            var x74 = Inference.BatchNorm(_stage3_1_branch2_1, x73, folded: _inference);
-            // stage3.1.branch2.2: relu -> 116x14x14
-            x74.relu_();
-            // stage3.1.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x76 = Forward.Conv2d(_stage3_1_branch2_3, x74);
-            x74.Dispose();
-            // stage3.1.branch2.4: bn -> 116x14x14
-            var x77 = Inference.BatchNorm(_stage3_1_branch2_4, x76, folded: _inference);
-            // stage3.1.branch2.5: conv 1x1 -> 116x14x14
-            var x78 = Forward.Conv2d(_stage3_1_branch2_5, x77);
-            x77.Dispose();
-            // stage3.1.branch2.6: bn -> 116x14x14
-            var x79 = Inference.BatchNorm(_stage3_1_branch2_6, x78, folded: _inference);
-            // stage3.1.branch2.7: relu -> 116x14x14
-            x79.relu_();
-            // stage3.1: concat of 2 parts -> 232x14x14
-            var x81 = cat(new[] { x71, x79 }, 1);
-            x71.Dispose();
-            x79.Dispose();
-            // stage3.1.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x82 = Forward.ChannelShuffle(x81, 2);
-            x81.Dispose();
-            // stage3.2: part 1 of 2 -> 116x14x14
-            var x83 = Forward.Part(x82, 0, 2);
-            // stage3.2: part 2 of 2 -> 116x14x14
-            var x84 = Forward.Part(x82, 1, 2);
-            x82.Dispose();
-            // stage3.2.branch2.0: conv 1x1 -> 116x14x14
-            var x85 = Forward.Conv2d(_stage3_2_branch2_0, x84);
-            x84.Dispose();
-            // stage3.2.branch2.1: bn -> 116x14x14
-            var x86 = Inference.BatchNorm(_stage3_2_branch2_1, x85, folded: _inference);
-            // stage3.2.branch2.2: relu -> 116x14x14
-            x86.relu_();
-            // stage3.2.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x88 = Forward.Conv2d(_stage3_2_branch2_3, x86);
-            x86.Dispose();
-            // stage3.2.branch2.4: bn -> 116x14x14
-            var x89 = Inference.BatchNorm(_stage3_2_branch2_4, x88, folded: _inference);
-            // stage3.2.branch2.5: conv 1x1 -> 116x14x14
-            var x90 = Forward.Conv2d(_stage3_2_branch2_5, x89);
-            x89.Dispose();
-            // stage3.2.branch2.6: bn -> 116x14x14
-            var x91 = Inference.BatchNorm(_stage3_2_branch2_6, x90, folded: _inference);
-            // stage3.2.branch2.7: relu -> 116x14x14
-            x91.relu_();
-            // stage3.2: concat of 2 parts -> 232x14x14
-            var x93 = cat(new[] { x83, x91 }, 1);
-            x83.Dispose();
-            x91.Dispose();
-            // stage3.2.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x94 = Forward.ChannelShuffle(x93, 2);
-            x93.Dispose();
-            // stage3.3: part 1 of 2 -> 116x14x14
-            var x95 = Forward.Part(x94, 0, 2);
-            // stage3.3: part 2 of 2 -> 116x14x14
-            var x96 = Forward.Part(x94, 1, 2);
-            x94.Dispose();
-            // stage3.3.branch2.0: conv 1x1 -> 116x14x14
-            var x97 = Forward.Conv2d(_stage3_3_branch2_0, x96);
-            x96.Dispose();
-            // stage3.3.branch2.1: bn -> 116x14x14
-            var x98 = Inference.BatchNorm(_stage3_3_branch2_1, x97, folded: _inference);
-            // stage3.3.branch2.2: relu -> 116x14x14
-            x98.relu_();
-            // stage3.3.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x100 = Forward.Conv2d(_stage3_3_branch2_3, x98);
-            x98.Dispose();
-            // stage3.3.branch2.4: bn -> 116x14x14
-            var x101 = Inference.BatchNorm(_stage3_3_branch2_4, x100, folded: _inference);
-            // stage3.3.branch2.5: conv 1x1 -> 116x14x14
-            var x102 = Forward.Conv2d(_stage3_3_branch2_5, x101);
-            x101.Dispose();
-            // stage3.3.branch2.6: bn -> 116x14x14
-            var x103 = Inference.BatchNorm(_stage3_3_branch2_6, x102, folded: _inference);
-            // stage3.3.branch2.7: relu -> 116x14x14
-            x103.relu_();
-            // stage3.3: concat of 2 parts -> 232x14x14
-            var x105 = cat(new[] { x95, x103 }, 1);
-            x95.Dispose();
-            x103.Dispose();
-            // stage3.3.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x106 = Forward.ChannelShuffle(x105, 2);
-            x105.Dispose();
-            // stage3.4: part 1 of 2 -> 116x14x14
-            var x107 = Forward.Part(x106, 0, 2);
-            // stage3.4: part 2 of 2 -> 116x14x14
-            var x108 = Forward.Part(x106, 1, 2);
-            x106.Dispose();
-            // stage3.4.branch2.0: conv 1x1 -> 116x14x14
-            var x109 = Forward.Conv2d(_stage3_4_branch2_0, x108);
-            x108.Dispose();
-            // stage3.4.branch2.1: bn -> 116x14x14
-            var x110 = Inference.BatchNorm(_stage3_4_branch2_1, x109, folded: _inference);
-            // stage3.4.branch2.2: relu -> 116x14x14
-            x110.relu_();
-            // stage3.4.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x112 = Forward.Conv2d(_stage3_4_branch2_3, x110);
-            x110.Dispose();
-            // stage3.4.branch2.4: bn -> 116x14x14
-            var x113 = Inference.BatchNorm(_stage3_4_branch2_4, x112, folded: _inference);
-            // stage3.4.branch2.5: conv 1x1 -> 116x14x14
-            var x114 = Forward.Conv2d(_stage3_4_branch2_5, x113);
-            x113.Dispose();
-            // stage3.4.branch2.6: bn -> 116x14x14
-            var x115 = Inference.BatchNorm(_stage3_4_branch2_6, x114, folded: _inference);
-            // stage3.4.branch2.7: relu -> 116x14x14
-            x115.relu_();
-            // stage3.4: concat of 2 parts -> 232x14x14
-            var x117 = cat(new[] { x107, x115 }, 1);
-            x107.Dispose();
-            x115.Dispose();
-            // stage3.4.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x118 = Forward.ChannelShuffle(x117, 2);
-            x117.Dispose();
-            // stage3.5: part 1 of 2 -> 116x14x14
-            var x119 = Forward.Part(x118, 0, 2);
-            // stage3.5: part 2 of 2 -> 116x14x14
-            var x120 = Forward.Part(x118, 1, 2);
-            x118.Dispose();
-            // stage3.5.branch2.0: conv 1x1 -> 116x14x14
-            var x121 = Forward.Conv2d(_stage3_5_branch2_0, x120);
-            x120.Dispose();
-            // stage3.5.branch2.1: bn -> 116x14x14
-            var x122 = Inference.BatchNorm(_stage3_5_branch2_1, x121, folded: _inference);
-            // stage3.5.branch2.2: relu -> 116x14x14
-            x122.relu_();
-            // stage3.5.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x124 = Forward.Conv2d(_stage3_5_branch2_3, x122);
-            x122.Dispose();
-            // stage3.5.branch2.4: bn -> 116x14x14
-            var x125 = Inference.BatchNorm(_stage3_5_branch2_4, x124, folded: _inference);
-            // stage3.5.branch2.5: conv 1x1 -> 116x14x14
-            var x126 = Forward.Conv2d(_stage3_5_branch2_5, x125);
-            x125.Dispose();
-            // stage3.5.branch2.6: bn -> 116x14x14
-            var x127 = Inference.BatchNorm(_stage3_5_branch2_6, x126, folded: _inference);
-            // stage3.5.branch2.7: relu -> 116x14x14
-            x127.relu_();
-            // stage3.5: concat of 2 parts -> 232x14x14
-            var x129 = cat(new[] { x119, x127 }, 1);
-            x119.Dispose();
-            x127.Dispose();
-            // stage3.5.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x130 = Forward.ChannelShuffle(x129, 2);
-            x129.Dispose();
-            // stage3.6: part 1 of 2 -> 116x14x14
-            var x131 = Forward.Part(x130, 0, 2);
-            // stage3.6: part 2 of 2 -> 116x14x14
-            var x132 = Forward.Part(x130, 1, 2);
-            x130.Dispose();
-            // stage3.6.branch2.0: conv 1x1 -> 116x14x14
-            var x133 = Forward.Conv2d(_stage3_6_branch2_0, x132);
-            x132.Dispose();
-            // stage3.6.branch2.1: bn -> 116x14x14
-            var x134 = Inference.BatchNorm(_stage3_6_branch2_1, x133, folded: _inference);
-            // stage3.6.branch2.2: relu -> 116x14x14
-            x134.relu_();
-            // stage3.6.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x136 = Forward.Conv2d(_stage3_6_branch2_3, x134);
-            x134.Dispose();
-            // stage3.6.branch2.4: bn -> 116x14x14
-            var x137 = Inference.BatchNorm(_stage3_6_branch2_4, x136, folded: _inference);
-            // stage3.6.branch2.5: conv 1x1 -> 116x14x14
-            var x138 = Forward.Conv2d(_stage3_6_branch2_5, x137);
-            x137.Dispose();
-            // stage3.6.branch2.6: bn -> 116x14x14
-            var x139 = Inference.BatchNorm(_stage3_6_branch2_6, x138, folded: _inference);
-            // stage3.6.branch2.7: relu -> 116x14x14
-            x139.relu_();
-            // stage3.6: concat of 2 parts -> 232x14x14
-            var x141 = cat(new[] { x131, x139 }, 1);
-            x131.Dispose();
-            x139.Dispose();
-            // stage3.6.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x142 = Forward.ChannelShuffle(x141, 2);
-            x141.Dispose();
-            // stage3.7: part 1 of 2 -> 116x14x14
-            var x143 = Forward.Part(x142, 0, 2);
-            // stage3.7: part 2 of 2 -> 116x14x14
-            var x144 = Forward.Part(x142, 1, 2);
-            x142.Dispose();
-            // stage3.7.branch2.0: conv 1x1 -> 116x14x14
-            var x145 = Forward.Conv2d(_stage3_7_branch2_0, x144);
-            x144.Dispose();
-            // stage3.7.branch2.1: bn -> 116x14x14
-            var x146 = Inference.BatchNorm(_stage3_7_branch2_1, x145, folded: _inference);
-            // stage3.7.branch2.2: relu -> 116x14x14
-            x146.relu_();
-            // stage3.7.branch2.3: dwconv dw 3x3 -> 116x14x14
-            var x148 = Forward.Conv2d(_stage3_7_branch2_3, x146);
-            x146.Dispose();
-            // stage3.7.branch2.4: bn -> 116x14x14
-            var x149 = Inference.BatchNorm(_stage3_7_branch2_4, x148, folded: _inference);
-            // stage3.7.branch2.5: conv 1x1 -> 116x14x14
-            var x150 = Forward.Conv2d(_stage3_7_branch2_5, x149);
-            x149.Dispose();
-            // stage3.7.branch2.6: bn -> 116x14x14
-            var x151 = Inference.BatchNorm(_stage3_7_branch2_6, x150, folded: _inference);
-            // stage3.7.branch2.7: relu -> 116x14x14
-            x151.relu_();
-            // stage3.7: concat of 2 parts -> 232x14x14
-            var x153 = cat(new[] { x143, x151 }, 1);
-            x143.Dispose();
-            x151.Dispose();
-            // stage3.7.shuffle: channel_shuffle g=2 -> 232x14x14
-            var x154 = Forward.ChannelShuffle(x153, 2);
-            x153.Dispose();
-            // stage4.0.branch1.0: dwconv dw 3x3/2 -> 232x7x7
-            var x155 = Forward.Conv2d(_stage4_0_branch1_0, x154);
-            // stage4.0.branch1.1: bn -> 232x7x7
-            var x156 = Inference.BatchNorm(_stage4_0_branch1_1, x155, folded: _inference);
-            // stage4.0.branch1.2: conv 1x1 -> 232x7x7
-            var x157 = Forward.Conv2d(_stage4_0_branch1_2, x156);
-            x156.Dispose();
-            // stage4.0.branch1.3: bn -> 232x7x7
-            var x158 = Inference.BatchNorm(_stage4_0_branch1_3, x157, folded: _inference);
-            // stage4.0.branch1.4: relu -> 232x7x7
-            x158.relu_();
-            // stage4.0.branch2.0: conv 1x1 -> 232x14x14
-            var x160 = Forward.Conv2d(_stage4_0_branch2_0, x154);
-            x154.Dispose();
-            // stage4.0.branch2.1: bn -> 232x14x14
-            var x161 = Inference.BatchNorm(_stage4_0_branch2_1, x160, folded: _inference);
-            // stage4.0.branch2.2: relu -> 232x14x14
-            x161.relu_();
-            // stage4.0.branch2.3: dwconv dw 3x3/2 -> 232x7x7
-            var x163 = Forward.Conv2d(_stage4_0_branch2_3, x161);
-            x161.Dispose();
-            // stage4.0.branch2.4: bn -> 232x7x7
-            var x164 = Inference.BatchNorm(_stage4_0_branch2_4, x163, folded: _inference);
-            // stage4.0.branch2.5: conv 1x1 -> 232x7x7
-            var x165 = Forward.Conv2d(_stage4_0_branch2_5, x164);
-            x164.Dispose();
-            // stage4.0.branch2.6: bn -> 232x7x7
-            var x166 = Inference.BatchNorm(_stage4_0_branch2_6, x165, folded: _inference);
-            // stage4.0.branch2.7: relu -> 232x7x7
-            x166.relu_();
-            // stage4.0: concat of 2 branches -> 464x7x7
-            var x168 = cat(new[] { x158, x166 }, 1);
-            x158.Dispose();
-            x166.Dispose();
-            // stage4.0.shuffle: channel_shuffle g=2 -> 464x7x7
-            var x169 = Forward.ChannelShuffle(x168, 2);
-            x168.Dispose();
-            // stage4.1: part 1 of 2 -> 232x7x7
-            var x170 = Forward.Part(x169, 0, 2);
-            // stage4.1: part 2 of 2 -> 232x7x7
-            var x171 = Forward.Part(x169, 1, 2);
-            x169.Dispose();
-            // stage4.1.branch2.0: conv 1x1 -> 232x7x7
-            var x172 = Forward.Conv2d(_stage4_1_branch2_0, x171);
-            x171.Dispose();
-            // stage4.1.branch2.1: bn -> 232x7x7
-            var x173 = Inference.BatchNorm(_stage4_1_branch2_1, x172, folded: _inference);
-            // stage4.1.branch2.2: relu -> 232x7x7
-            x173.relu_();
-            // stage4.1.branch2.3: dwconv dw 3x3 -> 232x7x7
-            var x175 = Forward.Conv2d(_stage4_1_branch2_3, x173);
-            x173.Dispose();
-            // stage4.1.branch2.4: bn -> 232x7x7
-            var x176 = Inference.BatchNorm(_stage4_1_branch2_4, x175, folded: _inference);
-            // stage4.1.branch2.5: conv 1x1 -> 232x7x7
-            var x177 = Forward.Conv2d(_stage4_1_branch2_5, x176);
-            x176.Dispose();
-            // stage4.1.branch2.6: bn -> 232x7x7
-            var x178 = Inference.BatchNorm(_stage4_1_branch2_6, x177, folded: _inference);
-            // stage4.1.branch2.7: relu -> 232x7x7
-            x178.relu_();
-            // stage4.1: concat of 2 parts -> 464x7x7
-            var x180 = cat(new[] { x170, x178 }, 1);
-            x170.Dispose();
-            x178.Dispose();
-            // stage4.1.shuffle: channel_shuffle g=2 -> 464x7x7
-            var x181 = Forward.ChannelShuffle(x180, 2);
-            x180.Dispose();
-            // stage4.2: part 1 of 2 -> 232x7x7
-            var x182 = Forward.Part(x181, 0, 2);
-            // stage4.2: part 2 of 2 -> 232x7x7
-            var x183 = Forward.Part(x181, 1, 2);
-            x181.Dispose();
-            // stage4.2.branch2.0: conv 1x1 -> 232x7x7
-            var x184 = Forward.Conv2d(_stage4_2_branch2_0, x183);
-            x183.Dispose();
-            // stage4.2.branch2.1: bn -> 232x7x7
-            var x185 = Inference.BatchNorm(_stage4_2_branch2_1, x184, folded: _inference);
-            // stage4.2.branch2.2: relu -> 232x7x7
-            x185.relu_();
-            // stage4.2.branch2.3: dwconv dw 3x3 -> 232x7x7
-            var x187 = Forward.Conv2d(_stage4_2_branch2_3, x185);
-            x185.Dispose();
-            // stage4.2.branch2.4: bn -> 232x7x7
-            var x188 = Inference.BatchNorm(_stage4_2_branch2_4, x187, folded: _inference);
-            // stage4.2.branch2.5: conv 1x1 -> 232x7x7
-            var x189 = Forward.Conv2d(_stage4_2_branch2_5, x188);
-            x188.Dispose();
-            // stage4.2.branch2.6: bn -> 232x7x7
-            var x190 = Inference.BatchNorm(_stage4_2_branch2_6, x189, folded: _inference);
-            // stage4.2.branch2.7: relu -> 232x7x7
-            x190.relu_();
-            // stage4.2: concat of 2 parts -> 464x7x7
-            var x192 = cat(new[] { x182, x190 }, 1);
-            x182.Dispose();
-            x190.Dispose();
-            // stage4.2.shuffle: channel_shuffle g=2 -> 464x7x7
-            var x193 = Forward.ChannelShuffle(x192, 2);
-            x192.Dispose();
-            // stage4.3: part 1 of 2 -> 232x7x7
-            var x194 = Forward.Part(x193, 0, 2);
-            // stage4.3: part 2 of 2 -> 232x7x7
-            var x195 = Forward.Part(x193, 1, 2);
-            x193.Dispose();
-            // stage4.3.branch2.0: conv 1x1 -> 232x7x7
-            var x196 = Forward.Conv2d(_stage4_3_branch2_0, x195);
-            x195.Dispose();
-            // stage4.3.branch2.1: bn -> 232x7x7
-            var x197 = Inference.BatchNorm(_stage4_3_branch2_1, x196, folded: _inference);
-            // stage4.3.branch2.2: relu -> 232x7x7
-            x197.relu_();
-            // stage4.3.branch2.3: dwconv dw 3x3 -> 232x7x7
-            var x199 = Forward.Conv2d(_stage4_3_branch2_3, x197);
-            x197.Dispose();
-            // stage4.3.branch2.4: bn -> 232x7x7
-            var x200 = Inference.BatchNorm(_stage4_3_branch2_4, x199, folded: _inference);
-            // stage4.3.branch2.5: conv 1x1 -> 232x7x7
-            var x201 = Forward.Conv2d(_stage4_3_branch2_5, x200);
-            x200.Dispose();
-            // stage4.3.branch2.6: bn -> 232x7x7
-            var x202 = Inference.BatchNorm(_stage4_3_branch2_6, x201, folded: _inference);
-            // stage4.3.branch2.7: relu -> 232x7x7
-            x202.relu_();
-            // stage4.3: concat of 2 parts -> 464x7x7
-            var x204 = cat(new[] { x194, x202 }, 1);
-            x194.Dispose();
-            x202.Dispose();
-            // stage4.3.shuffle: channel_shuffle g=2 -> 464x7x7
-            var x205 = Forward.ChannelShuffle(x204, 2);
-            x204.Dispose();
-            // conv5.0: conv 1x1 -> 1024x7x7
-            var x206 = Forward.Conv2d(_conv5_0, x205);
-            x205.Dispose();
-            // conv5.1: bn -> 1024x7x7
-            var x207 = Inference.BatchNorm(_conv5_1, x206, folded: _inference);
-            // conv5.2: relu -> 1024x7x7
-            x207.relu_();
-            // globalpool: gap -> 1024
-            var x209 = x207.mean(new long[] { 2, 3 });
-            x207.Dispose();
-            return x209;
+            return Trunk(input, default, null)!;
         }
 
         /// <summary>The head 'fc' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>
         public Tensor ForwardHead(Tensor features)
         {
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            // fc: linear -> 1000
-            var x210 = _fc.forward(features);
-            return x210;
+            return Head(features, owned: false);
         }
 
         /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 3x224x224 input (timm's <c>feature_info</c>).</summary>
@@ -1844,30 +773,43 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            Tensor? map_Conv1 = null;
-            Tensor? map_Maxpool = null;
-            Tensor? map_Stage2 = null;
-            Tensor? map_Stage3 = null;
+            var maps = new Tensor?[5];
+            Trunk(input, stages, maps);
+            return new FeatureMaps(maps[0], maps[1], maps[2], maps[3], maps[4]);
+        }
+
+        /// <summary>
+        /// The steps before the head, written once for <c>forward</c>, <c>ForwardFeatures</c> and <c>ForwardFeatureMaps</c>: returns the head's input.
+        /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
+        /// </summary>
+        private Tensor? Trunk(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        {
             // conv1.0: conv 3x3/2 -> 24x112x112
             var x1 = Forward.Conv2d(_conv1_0, input);
             // conv1.1: bn -> 24x112x112
             var x2 = Inference.BatchNorm(_conv1_1, x1, folded: _inference);
             // conv1.2: relu -> 24x112x112
             x2.relu_();
-            if ((stages & FeatureStage.Conv1) != 0) map_Conv1 = x2;
-            if ((stages & ~(FeatureStage.Conv1)) == 0)
+            if (maps is not null)
             {
-                if (map_Conv1 is null) x2.Dispose();
-                return new FeatureMaps(map_Conv1, null, null, null, null);
+                if ((stages & FeatureStage.Conv1) != 0) maps[0] = x2;
+                if ((stages & ~(FeatureStage.Conv1)) == 0)
+                {
+                    if (maps[0] is null) x2.Dispose();
+                    return null;
+                }
             }
             // maxpool: maxpool 3x3/2 -> 24x56x56
             var x4 = functional.max_pool2d(x2, 3, stride: 2, padding: 1);
-            if (map_Conv1 is null) x2.Dispose();
-            if ((stages & FeatureStage.Maxpool) != 0) map_Maxpool = x4;
-            if ((stages & ~(FeatureStage.Conv1 | FeatureStage.Maxpool)) == 0)
+            if (maps?[0] is null) x2.Dispose();
+            if (maps is not null)
             {
-                if (map_Maxpool is null) x4.Dispose();
-                return new FeatureMaps(map_Conv1, map_Maxpool, null, null, null);
+                if ((stages & FeatureStage.Maxpool) != 0) maps[1] = x4;
+                if ((stages & ~(FeatureStage.Conv1 | FeatureStage.Maxpool)) == 0)
+                {
+                    if (maps[1] is null) x4.Dispose();
+                    return null;
+                }
             }
             // stage2.0.branch1.0: dwconv dw 3x3/2 -> 24x28x28
             var x5 = Forward.Conv2d(_stage2_0_branch1_0, x4);
@@ -1882,7 +824,7 @@ namespace CnnGen.Architectures
             x8.relu_();
             // stage2.0.branch2.0: conv 1x1 -> 58x56x56
             var x10 = Forward.Conv2d(_stage2_0_branch2_0, x4);
-            if (map_Maxpool is null) x4.Dispose();
+            if (maps?[1] is null) x4.Dispose();
             // stage2.0.branch2.1: bn -> 58x56x56
             var x11 = Inference.BatchNorm(_stage2_0_branch2_1, x10, folded: _inference);
             // stage2.0.branch2.2: relu -> 58x56x56
@@ -1999,11 +941,14 @@ namespace CnnGen.Architectures
             // stage2.3.shuffle: channel_shuffle g=2 -> 116x28x28
             var x55 = Forward.ChannelShuffle(x54, 2);
             x54.Dispose();
-            if ((stages & FeatureStage.Stage2) != 0) map_Stage2 = x55;
-            if ((stages & ~(FeatureStage.Conv1 | FeatureStage.Maxpool | FeatureStage.Stage2)) == 0)
+            if (maps is not null)
             {
-                if (map_Stage2 is null) x55.Dispose();
-                return new FeatureMaps(map_Conv1, map_Maxpool, map_Stage2, null, null);
+                if ((stages & FeatureStage.Stage2) != 0) maps[2] = x55;
+                if ((stages & ~(FeatureStage.Conv1 | FeatureStage.Maxpool | FeatureStage.Stage2)) == 0)
+                {
+                    if (maps[2] is null) x55.Dispose();
+                    return null;
+                }
             }
             // stage3.0.branch1.0: dwconv dw 3x3/2 -> 116x14x14
             var x56 = Forward.Conv2d(_stage3_0_branch1_0, x55);
@@ -2018,7 +963,7 @@ namespace CnnGen.Architectures
             x59.relu_();
             // stage3.0.branch2.0: conv 1x1 -> 116x28x28
             var x61 = Forward.Conv2d(_stage3_0_branch2_0, x55);
-            if (map_Stage2 is null) x55.Dispose();
+            if (maps?[2] is null) x55.Dispose();
             // stage3.0.branch2.1: bn -> 116x28x28
             var x62 = Inference.BatchNorm(_stage3_0_branch2_1, x61, folded: _inference);
             // stage3.0.branch2.2: relu -> 116x28x28
@@ -2259,11 +1204,14 @@ namespace CnnGen.Architectures
             // stage3.7.shuffle: channel_shuffle g=2 -> 232x14x14
             var x154 = Forward.ChannelShuffle(x153, 2);
             x153.Dispose();
-            if ((stages & FeatureStage.Stage3) != 0) map_Stage3 = x154;
-            if ((stages & ~(FeatureStage.Conv1 | FeatureStage.Maxpool | FeatureStage.Stage2 | FeatureStage.Stage3)) == 0)
+            if (maps is not null)
             {
-                if (map_Stage3 is null) x154.Dispose();
-                return new FeatureMaps(map_Conv1, map_Maxpool, map_Stage2, map_Stage3, null);
+                if ((stages & FeatureStage.Stage3) != 0) maps[3] = x154;
+                if ((stages & ~(FeatureStage.Conv1 | FeatureStage.Maxpool | FeatureStage.Stage2 | FeatureStage.Stage3)) == 0)
+                {
+                    if (maps[3] is null) x154.Dispose();
+                    return null;
+                }
             }
             // stage4.0.branch1.0: dwconv dw 3x3/2 -> 232x7x7
             var x155 = Forward.Conv2d(_stage4_0_branch1_0, x154);
@@ -2278,7 +1226,7 @@ namespace CnnGen.Architectures
             x158.relu_();
             // stage4.0.branch2.0: conv 1x1 -> 232x14x14
             var x160 = Forward.Conv2d(_stage4_0_branch2_0, x154);
-            if (map_Stage3 is null) x154.Dispose();
+            if (maps?[3] is null) x154.Dispose();
             // stage4.0.branch2.1: bn -> 232x14x14
             var x161 = Inference.BatchNorm(_stage4_0_branch2_1, x160, folded: _inference);
             // stage4.0.branch2.2: relu -> 232x14x14
@@ -2402,8 +1350,28 @@ namespace CnnGen.Architectures
             var x207 = Inference.BatchNorm(_conv5_1, x206, folded: _inference);
             // conv5.2: relu -> 1024x7x7
             x207.relu_();
-            if ((stages & FeatureStage.Conv5) == 0) x207.Dispose();
-            return new FeatureMaps(map_Conv1, map_Maxpool, map_Stage2, map_Stage3, (stages & FeatureStage.Conv5) != 0 ? x207 : null);
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Conv5) != 0) maps[4] = x207;
+                if ((stages & ~(FeatureStage.Conv1 | FeatureStage.Maxpool | FeatureStage.Stage2 | FeatureStage.Stage3 | FeatureStage.Conv5)) == 0)
+                {
+                    if (maps[4] is null) x207.Dispose();
+                    return null;
+                }
+            }
+            // globalpool: gap -> 1024
+            var x209 = x207.mean(new long[] { 2, 3 });
+            if (maps?[4] is null) x207.Dispose();
+            return x209;
+        }
+
+        /// <summary>The head's steps on the trunk's result; <paramref name="owned"/>: it is ours to free.</summary>
+        private Tensor Head(Tensor features, bool owned)
+        {
+            // fc: linear -> 1000
+            var x210 = _fc.forward(features);
+            if (owned) features.Dispose();
+            return x210;
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>

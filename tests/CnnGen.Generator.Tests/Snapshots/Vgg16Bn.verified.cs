@@ -276,137 +276,7 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // features.0: conv 3x3 -> 64x224x224
-            var x1 = Forward.Conv2d(_features_0, input);
-            // features.1: bn -> 64x224x224
-            var x2 = Inference.BatchNorm(_features_1, x1, folded: _inference);
-            // features.2: relu -> 64x224x224
-            x2.relu_();
-            // features.3: conv 3x3 -> 64x224x224
-            var x4 = Forward.Conv2d(_features_3, x2);
-            x2.Dispose();
-            // features.4: bn -> 64x224x224
-            var x5 = Inference.BatchNorm(_features_4, x4, folded: _inference);
-            // features.5: relu -> 64x224x224
-            x5.relu_();
-            // features.6: maxpool 2x2/2 -> 64x112x112
-            var x7 = functional.max_pool2d(x5, 2, stride: 2);
-            x5.Dispose();
-            // features.7: conv 3x3 -> 128x112x112
-            var x8 = Forward.Conv2d(_features_7, x7);
-            x7.Dispose();
-            // features.8: bn -> 128x112x112
-            var x9 = Inference.BatchNorm(_features_8, x8, folded: _inference);
-            // features.9: relu -> 128x112x112
-            x9.relu_();
-            // features.10: conv 3x3 -> 128x112x112
-            var x11 = Forward.Conv2d(_features_10, x9);
-            x9.Dispose();
-            // features.11: bn -> 128x112x112
-            var x12 = Inference.BatchNorm(_features_11, x11, folded: _inference);
-            // features.12: relu -> 128x112x112
-            x12.relu_();
-            // features.13: maxpool 2x2/2 -> 128x56x56
-            var x14 = functional.max_pool2d(x12, 2, stride: 2);
-            x12.Dispose();
-            // features.14: conv 3x3 -> 256x56x56
-            var x15 = Forward.Conv2d(_features_14, x14);
-            x14.Dispose();
-            // features.15: bn -> 256x56x56
-            var x16 = Inference.BatchNorm(_features_15, x15, folded: _inference);
-            // features.16: relu -> 256x56x56
-            x16.relu_();
-            // features.17: conv 3x3 -> 256x56x56
-            var x18 = Forward.Conv2d(_features_17, x16);
-            x16.Dispose();
-            // features.18: bn -> 256x56x56
-            var x19 = Inference.BatchNorm(_features_18, x18, folded: _inference);
-            // features.19: relu -> 256x56x56
-            x19.relu_();
-            // features.20: conv 3x3 -> 256x56x56
-            var x21 = Forward.Conv2d(_features_20, x19);
-            x19.Dispose();
-            // features.21: bn -> 256x56x56
-            var x22 = Inference.BatchNorm(_features_21, x21, folded: _inference);
-            // features.22: relu -> 256x56x56
-            x22.relu_();
-            // features.23: maxpool 2x2/2 -> 256x28x28
-            var x24 = functional.max_pool2d(x22, 2, stride: 2);
-            x22.Dispose();
-            // features.24: conv 3x3 -> 512x28x28
-            var x25 = Forward.Conv2d(_features_24, x24);
-            x24.Dispose();
-            // features.25: bn -> 512x28x28
-            var x26 = Inference.BatchNorm(_features_25, x25, folded: _inference);
-            // features.26: relu -> 512x28x28
-            x26.relu_();
-            // features.27: conv 3x3 -> 512x28x28
-            var x28 = Forward.Conv2d(_features_27, x26);
-            x26.Dispose();
-            // features.28: bn -> 512x28x28
-            var x29 = Inference.BatchNorm(_features_28, x28, folded: _inference);
-            // features.29: relu -> 512x28x28
-            x29.relu_();
-            // features.30: conv 3x3 -> 512x28x28
-            var x31 = Forward.Conv2d(_features_30, x29);
-            x29.Dispose();
-            // features.31: bn -> 512x28x28
-            var x32 = Inference.BatchNorm(_features_31, x31, folded: _inference);
-            // features.32: relu -> 512x28x28
-            x32.relu_();
-            // features.33: maxpool 2x2/2 -> 512x14x14
-            var x34 = functional.max_pool2d(x32, 2, stride: 2);
-            x32.Dispose();
-            // features.34: conv 3x3 -> 512x14x14
-            var x35 = Forward.Conv2d(_features_34, x34);
-            x34.Dispose();
-            // features.35: bn -> 512x14x14
-            var x36 = Inference.BatchNorm(_features_35, x35, folded: _inference);
-            // features.36: relu -> 512x14x14
-            x36.relu_();
-            // features.37: conv 3x3 -> 512x14x14
-            var x38 = Forward.Conv2d(_features_37, x36);
-            x36.Dispose();
-            // features.38: bn -> 512x14x14
-            var x39 = Inference.BatchNorm(_features_38, x38, folded: _inference);
-            // features.39: relu -> 512x14x14
-            x39.relu_();
-            // features.40: conv 3x3 -> 512x14x14
-            var x41 = Forward.Conv2d(_features_40, x39);
-            x39.Dispose();
-            // features.41: bn -> 512x14x14
-            var x42 = Inference.BatchNorm(_features_41, x41, folded: _inference);
-            // features.42: relu -> 512x14x14
-            x42.relu_();
-            // features.43: maxpool 2x2/2 -> 512x7x7
-            var x44 = functional.max_pool2d(x42, 2, stride: 2);
-            x42.Dispose();
-            // avgpool: adaptive_avgpool 7 -> 512x7x7
-            var x45 = functional.adaptive_avg_pool2d(x44, (7, 7));
-            x44.Dispose();
-            // flatten: flatten -> 25088
-            var x46 = x45.flatten(1);
-            x45.Dispose();
-            // classifier.0: linear -> 4096
-            var x47 = _classifier_0.forward(x46);
-            x46.Dispose();
-            // classifier.1: relu -> 4096
-            x47.relu_();
-            // classifier.2: dropout p=0.5 -> 4096
-            var x49 = _classifier_2.forward(x47);
-            x47.Dispose();
-            // classifier.3: linear -> 4096
-            var x50 = _classifier_3.forward(x49);
-            x49.Dispose();
-            // classifier.4: relu -> 4096
-            x50.relu_();
-            // classifier.5: dropout p=0.5 -> 4096
-            var x52 = _classifier_5.forward(x50);
-            x50.Dispose();
-            // classifier.6: linear -> 1000
-            var x53 = _classifier_6.forward(x52);
-            x52.Dispose();
-            return x53;
+            return Head(Trunk(input, default, null)!, owned: true);
         }
 
         /// <summary>Every step before the head 'classifier.6': the features it receives, 4096 per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>
@@ -416,143 +286,14 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            // features.0: conv 3x3 -> 64x224x224
-            var x1 = Forward.Conv2d(_features_0, input);
-            // features.1: bn -> 64x224x224
-            var x2 = Inference.BatchNorm(_features_1, x1, folded: _inference);
-            // features.2: relu -> 64x224x224
-            x2.relu_();
-            // features.3: conv 3x3 -> 64x224x224
-            var x4 = Forward.Conv2d(_features_3, x2);
-            x2.Dispose();
-            // features.4: bn -> 64x224x224
-            var x5 = Inference.BatchNorm(_features_4, x4, folded: _inference);
-            // features.5: relu -> 64x224x224
-            x5.relu_();
-            // features.6: maxpool 2x2/2 -> 64x112x112
-            var x7 = functional.max_pool2d(x5, 2, stride: 2);
-            x5.Dispose();
-            // features.7: conv 3x3 -> 128x112x112
-            var x8 = Forward.Conv2d(_features_7, x7);
-            x7.Dispose();
-            // features.8: bn -> 128x112x112
-            var x9 = Inference.BatchNorm(_features_8, x8, folded: _inference);
-            // features.9: relu -> 128x112x112
-            x9.relu_();
-            // features.10: conv 3x3 -> 128x112x112
-            var x11 = Forward.Conv2d(_features_10, x9);
-            x9.Dispose();
-            // features.11: bn -> 128x112x112
-            var x12 = Inference.BatchNorm(_features_11, x11, folded: _inference);
-            // features.12: relu -> 128x112x112
-            x12.relu_();
-            // features.13: maxpool 2x2/2 -> 128x56x56
-            var x14 = functional.max_pool2d(x12, 2, stride: 2);
-            x12.Dispose();
-            // features.14: conv 3x3 -> 256x56x56
-            var x15 = Forward.Conv2d(_features_14, x14);
-            x14.Dispose();
-            // features.15: bn -> 256x56x56
-            var x16 = Inference.BatchNorm(_features_15, x15, folded: _inference);
-            // features.16: relu -> 256x56x56
-            x16.relu_();
-            // features.17: conv 3x3 -> 256x56x56
-            var x18 = Forward.Conv2d(_features_17, x16);
-            x16.Dispose();
-            // features.18: bn -> 256x56x56
-            var x19 = Inference.BatchNorm(_features_18, x18, folded: _inference);
-            // features.19: relu -> 256x56x56
-            x19.relu_();
-            // features.20: conv 3x3 -> 256x56x56
-            var x21 = Forward.Conv2d(_features_20, x19);
-            x19.Dispose();
-            // features.21: bn -> 256x56x56
-            var x22 = Inference.BatchNorm(_features_21, x21, folded: _inference);
-            // features.22: relu -> 256x56x56
-            x22.relu_();
-            // features.23: maxpool 2x2/2 -> 256x28x28
-            var x24 = functional.max_pool2d(x22, 2, stride: 2);
-            x22.Dispose();
-            // features.24: conv 3x3 -> 512x28x28
-            var x25 = Forward.Conv2d(_features_24, x24);
-            x24.Dispose();
-            // features.25: bn -> 512x28x28
-            var x26 = Inference.BatchNorm(_features_25, x25, folded: _inference);
-            // features.26: relu -> 512x28x28
-            x26.relu_();
-            // features.27: conv 3x3 -> 512x28x28
-            var x28 = Forward.Conv2d(_features_27, x26);
-            x26.Dispose();
-            // features.28: bn -> 512x28x28
-            var x29 = Inference.BatchNorm(_features_28, x28, folded: _inference);
-            // features.29: relu -> 512x28x28
-            x29.relu_();
-            // features.30: conv 3x3 -> 512x28x28
-            var x31 = Forward.Conv2d(_features_30, x29);
-            x29.Dispose();
-            // features.31: bn -> 512x28x28
-            var x32 = Inference.BatchNorm(_features_31, x31, folded: _inference);
-            // features.32: relu -> 512x28x28
-            x32.relu_();
-            // features.33: maxpool 2x2/2 -> 512x14x14
-            var x34 = functional.max_pool2d(x32, 2, stride: 2);
-            x32.Dispose();
-            // features.34: conv 3x3 -> 512x14x14
-            var x35 = Forward.Conv2d(_features_34, x34);
-            x34.Dispose();
-            // features.35: bn -> 512x14x14
-            var x36 = Inference.BatchNorm(_features_35, x35, folded: _inference);
-            // features.36: relu -> 512x14x14
-            x36.relu_();
-            // features.37: conv 3x3 -> 512x14x14
-            var x38 = Forward.Conv2d(_features_37, x36);
-            x36.Dispose();
-            // features.38: bn -> 512x14x14
-            var x39 = Inference.BatchNorm(_features_38, x38, folded: _inference);
-            // features.39: relu -> 512x14x14
-            x39.relu_();
-            // features.40: conv 3x3 -> 512x14x14
-            var x41 = Forward.Conv2d(_features_40, x39);
-            x39.Dispose();
-            // features.41: bn -> 512x14x14
-            var x42 = Inference.BatchNorm(_features_41, x41, folded: _inference);
-            // features.42: relu -> 512x14x14
-            x42.relu_();
-            // features.43: maxpool 2x2/2 -> 512x7x7
-            var x44 = functional.max_pool2d(x42, 2, stride: 2);
-            x42.Dispose();
-            // avgpool: adaptive_avgpool 7 -> 512x7x7
-            var x45 = functional.adaptive_avg_pool2d(x44, (7, 7));
-            x44.Dispose();
-            // flatten: flatten -> 25088
-            var x46 = x45.flatten(1);
-            x45.Dispose();
-            // classifier.0: linear -> 4096
-            var x47 = _classifier_0.forward(x46);
-            x46.Dispose();
-            // classifier.1: relu -> 4096
-            x47.relu_();
-            // classifier.2: dropout p=0.5 -> 4096
-            var x49 = _classifier_2.forward(x47);
-            x47.Dispose();
-            // classifier.3: linear -> 4096
-            var x50 = _classifier_3.forward(x49);
-            x49.Dispose();
-            // classifier.4: relu -> 4096
-            x50.relu_();
-            // classifier.5: dropout p=0.5 -> 4096
-            var x52 = _classifier_5.forward(x50);
-            x50.Dispose();
-            return x52;
+            return Trunk(input, default, null)!;
         }
 
         /// <summary>The head 'classifier.6' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>
         public Tensor ForwardHead(Tensor features)
         {
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            // classifier.6: linear -> 1000
-            var x53 = _classifier_6.forward(features);
-            return x53;
+            return Head(features, owned: false);
         }
 
         /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 3x224x224 input (timm's <c>feature_info</c>).</summary>
@@ -631,11 +372,17 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            Tensor? map_Features5 = null;
-            Tensor? map_Features12 = null;
-            Tensor? map_Features22 = null;
-            Tensor? map_Features32 = null;
-            Tensor? map_Features42 = null;
+            var maps = new Tensor?[6];
+            Trunk(input, stages, maps);
+            return new FeatureMaps(maps[0], maps[1], maps[2], maps[3], maps[4], maps[5]);
+        }
+
+        /// <summary>
+        /// The steps before the head, written once for <c>forward</c>, <c>ForwardFeatures</c> and <c>ForwardFeatureMaps</c>: returns the head's input.
+        /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
+        /// </summary>
+        private Tensor? Trunk(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        {
             // features.0: conv 3x3 -> 64x224x224
             var x1 = Forward.Conv2d(_features_0, input);
             // features.1: bn -> 64x224x224
@@ -649,15 +396,18 @@ namespace CnnGen.Architectures
             var x5 = Inference.BatchNorm(_features_4, x4, folded: _inference);
             // features.5: relu -> 64x224x224
             x5.relu_();
-            if ((stages & FeatureStage.Features5) != 0) map_Features5 = x5;
-            if ((stages & ~(FeatureStage.Features5)) == 0)
+            if (maps is not null)
             {
-                if (map_Features5 is null) x5.Dispose();
-                return new FeatureMaps(map_Features5, null, null, null, null, null);
+                if ((stages & FeatureStage.Features5) != 0) maps[0] = x5;
+                if ((stages & ~(FeatureStage.Features5)) == 0)
+                {
+                    if (maps[0] is null) x5.Dispose();
+                    return null;
+                }
             }
             // features.6: maxpool 2x2/2 -> 64x112x112
             var x7 = functional.max_pool2d(x5, 2, stride: 2);
-            if (map_Features5 is null) x5.Dispose();
+            if (maps?[0] is null) x5.Dispose();
             // features.7: conv 3x3 -> 128x112x112
             var x8 = Forward.Conv2d(_features_7, x7);
             x7.Dispose();
@@ -672,15 +422,18 @@ namespace CnnGen.Architectures
             var x12 = Inference.BatchNorm(_features_11, x11, folded: _inference);
             // features.12: relu -> 128x112x112
             x12.relu_();
-            if ((stages & FeatureStage.Features12) != 0) map_Features12 = x12;
-            if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12)) == 0)
+            if (maps is not null)
             {
-                if (map_Features12 is null) x12.Dispose();
-                return new FeatureMaps(map_Features5, map_Features12, null, null, null, null);
+                if ((stages & FeatureStage.Features12) != 0) maps[1] = x12;
+                if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12)) == 0)
+                {
+                    if (maps[1] is null) x12.Dispose();
+                    return null;
+                }
             }
             // features.13: maxpool 2x2/2 -> 128x56x56
             var x14 = functional.max_pool2d(x12, 2, stride: 2);
-            if (map_Features12 is null) x12.Dispose();
+            if (maps?[1] is null) x12.Dispose();
             // features.14: conv 3x3 -> 256x56x56
             var x15 = Forward.Conv2d(_features_14, x14);
             x14.Dispose();
@@ -702,15 +455,18 @@ namespace CnnGen.Architectures
             var x22 = Inference.BatchNorm(_features_21, x21, folded: _inference);
             // features.22: relu -> 256x56x56
             x22.relu_();
-            if ((stages & FeatureStage.Features22) != 0) map_Features22 = x22;
-            if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22)) == 0)
+            if (maps is not null)
             {
-                if (map_Features22 is null) x22.Dispose();
-                return new FeatureMaps(map_Features5, map_Features12, map_Features22, null, null, null);
+                if ((stages & FeatureStage.Features22) != 0) maps[2] = x22;
+                if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22)) == 0)
+                {
+                    if (maps[2] is null) x22.Dispose();
+                    return null;
+                }
             }
             // features.23: maxpool 2x2/2 -> 256x28x28
             var x24 = functional.max_pool2d(x22, 2, stride: 2);
-            if (map_Features22 is null) x22.Dispose();
+            if (maps?[2] is null) x22.Dispose();
             // features.24: conv 3x3 -> 512x28x28
             var x25 = Forward.Conv2d(_features_24, x24);
             x24.Dispose();
@@ -732,15 +488,18 @@ namespace CnnGen.Architectures
             var x32 = Inference.BatchNorm(_features_31, x31, folded: _inference);
             // features.32: relu -> 512x28x28
             x32.relu_();
-            if ((stages & FeatureStage.Features32) != 0) map_Features32 = x32;
-            if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22 | FeatureStage.Features32)) == 0)
+            if (maps is not null)
             {
-                if (map_Features32 is null) x32.Dispose();
-                return new FeatureMaps(map_Features5, map_Features12, map_Features22, map_Features32, null, null);
+                if ((stages & FeatureStage.Features32) != 0) maps[3] = x32;
+                if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22 | FeatureStage.Features32)) == 0)
+                {
+                    if (maps[3] is null) x32.Dispose();
+                    return null;
+                }
             }
             // features.33: maxpool 2x2/2 -> 512x14x14
             var x34 = functional.max_pool2d(x32, 2, stride: 2);
-            if (map_Features32 is null) x32.Dispose();
+            if (maps?[3] is null) x32.Dispose();
             // features.34: conv 3x3 -> 512x14x14
             var x35 = Forward.Conv2d(_features_34, x34);
             x34.Dispose();
@@ -762,17 +521,59 @@ namespace CnnGen.Architectures
             var x42 = Inference.BatchNorm(_features_41, x41, folded: _inference);
             // features.42: relu -> 512x14x14
             x42.relu_();
-            if ((stages & FeatureStage.Features42) != 0) map_Features42 = x42;
-            if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22 | FeatureStage.Features32 | FeatureStage.Features42)) == 0)
+            if (maps is not null)
             {
-                if (map_Features42 is null) x42.Dispose();
-                return new FeatureMaps(map_Features5, map_Features12, map_Features22, map_Features32, map_Features42, null);
+                if ((stages & FeatureStage.Features42) != 0) maps[4] = x42;
+                if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22 | FeatureStage.Features32 | FeatureStage.Features42)) == 0)
+                {
+                    if (maps[4] is null) x42.Dispose();
+                    return null;
+                }
             }
             // features.43: maxpool 2x2/2 -> 512x7x7
             var x44 = functional.max_pool2d(x42, 2, stride: 2);
-            if (map_Features42 is null) x42.Dispose();
-            if ((stages & FeatureStage.Features) == 0) x44.Dispose();
-            return new FeatureMaps(map_Features5, map_Features12, map_Features22, map_Features32, map_Features42, (stages & FeatureStage.Features) != 0 ? x44 : null);
+            if (maps?[4] is null) x42.Dispose();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Features) != 0) maps[5] = x44;
+                if ((stages & ~(FeatureStage.Features5 | FeatureStage.Features12 | FeatureStage.Features22 | FeatureStage.Features32 | FeatureStage.Features42 | FeatureStage.Features)) == 0)
+                {
+                    if (maps[5] is null) x44.Dispose();
+                    return null;
+                }
+            }
+            // avgpool: adaptive_avgpool 7 -> 512x7x7
+            var x45 = functional.adaptive_avg_pool2d(x44, (7, 7));
+            if (maps?[5] is null) x44.Dispose();
+            // flatten: flatten -> 25088
+            var x46 = x45.flatten(1);
+            x45.Dispose();
+            // classifier.0: linear -> 4096
+            var x47 = _classifier_0.forward(x46);
+            x46.Dispose();
+            // classifier.1: relu -> 4096
+            x47.relu_();
+            // classifier.2: dropout p=0.5 -> 4096
+            var x49 = _classifier_2.forward(x47);
+            x47.Dispose();
+            // classifier.3: linear -> 4096
+            var x50 = _classifier_3.forward(x49);
+            x49.Dispose();
+            // classifier.4: relu -> 4096
+            x50.relu_();
+            // classifier.5: dropout p=0.5 -> 4096
+            var x52 = _classifier_5.forward(x50);
+            x50.Dispose();
+            return x52;
+        }
+
+        /// <summary>The head's steps on the trunk's result; <paramref name="owned"/>: it is ours to free.</summary>
+        private Tensor Head(Tensor features, bool owned)
+        {
+            // classifier.6: linear -> 1000
+            var x53 = _classifier_6.forward(features);
+            if (owned) features.Dispose();
+            return x53;
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>

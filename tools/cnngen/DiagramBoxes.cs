@@ -1,5 +1,7 @@
 using System.Globalization;
 using CnnGen.Generator.Analysis;
+using CnnGen.Generator.Graph;
+using CnnGen.Generator.Layers;
 
 namespace CnnGen.Tool;
 
@@ -17,8 +19,8 @@ public sealed record DiagramBox(string Title, string Kind, IReadOnlyList<string>
 }
 
 /// <summary>
-/// Reads a network's layers and forward steps into diagram boxes. The forward steps' comments
-/// (<c>path: what -> shape</c>) say where residual adds, concatenations, splits and gates happen.
+/// Reads a network's layers and forward steps into diagram boxes. The steps' operations say where residual adds,
+/// concatenations, splits and gates happen (<see cref="StepJoins"/>), their paths which block they belong to.
 /// </summary>
 public static class DiagramBoxes
 {
@@ -38,11 +40,12 @@ public static class DiagramBoxes
         }
 
         // A gate is drawn inside the block that holds it, so it does not make a block of its own.
-        var blockPaths = new HashSet<string>(model.Steps.Where(step => step.Kind is null && !IsGate(step)).Select(Path));
+        var joins = new StepJoins(model.Steps);
+        var blockPaths = new HashSet<string>(model.Steps.Where(step => joins.Of(step) is { } join && join != JoinKind.Gate).Select(step => step.Path));
         var blockParents = new HashSet<string>(blockPaths.Select(ParentOf));
         string Unit(string path) => UnitOf(path, blockPaths, blockParents);
         // The unit's own steps: a nested unit's (a later block under a two-level fallback) are not.
-        var stepsOfUnit = model.Steps.ToLookup(step => Unit(Path(step)));
+        var stepsOfUnit = model.Steps.ToLookup(step => Unit(step.Path));
 
         foreach (var unitRows in model.Layers.GroupBy(row => Unit(row.Path)))
         {
@@ -53,23 +56,23 @@ public static class DiagramBoxes
                 continue;
             }
             FlushPlain();
-            boxes.Add(Block(unitRows.Key, rows, stepsOfUnit[unitRows.Key].ToList()));
+            boxes.Add(Block(unitRows.Key, rows, stepsOfUnit[unitRows.Key].ToList(), joins));
         }
         FlushPlain();
         return boxes;
     }
 
-    private static DiagramBox Block(string unit, List<LayerRow> rows, List<ForwardStep> steps)
+    private static DiagramBox Block(string unit, List<LayerRow> rows, List<ForwardStep> steps, StepJoins joins)
     {
-        var residual = steps.Any(step => step.Comment.Contains("body + shortcut") || step.Comment.Contains("* body"));
-        // The block's own join is its last concatenation (an Inception-C branch can hold a nested one).
-        var concat = steps.LastOrDefault(step => step.Comment.Contains("concat of"));
-        var split = concat is not null && concat.Comment.Contains(" parts -> ");
-        var dense = steps.Any(step => step.Comment.Contains("dense"));
-        var branches = concat is null ? new List<string>() : DiagramBranches.Of(concat, steps);
-        var gate = steps.FirstOrDefault(IsGate);
+        var residual = steps.Any(step => joins.Of(step) == JoinKind.Residual);
+        // The block's own join is its last concatenation of branches or parts (an Inception-C branch can hold a nested one).
+        var concat = steps.LastOrDefault(step => joins.Of(step) is JoinKind.Concat or JoinKind.Split);
+        var split = concat is not null && joins.Of(concat) == JoinKind.Split;
+        var dense = steps.Any(step => joins.Of(step) == JoinKind.Dense);
+        var branches = concat is null ? new List<string>() : DiagramBranches.Of(concat, steps, joins);
+        var gate = steps.FirstOrDefault(step => joins.Of(step) == JoinKind.Gate);
         var gateChain = gate is null ? new List<ForwardStep>() : ScaleChain(gate, steps);
-        var gatePaths = new HashSet<string>(gateChain.Select(Path));
+        var gatePaths = new HashSet<string>(gateChain.Select(step => step.Path));
         var convs = rows.Count(row => row.Type is "conv" or "dwconv" or "tableconv");
         var kind = string.Join(", ", new[]
         {
@@ -80,10 +83,8 @@ public static class DiagramBoxes
             $"{rows.Sum(row => row.Parameters).ToString("N0", CultureInfo.InvariantCulture)} params",
         }.Where(part => part is not null));
         var signature = string.Join("|", rows.Select(row => row.Type)) + (residual ? "+r" : "") + (concat is not null ? "+c" : "") + (split ? "+s" : "") + (gate is not null ? "+g" : "");
-        // The unit's output is that of its last step (the add or the concatenation), as its comment says.
-        var output = steps.Count > 0 && steps[^1].Comment.LastIndexOf("-> ", StringComparison.Ordinal) is var at and >= 0
-            ? steps[^1].Comment.Substring(at + 3)
-            : rows[^1].Output.ToString();
+        // The unit's output is that of its last step (the add or the concatenation).
+        var output = (steps.Count > 0 ? steps[^1].OutputShape : null)?.ToString() ?? rows[^1].Output.ToString();
         var notes = string.Join(", ", rows.Where(row => !gatePaths.Contains(row.Path)).Select(Note).Where(note => note is not null).Distinct());
         return new DiagramBox(unit, kind, branches, residual, 1, output, signature)
         {
@@ -147,13 +148,15 @@ public static class DiagramBoxes
     /// <summary>"SE gate: avgpool > conv 1x1 > silu > conv 1x1 > sigmoid" (the product x * s(x) is drawn beside it): squeeze-and-excitation when the scale is one value a channel.</summary>
     private static string GateLabel(List<ForwardStep> chain)
     {
-        var layers = chain.Where(step => step.Kind is not null).Select(step => Short(What(step))).ToList();
-        var squeezed = chain.Count > 0 && chain[^1].Comment.EndsWith("x1x1", StringComparison.Ordinal);
+        var layers = chain.Where(step => step.Row is not null).Select(Short).ToList();
+        var squeezed = chain.Count > 0 && chain[^1].OutputShape is { IsMap: true } scale && scale.Height == 1 && scale.Width == 1;
         return $"{(squeezed ? "SE gate" : "gate")}: {(layers.Count > 0 ? string.Join(" > ", layers) : "x * x")}";
     }
 
-    /// <summary>A layer's text without its details beyond the first (conv 3x3/2, g=6 is conv 3x3/2); the SE squeeze is just avgpool.</summary>
-    private static string Short(string what) => what.StartsWith("adaptive_avgpool 1", StringComparison.Ordinal) ? "avgpool" : what.Split(',')[0];
+    /// <summary>A layer's text in the layer table without its details beyond the first (conv 3x3/2, g=6 is conv 3x3/2); the SE squeeze (to 1x1) is just avgpool.</summary>
+    private static string Short(ForwardStep step) => step.Operation is AdaptiveAvgPoolOp { Size: { H: 1, W: 1 } }
+        ? "avgpool"
+        : (step.Row!.Type + " " + step.Row.Detail).Trim().Split(',')[0];
 
     /// <summary>How a block's less common layer reads in its box; null for the layers the counts already cover.</summary>
     private static string? Note(LayerRow row) => row.Type switch
@@ -167,20 +170,6 @@ public static class DiagramBoxes
         "silu" or "gelu" or "hardswish" or "hardsigmoid" or "leaky_relu" => row.Type,
         _ => null,
     };
-
-    private static bool IsGate(ForwardStep step) => step.Kind is null && step.Comment.Contains(": x * gate -> ");
-
-    public static bool IsPart(ForwardStep step) => step.Kind is null && step.Comment.Contains(": part ");
-
-    private static string Path(ForwardStep step) => step.Comment.Split(':')[0];
-
-    /// <summary>The comment's text between the path and the shape: <c>conv 1x1</c>.</summary>
-    public static string What(ForwardStep step)
-    {
-        var text = step.Comment.Substring(step.Comment.IndexOf(':') + 1);
-        var arrow = text.LastIndexOf(" -> ", StringComparison.Ordinal);
-        return (arrow >= 0 ? text.Substring(0, arrow) : text).Trim();
-    }
 
     /// <summary>A run's layer kinds, as many whole ones as two lines of its box hold, then "…".</summary>
     private static string FirstKinds(IEnumerable<string> kinds)

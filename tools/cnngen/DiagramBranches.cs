@@ -1,4 +1,6 @@
 using CnnGen.Generator.Analysis;
+using CnnGen.Generator.Graph;
+using CnnGen.Generator.Layers;
 
 namespace CnnGen.Tool;
 
@@ -11,11 +13,11 @@ namespace CnnGen.Tool;
 public static class DiagramBranches
 {
     /// <summary>One label per input of <paramref name="concat"/>, among the steps of its block.</summary>
-    public static List<string> Of(ForwardStep concat, IReadOnlyList<ForwardStep> steps)
+    public static List<string> Of(ForwardStep concat, IReadOnlyList<ForwardStep> steps, StepJoins joins)
     {
         var producers = steps.ToDictionary(step => step.Output);
         return concat.Inputs.Select(input =>
-            producers.TryGetValue(input, out var producer) && DiagramBoxes.IsPart(producer) ? "identity" : Describe(Chain(input, producers))).ToList();
+            producers.TryGetValue(input, out var producer) && joins.Of(producer) == JoinKind.Part ? "identity" : Describe(Chain(input, producers, joins))).ToList();
     }
 
     /// <summary>A step of a branch, or a concatenation's parts after the steps they share.</summary>
@@ -26,17 +28,17 @@ public static class DiagramBranches
     private sealed record Fork(List<List<Item>> Parts) : Item;
 
     /// <summary>The steps from the block's input to <paramref name="tensor"/>, in forward order.</summary>
-    private static List<Item> Chain(TensorVar tensor, Dictionary<TensorVar, ForwardStep> producers)
+    private static List<Item> Chain(TensorVar tensor, Dictionary<TensorVar, ForwardStep> producers, StepJoins joins)
     {
         if (!producers.TryGetValue(tensor, out var step)) return new List<Item>();
-        if (step.Kind is not null || !step.Comment.Contains(": concat of "))
+        if (joins.Of(step) is not (JoinKind.Concat or JoinKind.Split))
         {
-            // A layer, or another join (an add, a gate) continued along its main input.
-            var chain = Chain(step.Inputs[0], producers);
+            // A layer, or another join (an add, a gate, a dense block's concat) continued along its main input.
+            var chain = Chain(step.Inputs[0], producers, joins);
             if (step.Kind is not null) chain.Add(new Layer(step));
             return chain;
         }
-        var parts = step.Inputs.Select(input => Chain(input, producers)).ToList();
+        var parts = step.Inputs.Select(input => Chain(input, producers, joins)).ToList();
         var shared = 0;
         while (parts.All(part => part.Count > shared && part[shared] == parts[0][shared])) shared++;
         var result = parts[0].Take(shared).ToList();
@@ -64,7 +66,14 @@ public static class DiagramBranches
         _ => null,
     };
 
-    /// <summary>The kernel and stride a convolution's comment gives (<c>conv 3x3/2, g=6</c> is 3x3/2).</summary>
-    private static string? Kernel(ForwardStep step) =>
-        DiagramBoxes.What(step).Split(' ', ',').FirstOrDefault(word => word.Length > 0 && char.IsDigit(word[0]));
+    /// <summary>A convolution's kernel and stride, as the layer table writes them (<c>conv 3x3/2, g=6</c> is 3x3/2).</summary>
+    private static string? Kernel(ForwardStep step) => step.Operation switch
+    {
+        Conv2dOp conv => Window(conv.Kernel, conv.Stride),
+        TableConvOp table => Window(table.Kernel, table.Stride),
+        _ => null,
+    };
+
+    private static string Window(Pair kernel, Pair stride) =>
+        Spatial.Window((kernel.H, kernel.W)) + (stride != new Pair(1, 1) ? "/" + Spatial.Describe((stride.H, stride.W)) : "");
 }

@@ -3,8 +3,9 @@ using CnnGen.Generator.Analysis;
 namespace CnnGen.Tool;
 
 /// <summary>
-/// What the forward steps say about each group path, read from their comments (<c>layer1.0: body + shortcut -> 256x56x56</c>):
-/// the output of the group's last step, and the joins written at the group's own path.
+/// What the forward steps say about each group path, read from their typed data (<see cref="ForwardStep.Path"/>,
+/// <see cref="ForwardStep.OutputShape"/>, <see cref="ForwardStep.Operation"/>): the output of the group's last step,
+/// and the joins written at the group's own path.
 /// </summary>
 public sealed class GroupFlow
 {
@@ -14,30 +15,30 @@ public sealed class GroupFlow
     public static GroupFlow Of(IReadOnlyList<ForwardStep> steps)
     {
         var flow = new GroupFlow();
+        var joins = new StepJoins(steps);
         foreach (var step in steps)
         {
-            var colon = step.Comment.IndexOf(':');
-            var arrow = step.Comment.LastIndexOf(" -> ", StringComparison.Ordinal);
-            if (colon < 0 || arrow < colon) continue;
-            var path = step.Comment.Substring(0, colon);
-            var output = step.Comment.Substring(arrow + 4);
+            if (step.OutputShape is not { } shape) continue;
+            var (path, output) = (step.Path, shape.ToString());
             // Every group holding the step ends, so far, with its output: the last such step wins.
             for (var end = path.Length; end > 0; end = path.LastIndexOf('.', end - 1)) flow.Outputs[path.Substring(0, end)] = output;
-            if (step.Kind is null && Join(step.Comment.Substring(colon + 1, arrow - colon - 1).Trim()) is { } join)
+            if (Join(step, joins.Of(step)) is { } join)
             {
-                if (!flow.Joins.TryGetValue(path, out var joins)) flow.Joins[path] = joins = new List<string>();
-                if (!joins.Contains(join)) joins.Add(join);
+                if (!flow.Joins.TryGetValue(path, out var list)) flow.Joins[path] = list = new List<string>();
+                if (!list.Contains(join)) list.Add(join);
             }
         }
         return flow;
     }
 
-    /// <summary>The join a step without a layer makes, by what its comment says; null for a split's part (its concat says it).</summary>
-    private static string? Join(string what) =>
-        what.Contains("body") && what.Contains("shortcut") ? "residual"
-        : what.StartsWith("concat of ", StringComparison.Ordinal) && what.EndsWith(" parts", StringComparison.Ordinal) ? "split into " + what.Substring("concat of ".Length)
-        : what.StartsWith("concat of ", StringComparison.Ordinal) ? what
-        : what == "x * gate" ? "gate x * s(x)"
-        : what.StartsWith("dense", StringComparison.Ordinal) ? "dense"
-        : null;
+    /// <summary>How a group's row names the join a step makes; null for a layer and for a split's part (its concat says it).</summary>
+    private static string? Join(ForwardStep step, JoinKind? kind) => kind switch
+    {
+        JoinKind.Residual => "residual",
+        JoinKind.Split => $"split into {step.Inputs.Count} parts",
+        JoinKind.Concat => $"concat of {step.Inputs.Count} branches",
+        JoinKind.Gate => "gate x * s(x)",
+        JoinKind.Dense => "dense",
+        _ => null,
+    };
 }

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
 using CnnGen.Generator.Analysis;
+using CnnGen.Generator.Expressions;
 
 namespace CnnGen.Generator.Emit;
 
@@ -16,19 +16,28 @@ internal static class ClassifierEmitter
     public static ModelArgument? ClassCount(NetworkModel model) =>
         model.Arguments.FirstOrDefault(argument => argument.YamlName == "num_classes");
 
-    /// <summary>Every module (path and node) the constructor builds from the class count, in registration order.</summary>
+    /// <summary>
+    /// Every module (path and node) the constructor builds from the class count, in registration order: those whose
+    /// operation has a size that reads the argument, directly or through a derived size.
+    /// </summary>
     public static IReadOnlyList<(string Path, ModuleNode Node)> ClassLayers(NetworkModel model)
     {
         var layers = new List<(string, ModuleNode)>();
         if (ClassCount(model) is not { } argument) return layers;
-        var name = new Regex($@"\b{Regex.Escape(argument.CSharpName.TrimStart('@'))}\b");
+        var derived = model.DerivedValues.ToDictionary(value => value.Name, value => value.Definition);
+        var operations = model.Steps.Where(step => step.Field is not null && step.Operation is not null).ToDictionary(step => step.Field!, step => step.Operation!);
+        bool ReadsClassCount(SizeExpr expr) =>
+            expr.Arguments().Any(reference => reference.YamlName == argument.YamlName)
+            || expr.DerivedNames().Any(name => derived.TryGetValue(name, out var definition) && ReadsClassCount(definition));
         void Walk(ModuleNode node, string prefix)
         {
             foreach (var child in node.Children)
             {
                 var path = prefix.Length == 0 ? child.Name : prefix + "." + child.Name;
                 if (child.IsGroup) Walk(child, path);
-                else if (!child.IsParameter && child.Construct is { } construct && name.IsMatch(construct)) layers.Add((path, child));
+                else if (!child.IsParameter && child.Field is { } field && operations.TryGetValue(field, out var operation)
+                         && operation.SizeExpressions().Any(ReadsClassCount))
+                    layers.Add((path, child));
             }
         }
         Walk(model.Root, "");
@@ -55,7 +64,8 @@ internal static class ClassifierEmitter
         writer.Line($"this.{parameter.TrimStart('@')} = {parameter};");
         // The constructor's expressions read the other arguments from the fields of the same name; the
         // channel counts computed in the constructor (DenseNet's growing widths) are computed again.
-        foreach (var derived in NeededDerivedValues(model, layers.Select(layer => layer.Node.Construct!)))
+        var operations = model.Steps.Where(step => step.Field is not null && step.Operation is not null).ToDictionary(step => step.Field!, step => step.Operation!);
+        foreach (var derived in NeededDerivedValues(model, layers.SelectMany(layer => operations[layer.Node.Field!].SizeExpressions())))
             writer.Line($"{derived.CSharpType} {derived.Name} = {derived.Expression};");
         foreach (var (path, node) in layers)
             writer.Line($"{node.Field} = ModuleSlots.Replace(this, {Expressions.Value.Of(path).ToCSharp()}, {node.Field}, {node.Construct});");
@@ -64,17 +74,17 @@ internal static class ClassifierEmitter
     }
 
     /// <summary>The derived values the expressions read, directly or through other derived values, in constructor order.</summary>
-    private static IEnumerable<DerivedValue> NeededDerivedValues(NetworkModel model, IEnumerable<string> expressions)
+    private static IEnumerable<DerivedValue> NeededDerivedValues(NetworkModel model, IEnumerable<SizeExpr> expressions)
     {
-        var text = string.Join("\n", expressions);
+        var names = new HashSet<string>(expressions.SelectMany(expr => expr.DerivedNames()));
         var needed = new List<DerivedValue>();
         // Each derived value reads only earlier ones: one backward pass collects the closure.
         for (var i = model.DerivedValues.Count - 1; i >= 0; i--)
         {
             var derived = model.DerivedValues[i];
-            if (!Regex.IsMatch(text, $@"\b{Regex.Escape(derived.Name)}\b")) continue;
+            if (!names.Contains(derived.Name)) continue;
             needed.Add(derived);
-            text += "\n" + derived.Expression;
+            names.UnionWith(derived.Definition.DerivedNames());
         }
         needed.Reverse();
         return needed;

@@ -89,6 +89,17 @@ public static class SizeExprPrinter
         _ => Enumerable.Empty<ArgumentRef>(),
     };
 
+    /// <summary>The derived sizes the expression names directly.</summary>
+    public static IEnumerable<string> DerivedNames(this SizeExpr expr) => expr switch
+    {
+        DerivedRef derived => new[] { derived.Name },
+        UnaryOp unary => unary.Operand.DerivedNames(),
+        BinaryOp binary => binary.Left.DerivedNames().Concat(binary.Right.DerivedNames()),
+        ConditionalOp conditional => conditional.Condition.DerivedNames().Concat(conditional.WhenTrue.DerivedNames()).Concat(conditional.WhenFalse.DerivedNames()),
+        FunctionCall call => call.Arguments.SelectMany(DerivedNames),
+        _ => Enumerable.Empty<string>(),
+    };
+
     private static string CSharpOperator(string op) => op switch
     {
         "//" => "/",

@@ -73,15 +73,14 @@ public static class FeatureTaps
     /// </summary>
     private static int HeadStart(NetworkModel model, int[] liveCount, Dictionary<TensorVar, int> lastRead)
     {
-        var head = model.HeadPath + ".";
-        for (var i = 0; i < model.Steps.Count; i++)
+        var head = model.Head?.Start ?? model.Steps.Count;
+        for (var i = 0; i < head; i++)
         {
             var step = model.Steps[i];
             if (step.Aux is not null) continue;
-            if ((step.Path + ".").StartsWith(head, StringComparison.Ordinal)) return i;
             if (step.Kind is { } kind && PoolingToVector.Contains(kind) && liveCount[i] == 1 && lastRead[step.Inputs[0]] == i) return i;
         }
-        return model.Steps.Count;
+        return head;
     }
 
     private static int Reduction(long input, long size) =>

@@ -108,6 +108,7 @@ public sealed partial class NetworkAnalyzer
 
         var errors = _problems.Count(problem => problem.Severity == ProblemSeverity.Error) - errorsBefore;
         if (errors == 0) ReadHeadFacts();
+        if (errors == 0) _model.Head = HeadCut.Find(_model);
         if (errors == 0) ReportUnused();
         if (errors == 0 && flow.Shape is not null) CheckPublished();
         return _model;

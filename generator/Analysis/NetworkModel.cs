@@ -39,6 +39,9 @@ public sealed class NetworkModel
     /// <summary>The classifier head's module path from <c>head:</c> (checked to name a module), or null.</summary>
     public string? HeadPath { get; set; }
 
+    /// <summary>Where the head starts (<see cref="Analysis.HeadCut"/>), once the analysis is done; null without a head.</summary>
+    public HeadCut? Head { get; set; }
+
     /// <summary>The module path of the network's first convolution (the stem), or null when it has none.</summary>
     public string? StemConvPath { get; set; }
 

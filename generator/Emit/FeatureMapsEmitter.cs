@@ -83,7 +83,7 @@ internal static class FeatureMapsEmitter
         writer.Line("CheckInput(input);");
         InferenceFolding.WriteForwardPrologue(writer);
         writer.Line($"var maps = new Tensor?[{names.Count}];");
-        writer.Line($"Trunk(input{ForwardEmitter.TrunkArguments(model, layout, "null", "maps")});");
+        writer.Line($"TrunkSteps(input{ForwardEmitter.TrunkArguments(model, layout, "null", "maps")});");
         writer.Line($"return new FeatureMaps({string.Join(", ", names.Select((_, i) => $"maps[{i}]"))});");
         writer.Close();
     }

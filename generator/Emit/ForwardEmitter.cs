@@ -20,7 +20,7 @@ internal static class ForwardEmitter
     /// <summary>
     /// Where the forward parts: <c>HeadCut</c> is the first step of the head when the forward cuts cleanly there
     /// (-1 otherwise), <c>Taps</c> the feature maps <c>ForwardFeatureMaps</c> returns. With either, the steps are
-    /// written once, in a private <c>Trunk</c> (the steps before the head, with the taps) and <c>Head</c> (the rest),
+    /// written once, in a private <c>TrunkSteps</c> (the steps before the head, with the taps) and <c>HeadSteps</c> (the rest),
     /// which every entry point calls; without both, <c>forward</c> holds the steps itself.
     /// </summary>
     internal sealed record Layout(int HeadCut, IReadOnlyList<FeatureTap> Taps)
@@ -33,7 +33,7 @@ internal static class ForwardEmitter
         public int TrunkEnd(NetworkModel model) => HasHead ? HeadCut : model.Steps.Count;
     }
 
-    public static Layout LayoutFor(NetworkModel model) => new(HeadCut(model), FeatureTaps.Find(model));
+    public static Layout LayoutFor(NetworkModel model) => new(model.Head is { Clean: true } head ? head.Start : -1, FeatureTaps.Find(model));
 
     public static void Write(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Layout layout)
     {
@@ -46,8 +46,8 @@ internal static class ForwardEmitter
             if (layout.Stepped)
             {
                 writer.Line(layout.HasHead
-                    ? $"return Head(Trunk(input{TrunkArguments(model, layout, "null", "null")})!, owned: true);"
-                    : $"return Trunk(input{TrunkArguments(model, layout, "null", "null")})!;");
+                    ? $"return HeadSteps(TrunkSteps(input{TrunkArguments(model, layout, "null", "null")})!, owned: true);"
+                    : $"return TrunkSteps(input{TrunkArguments(model, layout, "null", "null")})!;");
             }
             else
             {
@@ -82,8 +82,8 @@ internal static class ForwardEmitter
         if (layout.Stepped)
         {
             writer.Line($"var aux = withAux ? new Tensor?[{aux.Count}] : null;");
-            var trunk = $"Trunk(input{TrunkArguments(model, layout, "aux", "null")})!";
-            writer.Line($"var output = {(layout.HasHead ? $"Head({trunk}, owned: true)" : trunk)};");
+            var trunk = $"TrunkSteps(input{TrunkArguments(model, layout, "aux", "null")})!";
+            writer.Line($"var output = {(layout.HasHead ? $"HeadSteps({trunk}, owned: true)" : trunk)};");
             writer.Line($"return new Outputs(output, {string.Join(", ", aux.Select((_, i) => $"aux?[{i}]"))});");
         }
         else
@@ -96,7 +96,7 @@ internal static class ForwardEmitter
         WriteFeaturesAndHead(writer, model, layout);
     }
 
-    /// <summary>The arguments after <c>input</c> of a <c>Trunk</c> call: the aux outputs' array when the network has aux heads, the stages and maps when it has taps.</summary>
+    /// <summary>The arguments after <c>input</c> of a <c>TrunkSteps</c> call: the aux outputs' array when the network has aux heads, the stages and maps when it has taps.</summary>
     internal static string TrunkArguments(NetworkModel model, Layout layout, string aux, string maps) =>
         (model.AuxOutputs.Count > 0 ? ", " + aux : "") + (layout.Taps.Count > 0 ? (maps == "null" ? ", default, null" : ", stages, " + maps) : "");
 
@@ -123,7 +123,7 @@ internal static class ForwardEmitter
 
     /// <summary>
     /// <c>ForwardFeatures</c> (every step before the head: what the head receives) and <c>ForwardHead</c> (the rest),
-    /// when the YAML names a head and the forward cuts cleanly there (see <see cref="HeadCut"/>).
+    /// when the YAML names a head and the forward cuts cleanly there (see <see cref="Analysis.HeadCut"/>).
     /// </summary>
     private static void WriteFeaturesAndHead(SourceWriter writer, NetworkModel model, Layout layout)
     {
@@ -134,20 +134,20 @@ internal static class ForwardEmitter
         writer.Open("public Tensor ForwardFeatures(Tensor input)");
         writer.Line("CheckInput(input);");
         InferenceFolding.WriteForwardPrologue(writer);
-        writer.Line($"return Trunk(input{TrunkArguments(model, layout, "null", "null")})!;");
+        writer.Line($"return TrunkSteps(input{TrunkArguments(model, layout, "null", "null")})!;");
         writer.Close();
         writer.Line();
         writer.Line($"/// <summary>The head '{model.HeadPath}' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>");
         writer.Open("public Tensor ForwardHead(Tensor features)");
         writer.Line("if (_inference && training) throw new System.InvalidOperationException(\"This network was turned into its inference form (ToInference) and cannot train.\");");
-        writer.Line("return Head(features, owned: false);");
+        writer.Line("return HeadSteps(features, owned: false);");
         writer.Close();
     }
 
     /// <summary>
-    /// The private methods every entry point calls: <c>Trunk</c>, the steps before the head (or all of them), which
+    /// The private methods every entry point calls: <c>TrunkSteps</c>, the steps before the head (or all of them), which
     /// returns their result, or, asked for feature maps, stores them and stops after the deepest one asked for
-    /// (returning null); and <c>Head</c>, the head's steps on the trunk's result.
+    /// (returning null); and <c>HeadSteps</c>, the head's steps on the trunk's result.
     /// </summary>
     public static void WriteStepped(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Layout layout)
     {
@@ -165,7 +165,7 @@ internal static class ForwardEmitter
         if (taps.Count > 0)
             writer.Line("/// With <paramref name=\"maps\"/>, the taps asked for in <paramref name=\"stages\"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).");
         writer.Line("/// </summary>");
-        writer.Open($"private Tensor? Trunk(Tensor input{parameters})");
+        writer.Open($"private Tensor? TrunkSteps(Tensor input{parameters})");
         var last = taps.Count - 1;
         var tapAt = Enumerable.Range(0, taps.Count).ToDictionary(i => taps[i].Cut);
         var flags = FeatureMapsEmitter.Flags(taps);
@@ -194,13 +194,13 @@ internal static class ForwardEmitter
         });
         var resultIsTap = taps.Count > 0 && taps[last].Var == result;
         // The last tap may be the result itself: the caller of ForwardFeatureMaps owns it then, and forward's gets it.
-        writer.Line(resultIsTap ? $"return maps is not null && maps[{last}] is null ? Disposed({nameOf(result)}) : {nameOf(result)};" : $"return {nameOf(result)};");
+        writer.Line(resultIsTap ? $"return maps is not null && maps[{last}] is null ? DisposedTap({nameOf(result)}) : {nameOf(result)};" : $"return {nameOf(result)};");
         writer.Close();
         if (resultIsTap)
         {
             writer.Line();
             writer.Line("/// <summary>Frees a tap nobody asked for that is also the trunk's result.</summary>");
-            writer.Open("private static Tensor? Disposed(Tensor tensor)");
+            writer.Open("private static Tensor? DisposedTap(Tensor tensor)");
             writer.Line("tensor.Dispose();");
             writer.Line("return null;");
             writer.Close();
@@ -208,44 +208,11 @@ internal static class ForwardEmitter
         if (!layout.HasHead) return;
         writer.Line();
         writer.Line("/// <summary>The head's steps on the trunk's result; <paramref name=\"owned\"/>: it is ours to free.</summary>");
-        writer.Open("private Tensor Head(Tensor features, bool owned)");
+        writer.Open("private Tensor HeadSteps(Tensor features, bool owned)");
         nameOf = WriteSteps(writer, model, plan, new Part(layout.HeadCut, model.Steps.Count, result, "features", model.OutputVar!) { GivenOwnedWhen = "owned" });
         writer.Line($"return {nameOf(model.OutputVar!)};");
         writer.Close();
     }
-
-    /// <summary>
-    /// The head's first step when the YAML names a head and the forward cuts cleanly there: no step from the head on
-    /// reads a tensor made before it other than the head's input, and no aux head taps after it; -1 otherwise.
-    /// </summary>
-    private static int HeadCut(NetworkModel model)
-    {
-        if (model.HeadPath is not { } head) return -1;
-        var steps = model.Steps;
-        // The head's modules (one layer, or a group's leaves) by their fields; the cut is the first step using one.
-        var fields = new HashSet<string>(Leaves(Find(model.Root, head.Split('.'))).Where(node => node.Field is not null).Select(node => node.Field!));
-        var cut = -1;
-        for (var i = 0; i < steps.Count && cut < 0; i++)
-            if (steps[i].Aux is null && steps[i].Field is { } field && fields.Contains(field))
-                cut = i;
-        if (cut <= 0) return -1;
-        var madeAfter = new HashSet<TensorVar> { steps[cut].Inputs[0] };
-        for (var i = cut; i < steps.Count; i++)
-        {
-            if (steps[i].Aux is not null || steps[i].Inputs.Any(input => !madeAfter.Contains(input))) return -1;
-            madeAfter.Add(steps[i].Output);
-        }
-        return cut;
-    }
-
-    private static ModuleNode? Find(ModuleNode? node, IEnumerable<string> path)
-    {
-        foreach (var name in path) node = node?.Children.FirstOrDefault(child => child.Name == name);
-        return node;
-    }
-
-    private static IEnumerable<ModuleNode> Leaves(ModuleNode? node) =>
-        node is null ? Enumerable.Empty<ModuleNode>() : node.IsGroup ? node.Children.SelectMany(Leaves) : new[] { node };
 
     /// <summary>The shape of the head's input, from the step that makes it.</summary>
     private static string HeadInputShape(NetworkModel model, int cut)

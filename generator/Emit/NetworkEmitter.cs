@@ -178,7 +178,7 @@ public static class NetworkEmitter
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType", "TrunkSteps", "HeadSteps", "DisposedTap",
         "ToString", "Equals", "GetHashCode",
     };
 

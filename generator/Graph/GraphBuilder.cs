@@ -29,7 +29,8 @@ public static class GraphBuilder
             model.ParameterCount,
             model.Macs,
             model.PublishedParameters,
-            model.PublishedSource);
+            model.PublishedSource,
+            model.Head is { } head ? new GraphHead(head.Path, head.Start, head.Clean) : null);
     }
 
     private static GraphNode Node(NetworkModel model, ForwardStep step)

@@ -19,6 +19,7 @@ namespace CnnGen.Generator.Graph;
 /// <param name="Nodes">Every operation, in the order a forward pass runs them (aux heads where they tap the trunk).</param>
 /// <param name="Output">The value the network returns.</param>
 /// <param name="AuxOutputs">Auxiliary heads' outputs (GoogLeNet's aux1), computed only in training when asked for.</param>
+/// <param name="Head">Where the classifier head starts; null for a network without <c>head:</c>.</param>
 public sealed record NetworkGraph(
     string ClassName,
     string SourcePath,
@@ -32,11 +33,18 @@ public sealed record NetworkGraph(
     long Parameters,
     long Macs,
     long? PublishedParameters,
-    string? PublishedSource)
+    string? PublishedSource,
+    GraphHead? Head)
 {
     /// <summary>The id of the network's input value.</summary>
     public const int InputValue = 0;
 }
+
+/// <summary>
+/// The classifier head (the YAML's <c>head:</c>): its module path, its first node, and whether the network cuts cleanly
+/// there (then the generated class has <c>ForwardFeatures</c> and <c>ForwardHead</c>, and the nodes before it are the features).
+/// </summary>
+public sealed record GraphHead(string Path, int FirstNode, bool Clean);
 
 /// <summary>A model argument: its YAML name, the generated constructor's parameter, its type and default (as the DSL writes it).</summary>
 public sealed record GraphArgument(string Name, string CSharpName, string Type, string Default);

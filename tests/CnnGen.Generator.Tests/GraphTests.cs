@@ -67,6 +67,17 @@ public class GraphTests
                 shapes[node.Output] = node.Shape;
             }
             Assert.True(shapes.ContainsKey(graph.Output), $"{model.ClassName}: the output value {graph.Output} is never computed");
+            if (graph.Head is { } head)
+            {
+                // The head's first node is the first main-path node under its path; a clean cut's nodes read only what the head made.
+                var first = graph.Nodes.Select((node, index) => (node, index)).First(pair => pair.node.Aux is null && (pair.node.Path == head.Path || pair.node.Path.StartsWith(head.Path + ".")));
+                Assert.Equal(first.index, head.FirstNode);
+                if (head.Clean)
+                {
+                    var inHead = new HashSet<int>(graph.Nodes.Skip(head.FirstNode).Select(node => node.Output)) { graph.Nodes[head.FirstNode].Inputs[0] };
+                    Assert.All(graph.Nodes.Skip(head.FirstNode), node => Assert.All(node.Inputs, input => Assert.Contains(input, inHead)));
+                }
+            }
             Assert.Equal(Dims(graph.OutputShape), Dims(shapes[graph.Output]));
             foreach (var aux in graph.AuxOutputs) Assert.Equal(Dims(aux.Shape), Dims(shapes[aux.Value]));
         }
@@ -109,6 +120,12 @@ public class GraphTests
         Assert.Equal(2, add.GetProperty("inputs").GetArrayLength());
         Assert.Equal("layer1.0", add.GetProperty("path").GetString());
         Assert.Equal(nodes[^1].GetProperty("value").GetInt32(), root.GetProperty("output").GetProperty("value").GetInt32());
+
+        // The head is one cut, which the generated ForwardFeatures and ForwardHead follow: ResNet-18's 'fc' is its last node.
+        var head = root.GetProperty("head");
+        Assert.Equal("fc", head.GetProperty("path").GetString());
+        Assert.True(head.GetProperty("clean").GetBoolean());
+        Assert.Equal(nodes.Count - 1, head.GetProperty("first_node").GetInt32());
     }
 
     [Fact]

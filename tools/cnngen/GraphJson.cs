@@ -62,6 +62,14 @@ public static class GraphJson
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        if (graph.Head is { } head)
+        {
+            json.WriteStartObject("head");
+            json.WriteString("path", head.Path);
+            json.WriteNumber("first_node", head.FirstNode);
+            json.WriteBoolean("clean", head.Clean);
+            json.WriteEndObject();
+        }
         json.WriteNumber("parameters", graph.Parameters);
         json.WriteNumber("macs", graph.Macs);
         if (graph.PublishedParameters is { } published)

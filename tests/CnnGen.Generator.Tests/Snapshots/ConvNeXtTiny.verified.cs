@@ -609,7 +609,7 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            return Head(Trunk(input, default, null)!, owned: true);
+            return HeadSteps(TrunkSteps(input, default, null)!, owned: true);
         }
 
         /// <summary>Every step before the head 'classifier.2': the features it receives, 768 per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>
@@ -619,14 +619,14 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            return Trunk(input, default, null)!;
+            return TrunkSteps(input, default, null)!;
         }
 
         /// <summary>The head 'classifier.2' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>
         public Tensor ForwardHead(Tensor features)
         {
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            return Head(features, owned: false);
+            return HeadSteps(features, owned: false);
         }
 
         /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 3x224x224 input (timm's <c>feature_info</c>).</summary>
@@ -694,7 +694,7 @@ namespace CnnGen.Architectures
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             var maps = new Tensor?[4];
-            Trunk(input, stages, maps);
+            TrunkSteps(input, stages, maps);
             return new FeatureMaps(maps[0], maps[1], maps[2], maps[3]);
         }
 
@@ -702,7 +702,7 @@ namespace CnnGen.Architectures
         /// The steps before the head, written once for <c>forward</c>, <c>ForwardFeatures</c> and <c>ForwardFeatureMaps</c>: returns the head's input.
         /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
         /// </summary>
-        private Tensor? Trunk(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        private Tensor? TrunkSteps(Tensor input, FeatureStage stages, Tensor?[]? maps)
         {
             // features.0.0: conv 4x4/4 -> 96x56x56
             var x1 = Forward.Conv2d(_features_0_0, input);
@@ -1262,7 +1262,7 @@ namespace CnnGen.Architectures
         }
 
         /// <summary>The head's steps on the trunk's result; <paramref name="owned"/>: it is ours to free.</summary>
-        private Tensor Head(Tensor features, bool owned)
+        private Tensor HeadSteps(Tensor features, bool owned)
         {
             // classifier.2: linear -> 1000
             var x192 = _classifier_2.forward(features);

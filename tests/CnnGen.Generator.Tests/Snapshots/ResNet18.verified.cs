@@ -347,7 +347,7 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            return Head(Trunk(input, default, null)!, owned: true);
+            return HeadSteps(TrunkSteps(input, default, null)!, owned: true);
         }
 
         /// <summary>Every step before the head 'fc': the features it receives, 512 per sample (eval semantics as <c>forward</c>; aux heads are not run).</summary>
@@ -357,14 +357,14 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
-            return Trunk(input, default, null)!;
+            return TrunkSteps(input, default, null)!;
         }
 
         /// <summary>The head 'fc' on what <c>ForwardFeatures</c> returns; <c>ForwardHead(ForwardFeatures(x))</c> is <c>forward(x)</c>.</summary>
         public Tensor ForwardHead(Tensor features)
         {
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            return Head(features, owned: false);
+            return HeadSteps(features, owned: false);
         }
 
         /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 3x224x224 input (timm's <c>feature_info</c>).</summary>
@@ -438,7 +438,7 @@ namespace CnnGen.Architectures
             using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             var maps = new Tensor?[5];
-            Trunk(input, stages, maps);
+            TrunkSteps(input, stages, maps);
             return new FeatureMaps(maps[0], maps[1], maps[2], maps[3], maps[4]);
         }
 
@@ -446,7 +446,7 @@ namespace CnnGen.Architectures
         /// The steps before the head, written once for <c>forward</c>, <c>ForwardFeatures</c> and <c>ForwardFeatureMaps</c>: returns the head's input.
         /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
         /// </summary>
-        private Tensor? Trunk(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        private Tensor? TrunkSteps(Tensor input, FeatureStage stages, Tensor?[]? maps)
         {
             // conv1: conv 7x7/2 -> 64x112x112
             var x1 = Forward.Conv2d(_conv1, input);
@@ -652,7 +652,7 @@ namespace CnnGen.Architectures
         }
 
         /// <summary>The head's steps on the trunk's result; <paramref name="owned"/>: it is ours to free.</summary>
-        private Tensor Head(Tensor features, bool owned)
+        private Tensor HeadSteps(Tensor features, bool owned)
         {
             // fc: linear -> 1000
             var x68 = _fc.forward(features);

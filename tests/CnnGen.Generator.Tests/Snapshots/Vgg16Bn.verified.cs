@@ -239,7 +239,8 @@ namespace CnnGen.Architectures
         /// <summary>
         /// Turns this network into its inference form, in place: eval mode, 13 batch norms folded into the
         /// convolutions before them,
-        /// convolution weights and the input in channels-last layout. Outputs equal the eval-mode network's within
+        /// convolution weights and the input in channels-last layout (where <see cref="Inference.ChannelsLastConvolutions"/> holds).
+        /// Outputs equal the eval-mode network's within
         /// float rounding. The network cannot be trained afterwards.
         /// </summary>
         public Vgg16Bn ToInference()
@@ -262,7 +263,7 @@ namespace CnnGen.Architectures
                     (_features_34, _features_35),
                     (_features_37, _features_38),
                     (_features_40, _features_41));
-                Inference.ConvolutionsToChannelsLast(this);
+                if (Inference.ChannelsLastConvolutions) Inference.ConvolutionsToChannelsLast(this);
             }
             _inference = true;
             return this;
@@ -274,7 +275,7 @@ namespace CnnGen.Architectures
         {
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             // features.0: conv 3x3 -> 64x224x224
             var x1 = Forward.Conv2d(_features_0, input);
@@ -414,7 +415,7 @@ namespace CnnGen.Architectures
         {
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             // features.0: conv 3x3 -> 64x224x224
             var x1 = Forward.Conv2d(_features_0, input);
@@ -629,7 +630,7 @@ namespace CnnGen.Architectures
             if ((stages & ~FeatureStage.All) != 0) throw new System.ArgumentOutOfRangeException(nameof(stages), stages, "Not a combination of this network's feature stages.");
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             Tensor? map_Features5 = null;
             Tensor? map_Features12 = null;

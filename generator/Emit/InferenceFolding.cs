@@ -73,7 +73,8 @@ internal static class InferenceFolding
             writer.Line($"/// convolutions before them, {preActivations.Count} batch norms with their ReLUs into the 1x1 convolutions after them,");
         else
             writer.Line("/// convolutions before them,");
-        writer.Line("/// convolution weights and the input in channels-last layout. Outputs equal the eval-mode network's within");
+        writer.Line("/// convolution weights and the input in channels-last layout (where <see cref=\"Inference.ChannelsLastConvolutions\"/> holds).");
+        writer.Line("/// Outputs equal the eval-mode network's within");
         writer.Line("/// float rounding. The network cannot be trained afterwards.");
         writer.Line("/// </summary>");
         writer.Open($"public {model.ClassName} ToInference()");
@@ -86,7 +87,7 @@ internal static class InferenceFolding
         // After the folds above: a convolution that has both folds takes the pre-activation on the weights
         // that already hold the batch norm after it.
         WriteFieldPairs(writer, "Inference.FoldPreActivations", preActivations.OrderBy(pair => pair.Key).Select(pair => (model.Steps[pair.Key].Field!, model.Steps[pair.Value.Conv].Field!)).ToList());
-        if (hasConvolutions) writer.Line("Inference.ConvolutionsToChannelsLast(this);");
+        if (hasConvolutions) writer.Line("if (Inference.ChannelsLastConvolutions) Inference.ConvolutionsToChannelsLast(this);");
         writer.Close();
         writer.Line("_inference = true;");
         writer.Line("return this;");
@@ -111,7 +112,7 @@ internal static class InferenceFolding
     public static void WriteForwardPrologue(SourceWriter writer)
     {
         writer.Line("if (_inference && training) throw new System.InvalidOperationException(\"This network was turned into its inference form (ToInference) and cannot train.\");");
-        writer.Line("using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;");
+        writer.Line("using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;");
         writer.Line("if (channelsLast is not null) input = channelsLast;");
     }
 }

@@ -186,7 +186,8 @@ namespace Consumer.Networks
         /// <summary>
         /// Turns this network into its inference form, in place: eval mode, 3 batch norms folded into the
         /// convolutions before them, 2 batch norms with their ReLUs into the 1x1 convolutions after them,
-        /// convolution weights and the input in channels-last layout. Outputs equal the eval-mode network's within
+        /// convolution weights and the input in channels-last layout (where <see cref="Inference.ChannelsLastConvolutions"/> holds).
+        /// Outputs equal the eval-mode network's within
         /// float rounding. The network cannot be trained afterwards.
         /// </summary>
         public ConstructsAux ToInference()
@@ -202,7 +203,7 @@ namespace Consumer.Networks
                 Inference.FoldPreActivations(
                     (_block_denselayer1_norm1, _block_denselayer1_conv1),
                     (_block_denselayer2_norm1, _block_denselayer2_conv1));
-                Inference.ConvolutionsToChannelsLast(this);
+                if (Inference.ChannelsLastConvolutions) Inference.ConvolutionsToChannelsLast(this);
             }
             _inference = true;
             return this;
@@ -232,7 +233,7 @@ namespace Consumer.Networks
         {
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             Tensor? aux_aux1 = null;
             using var dense1 = new DenseConcat(_dense1Channels);

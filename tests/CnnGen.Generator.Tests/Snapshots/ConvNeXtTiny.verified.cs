@@ -586,7 +586,8 @@ namespace CnnGen.Architectures
         /// <summary>
         /// Turns this network into its inference form, in place: eval mode, 0 batch norms folded into the
         /// convolutions before them,
-        /// convolution weights and the input in channels-last layout. Outputs equal the eval-mode network's within
+        /// convolution weights and the input in channels-last layout (where <see cref="Inference.ChannelsLastConvolutions"/> holds).
+        /// Outputs equal the eval-mode network's within
         /// float rounding. The network cannot be trained afterwards.
         /// </summary>
         public ConvNeXtTiny ToInference()
@@ -595,7 +596,7 @@ namespace CnnGen.Architectures
             eval();
             using (no_grad())
             {
-                Inference.ConvolutionsToChannelsLast(this);
+                if (Inference.ChannelsLastConvolutions) Inference.ConvolutionsToChannelsLast(this);
             }
             _inference = true;
             return this;
@@ -607,7 +608,7 @@ namespace CnnGen.Architectures
         {
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             return HeadSteps(TrunkSteps(input, default, null)!, owned: true);
         }
@@ -617,7 +618,7 @@ namespace CnnGen.Architectures
         {
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             return TrunkSteps(input, default, null)!;
         }
@@ -691,7 +692,7 @@ namespace CnnGen.Architectures
             if ((stages & ~FeatureStage.All) != 0) throw new System.ArgumentOutOfRangeException(nameof(stages), stages, "Not a combination of this network's feature stages.");
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             var maps = new Tensor?[4];
             TrunkSteps(input, stages, maps);

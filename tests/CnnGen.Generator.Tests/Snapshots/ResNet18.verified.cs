@@ -303,7 +303,8 @@ namespace CnnGen.Architectures
         /// <summary>
         /// Turns this network into its inference form, in place: eval mode, 20 batch norms folded into the
         /// convolutions before them,
-        /// convolution weights and the input in channels-last layout. Outputs equal the eval-mode network's within
+        /// convolution weights and the input in channels-last layout (where <see cref="Inference.ChannelsLastConvolutions"/> holds).
+        /// Outputs equal the eval-mode network's within
         /// float rounding. The network cannot be trained afterwards.
         /// </summary>
         public ResNet18 ToInference()
@@ -333,7 +334,7 @@ namespace CnnGen.Architectures
                     (_layer4_0_downsample_0, _layer4_0_downsample_1),
                     (_layer4_1_conv1, _layer4_1_bn1),
                     (_layer4_1_conv2, _layer4_1_bn2));
-                Inference.ConvolutionsToChannelsLast(this);
+                if (Inference.ChannelsLastConvolutions) Inference.ConvolutionsToChannelsLast(this);
             }
             _inference = true;
             return this;
@@ -345,7 +346,7 @@ namespace CnnGen.Architectures
         {
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             return HeadSteps(TrunkSteps(input, default, null)!, owned: true);
         }
@@ -355,7 +356,7 @@ namespace CnnGen.Architectures
         {
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             return TrunkSteps(input, default, null)!;
         }
@@ -435,7 +436,7 @@ namespace CnnGen.Architectures
             if ((stages & ~FeatureStage.All) != 0) throw new System.ArgumentOutOfRangeException(nameof(stages), stages, "Not a combination of this network's feature stages.");
             CheckInput(input);
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
-            using var channelsLast = _inference ? Inference.ChannelsLast(input) : null;
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
             var maps = new Tensor?[5];
             TrunkSteps(input, stages, maps);

@@ -4,7 +4,7 @@ using System.IO;
 
 namespace CnnGen.Runtime.Weights;
 
-/// <summary>The weight-file formats <see cref="ModuleWeightsExtensions.LoadWeights(TorchSharp.torch.nn.Module, string, bool)"/> reads.</summary>
+/// <summary>The weight-file formats <see cref="ModuleWeightsExtensions.LoadWeights(TorchSharp.torch.nn.Module, string)"/> reads.</summary>
 public enum WeightsFormat
 {
     /// <summary>None of the others.</summary>

@@ -16,6 +16,21 @@ namespace CnnGen.Runtime.Weights;
 /// </remarks>
 public sealed record WeightsOptions
 {
+    /// <summary>
+    /// The defaults, which the one-argument <see cref="ModuleWeightsExtensions.LoadWeights(TorchSharp.torch.nn.Module, string)"/>
+    /// uses: strict, aux heads the class lacks dropped and reported, nothing else handled.
+    /// </summary>
+    public static WeightsOptions Default { get; } = new();
+
+    /// <summary>
+    /// The exact load: strict, and no option on, so every file tensor must be one of the module's with its shape
+    /// and every module tensor must be in the file (a file's aux heads the class lacks are unexpected keys and
+    /// throw); <see cref="LoadReport.SkippedKeys"/> and <see cref="LoadReport.AdaptedKeys"/> stay empty.
+    /// <c>model.LoadWeights(path, WeightsOptions.Exact)</c>; <c>WeightsOptions.Exact with { Strict = false }</c> loads
+    /// what fits exactly and reports the rest.
+    /// </summary>
+    public static WeightsOptions Exact { get; } = new() { DropAuxHeads = false };
+
     /// <summary>True (default): a problem no option covers throws <see cref="WeightsLoadException"/> and nothing is loaded. False: what fits is loaded and the rest reported.</summary>
     public bool Strict { get; init; } = true;
 
@@ -31,7 +46,7 @@ public sealed record WeightsOptions
     /// On by default. File tensors under an aux-head prefix (<c>aux1.</c>, <c>AuxLogits.</c>) the module has no
     /// tensor under at all are dropped and reported ("aux head not in this class"): they only feed training-time
     /// outputs, torchvision's own loaders drop them the same way for aux_logits=False, and the eval output is
-    /// unchanged. Off: they are unexpected keys, and a strict load throws as the bool overload does.
+    /// unchanged. Off (as in <see cref="Exact"/>): they are unexpected keys, and a strict load throws.
     /// </summary>
     public bool DropAuxHeads { get; init; } = true;
 

@@ -34,6 +34,9 @@ try
 {
     var report = model.LoadWeights(weightsPath);
     Console.WriteLine($"{network.Name}: loaded {report.LoadedCount} tensors from {Path.GetFileName(weightsPath)}");
+    // What the load left out on purpose (a torchvision GoogLeNet file's aux heads), by reason; report.SkippedKeys has every key.
+    foreach (var reason in report.SkippedKeys.GroupBy(note => note.Reason))
+        Console.WriteLine($"  skipped {reason.Count()} ({reason.Key}): {string.Join(", ", reason.Take(3).Select(note => note.Key))}{(reason.Count() > 3 ? ", ..." : "")}");
 }
 catch (WeightsLoadException mismatch)
 {

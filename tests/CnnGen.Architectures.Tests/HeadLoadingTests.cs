@@ -54,7 +54,10 @@ public class HeadLoadingTests(ITestOutputHelper output)
         var before = Snapshot(model);
         var error = Assert.Throws<WeightsLoadException>(() => model.LoadWeights(Case("googlenet.pth"), new WeightsOptions { DropAuxHeads = false }));
         Assert.Contains("aux1.fc2.weight", error.Report.UnexpectedKeys);
-        Assert.Throws<WeightsLoadException>(() => model.LoadWeights(Case("googlenet.pth")));
+        // The exact load is one explicit argument away from the one-argument call (which drops the aux heads).
+        var exact = Assert.Throws<WeightsLoadException>(() => model.LoadWeights(Case("googlenet.pth"), WeightsOptions.Exact));
+        Assert.Equal(error.Report.UnexpectedKeys, exact.Report.UnexpectedKeys);
+        Assert.Empty(exact.Report.SkippedKeys);
         foreach (var (key, tensor) in model.state_dict()) AssertEqualTensors(key, before[key], tensor);
     }
 

@@ -55,8 +55,11 @@ internal static class ReferenceData
     /// </summary>
     public static string GetFeatureMaps(string key, IReadOnlyList<string> nodes) => FromReference(key, "features", "make_feature_maps.py", nodes);
 
-    /// <summary>The folder make_pth_variants.py writes: <see cref="Get"/>'s weights for <paramref name="key"/> saved by torch.save as zip, legacy, wrapped and module.-prefixed files.</summary>
-    public static string GetPthVariants(string key) => FromReference(key, "pth", "make_pth_variants.py", Array.Empty<string>());
+    /// <summary>
+    /// The folder make_pth_variants.py writes: <see cref="Get"/>'s weights for <paramref name="key"/> saved by torch.save in
+    /// the forms named (<c>zip</c>, <c>legacy</c>, <c>wrapped</c>, <c>module</c>-prefixed); a VGG's four files take 2 GB.
+    /// </summary>
+    public static string GetPthVariants(string key, IReadOnlyList<string> forms) => FromReference(key, "pth", "make_pth_variants.py", forms);
 
     /// <summary>What <paramref name="script"/> makes from <see cref="Get"/>'s folder for <paramref name="key"/>, keyed by that folder, the script and its arguments.</summary>
     private static string FromReference(string key, string kind, string script, IReadOnlyList<string> arguments)

@@ -202,6 +202,19 @@ public class DiagnosticTests
         Single(result, "CNN0018", 5, 7, "'fc' (linear) receives 8x30x30", "a flat vector", "add 'flatten'");
     }
 
+    [Theory]
+    [InlineData("      - { f1: flatten, fc1: linear(10) }\n      - { f2: flatten, fc2: linear(6) }\n", "'mixed' (concat) receives 10 and 6 but needs feature maps in every branch")]
+    [InlineData("      - { b1: conv(8, k=1) }\n      - { f2: flatten, fc2: linear(6) }\n", "'mixed' (concat) receives 8x32x32 and 6 but needs feature maps in every branch")]
+    public void CNN0018_a_concat_whose_branches_end_in_vectors_needs_feature_maps(string branches, string message)
+    {
+        // Channels are concatenated, so every branch must end in a feature map; one ending in flatten/linear is
+        // reported at the concat key (line 5, column 5), and nothing is generated from it.
+        var result = Pipeline.Compile(Header + "layers:\n  mixed:\n    concat:\n" + branches);
+        var problem = Single(result, "CNN0018", 5, 5);
+        Assert.Equal(message, problem.Message);
+        Assert.Null(result.Source);
+    }
+
     [Fact]
     public void CNN0019_concatenated_branches_must_agree_in_size()
     {

@@ -5,17 +5,24 @@ using static TorchSharp.torch;
 
 namespace CnnGen.Runtime.Tests;
 
-/// <summary>Inference.FoldPreActivation: batch norm and ReLU folded into the 1x1 convolution after them.</summary>
+/// <summary>
+/// Inference.FoldPreActivation: batch norm and ReLU folded into the 1x1 convolution after them. The batch norms have
+/// eps 1e-3 and running variances of that order (see <see cref="BatchNormFoldingTests"/>), so a fold that left eps
+/// out is off far beyond the tolerance.
+/// </summary>
 public class PreActivationFoldingTests
 {
-    /// <summary>An eval-mode batch norm with random statistics and affine parameters; channel 1's gamma and channel 2's as given.</summary>
+    /// <summary>
+    /// An eval-mode batch norm with eps 1e-3, running variances in [5e-4, 2.5e-3] and random means and affine
+    /// parameters; channel 1's gamma and channel 2's as given. Inputs are scaled by 0.05 to match the statistics.
+    /// </summary>
     private static BatchNorm2d RandomNorm(long channels, float? gamma1 = null, float? gamma2 = null)
     {
-        var bn = nn.BatchNorm2d(channels);
+        var bn = nn.BatchNorm2d(channels, eps: BatchNormFoldingTests.Eps);
         using (no_grad())
         {
-            bn.running_mean!.copy_(randn(channels));
-            bn.running_var!.copy_(rand(channels) + 0.5);
+            bn.running_mean!.copy_(randn(channels) * 0.03);
+            bn.running_var!.copy_(rand(channels) * 2e-3 + 5e-4);
             bn.weight!.copy_(rand(channels) + 0.1);
             if (gamma1 is { } first) bn.weight[1] = tensor(first);
             if (gamma2 is { } second) bn.weight[2] = tensor(second);
@@ -37,8 +44,13 @@ public class PreActivationFoldingTests
         using var noGrad = no_grad();
         var bn = RandomNorm(6);
         var conv = nn.Conv2d(6, 5, kernel_size: 1, stride: stride, bias: convBias);
-        var x = randn(2, 6, 7, 7);
+        var x = randn(2, 6, 7, 7) * 0.05;
         var expected = Reference(bn, conv, x);
+        // With eps left out the same layers compute something else by far more than the tolerance: eps is visible.
+        var withoutEps = nn.BatchNorm2d(6, eps: 0);
+        withoutEps.load_state_dict(bn.state_dict());
+        withoutEps.eval();
+        Assert.True(BatchNormFoldingTests.RelativeDifference(Reference(withoutEps, conv, x), expected) > 0.1, "eps has no visible effect on this batch norm");
 
         Assert.True(Inference.FoldPreActivation(bn, conv));
         var actual = conv.forward(Inference.BatchNormRelu(bn, x, folded: true));
@@ -62,7 +74,7 @@ public class PreActivationFoldingTests
         var bn = RandomNorm(4, gamma1, gamma2);
         using (no_grad()) bn.bias![2] = tensor(-0.7f); // relu(t) differs from t in the zero-scale channel
         var conv = nn.Conv2d(4, 3, kernel_size: 1);
-        var x = randn(2, 4, 5, 5) * 3;
+        var x = randn(2, 4, 5, 5) * 0.15;
         var expected = Reference(bn, conv, x);
 
         Assert.True(Inference.FoldPreActivation(bn, conv));

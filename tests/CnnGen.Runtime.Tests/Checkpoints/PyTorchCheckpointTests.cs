@@ -165,6 +165,40 @@ public sealed class PyTorchCheckpointTests(PythonCheckpoints python)
     }
 
     [Theory]
+    [InlineData("zip")]
+    [InlineData("legacy")]
+    public void A_partly_prefixed_checkpoint_is_refused_naming_its_prefixed_keys_and_leaves_the_module_untouched(string format)
+    {
+        // Only conv1's keys carry DataParallel's module. prefix: no DataParallel writes that, so the file was put
+        // together from two sources. The prefix is stripped only when every key has it (a network may have a child
+        // of its own called 'module', see below), so here the prefixed keys are unexpected and the strict load
+        // refuses the file whole, rather than guessing which keys to rename.
+        using var module = new TinyNet();
+        module.Randomize(5);
+        var before = module.Snapshot();
+        var path = python.PathOf($"partly_prefixed_{format}.pt");
+        var e = Assert.Throws<WeightsLoadException>(() => module.LoadWeights(path));
+        Assert.Equal(new[] { "module.conv1.bias", "module.conv1.weight" }, e.Report.UnexpectedKeys);
+        Assert.Equal(new[] { "conv1.weight", "conv1.bias" }, e.Report.MissingKeys);
+        Assert.Equal(0, e.Report.LoadedCount);
+        AssertUnchanged(before, module);
+    }
+
+    [Theory]
+    [InlineData("zip")]
+    [InlineData("legacy")]
+    public void A_network_whose_own_child_is_called_module_loads_its_keys_as_they_are(string format)
+    {
+        // module.weight and module.bias are this network's own names, beside fc.*: stripping 'module.' from the keys
+        // that have it (as torch's consume_prefix_in_state_dict_if_present would) would make them miss.
+        using var module = new OwnModuleNet();
+        var report = module.LoadWeights(python.PathOf($"own_module_{format}.pt"));
+        Assert.False(report.HasProblems, report.ToString());
+        Assert.Equal(new[] { "module.weight", "module.bias", "fc.weight", "fc.bias" }, report.LoadedKeys);
+        CheckpointAssert.MatchesPython(module, python.Expected("own_module"));
+    }
+
+    [Theory]
     [InlineData("plain_zip.pt", 0.5)]
     [InlineData("plain_zip.pt", 0.9)]
     [InlineData("plain_legacy.pt", 0.5)]
@@ -194,4 +228,19 @@ public sealed class PyTorchCheckpointTests(PythonCheckpoints python)
         foreach (var (key, tensor) in module.state_dict())
             TensorAssert.Equal(before[key], tensor.detach(), key);
     }
+}
+
+/// <summary>OwnModule of make_checkpoints.py: a child of its own called <c>module</c> (Linear 3 -> 2), then <c>fc</c> (Linear 2 -> 1).</summary>
+internal sealed class OwnModuleNet : nn.Module
+{
+    public OwnModuleNet() : base(nameof(OwnModuleNet))
+    {
+        module = nn.Linear(3, 2);
+        fc = nn.Linear(2, 1);
+        RegisterComponents();
+    }
+
+    // Field names are the state-dict prefixes (RegisterComponents uses them).
+    public readonly TorchSharp.Modules.Linear module;
+    public readonly TorchSharp.Modules.Linear fc;
 }

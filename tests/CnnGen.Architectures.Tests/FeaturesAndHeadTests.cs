@@ -9,6 +9,8 @@ public class FeaturesAndHeadTests
     public static TheoryData<string> Networks() => new()
     {
         "ResNet18", "Vgg16Bn", "DenseNet121", "GoogLeNetAux", "InceptionV3", "MobileNetV3Large", "EfficientNetB0", "ConvNeXtTiny",
+        // Their heads are named since issue 27: NiN's last mlpconv stage and pool, LeNet-5 (1998)'s F6.
+        "NiN", "LeNet5Paper",
     };
 
     [Theory]

@@ -30,5 +30,16 @@ public class FeatureTapsTests
         Assert.Equal(expected, Taps(file, className));
 
     [Fact]
-    public void A_network_without_a_head_has_no_taps() => Assert.Equal("", Taps("nin.cnn.yaml"));
+    public void A_network_without_a_head_has_no_taps()
+    {
+        // NiN without its 'head:' line (every zoo file names a head since issue 27).
+        var yaml = File.ReadAllText(Pipeline.ZooPath("nin.cnn.yaml")).Replace("head: stage3\n", "");
+        var model = Pipeline.Compile(yaml).Models.Single();
+        Assert.Null(model.HeadPath);
+        Assert.Empty(FeatureTaps.Find(model));
+    }
+
+    [Fact]
+    public void NiN_with_its_head_has_taps_before_the_last_mlpconv_stage() =>
+        Assert.Equal("stage1.5 96/1, stage1 96/2, stage2 192/4", Taps("nin.cnn.yaml"));
 }

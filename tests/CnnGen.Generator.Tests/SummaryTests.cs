@@ -148,4 +148,36 @@ public class SummaryTests
 
     [Fact]
     public void A_missing_file_is_exit_code_2() => Assert.Equal(2, Run("/no/such/file.cnn.yaml").Code);
+
+    [Fact]
+    public void Piped_to_another_program_every_row_stays_on_one_line()
+    {
+        // Standard output is a pipe here, as in 'cnngen summary net.cnn.yaml > table.txt' (issue 27: rows wrapped at
+        // about 80 columns, 'stochasti' / 'c_depth', whatever COLUMNS said).
+        var (code, output, error) = CnnGen.Tests.Shared.ChildProcess.Run("dotnet",
+            new[] { Path.Combine(AppContext.BaseDirectory, "cnngen.dll"), "summary", Pipeline.ZooPath("convnext.cnn.yaml") }, TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, error);
+        var lines = output.Replace('\u00A0', ' ').Split('\n').Select(line => line.TrimEnd('\r')).ToArray();
+        var rows = TableRows(lines).Select(Cells).ToList();
+        Assert.Contains(rows, cells => cells[0].Trim() == "stochastic_depth" || cells[1].StartsWith("stochastic_depth", StringComparison.Ordinal));
+        // One table line per row: a wrapped row continues on lines whose parameter cell is empty.
+        Assert.All(rows, cells => Assert.True(cells[3].Length > 0, $"a wrapped line: {string.Join(" | ", cells)}"));
+        Assert.DoesNotContain('\u001b', output);
+    }
+
+    [Fact]
+    public void Rows_come_in_the_order_the_constructor_registers_the_modules()
+    {
+        // RegNet's block registers the shortcut 'proj' before the body 'f' (torchvision's order, so the state dict's),
+        // though the forward runs 'f' first; the summary lists them as the state dict does.
+        var (code, lines) = Run(Pipeline.ZooPath("regnet.cnn.yaml"));
+        Assert.Equal(0, code);
+        var names = TableRows(lines).Select(Cells).Select(cells => cells[0]).ToList();
+        var block = names.IndexOf("    block1-0");
+        Assert.True(block >= 0, string.Join("\n", names));
+        var children = names.Skip(block + 1).TakeWhile(name => name.StartsWith("      ", StringComparison.Ordinal)).Where(name => !name.StartsWith("       ", StringComparison.Ordinal)).Select(name => name.Trim()).ToList();
+        Assert.Equal(new[] { "proj", "f" }, children.Take(2));
+        var stateDict = Pipeline.CompileZoo("regnet.cnn.yaml").Models.First().StateDict.Tensors.Select(t => t.Name).ToList();
+        Assert.True(stateDict.FindIndex(k => k.Contains("block1-0.proj.")) < stateDict.FindIndex(k => k.Contains("block1-0.f.")));
+    }
 }

@@ -79,7 +79,7 @@ public static class Commands
     /// </summary>
     public static int Summary(string path, int? depth = null, IAnsiConsole? console = null)
     {
-        console ??= AnsiConsole.Console;
+        console ??= StandardOutput();
         if (!File.Exists(path))
         {
             Console.Error.WriteLine($"{path}: no such file");
@@ -96,6 +96,27 @@ public static class Commands
         return 1;
     }
 
+    /// <summary>
+    /// The terminal's console; where standard output is a file or a pipe, one without colours or wrapping, so each
+    /// row stays one line however wide (Spectre.Console otherwise assumes 80 columns there and COLUMNS does not help).
+    /// </summary>
+    private static IAnsiConsole StandardOutput()
+    {
+        if (!Console.IsOutputRedirected) return AnsiConsole.Console;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(Console.Out),
+        });
+        console.Profile.Width = UnwrappedWidth;
+        return console;
+    }
+
+    /// <summary>Wider than any summary row (a table is only as wide as its cells unless told to expand).</summary>
+    private const int UnwrappedWidth = 10_000;
+
     private static Table SummaryTable(CnnGen.Generator.Analysis.NetworkModel model, int? depth, bool partial)
     {
         var table = new Table().Border(TableBorder.Rounded)
@@ -103,7 +124,7 @@ public static class Commands
             // Only the type may wrap: a wrapped name loses its indentation, a wrapped number or shape reads as two.
             .AddColumn(new TableColumn("Layer").NoWrap()).AddColumn("Type").AddColumn(new TableColumn("Output").NoWrap())
             .AddColumn(new TableColumn("Params").RightAligned().NoWrap()).AddColumn(new TableColumn("MACs").RightAligned().NoWrap());
-        foreach (var row in LayerTree.Build(model.Layers, depth, model.Steps))
+        foreach (var row in LayerTree.Build(model.Layers, depth, model.Steps, model.Root))
         {
             // Non-breaking spaces: Spectre trims ordinary leading spaces from a cell.
             var name = new string('\u00A0', 2 * (row.Level - 1)) + Markup.Escape(row.Name);

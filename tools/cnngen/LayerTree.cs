@@ -33,9 +33,12 @@ public static class LayerTree
     /// <summary>
     /// Rows in walk order, groups before what they hold. <paramref name="depth"/> (null: no limit) is the
     /// deepest level shown; a group at that level stands for everything under it. With the forward
-    /// <paramref name="steps"/>, groups get their output and the joins at their path.
+    /// <paramref name="steps"/>, groups get their output and the joins at their path. With the module tree
+    /// (<paramref name="modules"/>), each group's children come in the order the constructor registers them, as the
+    /// state dict and PyTorch's print(model) list them (RegNet's shortcut 'proj' before its body 'f', although the
+    /// forward runs 'f' first); a layer without a module (an activation) stays after the row it follows.
     /// </summary>
-    public static IReadOnlyList<TreeRow> Build(IReadOnlyList<LayerRow> rows, int? depth = null, IReadOnlyList<ForwardStep>? steps = null)
+    public static IReadOnlyList<TreeRow> Build(IReadOnlyList<LayerRow> rows, int? depth = null, IReadOnlyList<ForwardStep>? steps = null, ModuleNode? modules = null)
     {
         var root = new Node("", "", null);
         foreach (var row in rows)
@@ -56,11 +59,49 @@ public static class LayerTree
             }
             group.Children.Add(new Node(segments[^1], row.Path, row));
         }
+        if (modules is not null) Reorder(root, RegistrationOrder(modules));
         Total(root);
         var flow = GroupFlow.Of(steps ?? Array.Empty<ForwardStep>());
         var result = new List<TreeRow>();
         foreach (var child in root.Children) Flatten(child, 1, depth, flow, result);
         return result;
+    }
+
+    /// <summary>Every module path of the tree, numbered in registration order (a group before what it holds).</summary>
+    private static Dictionary<string, int> RegistrationOrder(ModuleNode root)
+    {
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Walk(ModuleNode node, string path)
+        {
+            foreach (var child in node.Children)
+            {
+                var childPath = path.Length == 0 ? child.Name : path + "." + child.Name;
+                order.TryAdd(childPath, order.Count);
+                Walk(child, childPath);
+            }
+        }
+        Walk(root, "");
+        return order;
+    }
+
+    /// <summary>
+    /// Sorts each group's children by registration order, stably; a child with no module (an activation) stays after
+    /// every sibling the forward runs before it (a residual's closing ReLU after both its body and its shortcut).
+    /// </summary>
+    private static void Reorder(Node node, Dictionary<string, int> order)
+    {
+        var keyed = new List<(Node Child, int Key, int Position)>();
+        var latest = -1;
+        foreach (var child in node.Children)
+        {
+            var key = order.TryGetValue(child.Path, out var registered) ? registered : latest;
+            keyed.Add((child, key, keyed.Count));
+            latest = Math.Max(latest, key);
+            Reorder(child, order);
+        }
+        var sorted = keyed.OrderBy(item => item.Key).ThenBy(item => item.Position).Select(item => item.Child).ToList();
+        node.Children.Clear();
+        node.Children.AddRange(sorted);
     }
 
     private static void Total(Node node)

@@ -21,6 +21,24 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void A_network_whose_children_are_called_trunk_and_head_compiles_and_keeps_their_properties()
+    {
+        // The forward's private parts are TrunkSteps and HeadSteps, so timm-style names ('stem', 'trunk', 'head')
+        // stay free for the typed properties of the top-level children.
+        var yaml = "name: Named\ninput: [3, 16, 16]\nargs: { num_classes: 5 }\nhead: head\nlayers:\n" +
+                   "  trunk:\n    - conv(8, k=3, p=1)\n    - relu\n  pool: gap\n  head: linear(num_classes)\n";
+        var driver = GeneratorHarness.NewDriver(new[] { new GeneratorHarness.YamlFile("/src/named.cnn.yaml", yaml) });
+        driver.RunGeneratorsAndUpdateCompilation(GeneratorHarness.NewCompilation(), out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(10)));
+        var source = output.SyntaxTrees.Single(tree => Path.GetFileName(tree.FilePath).StartsWith("Named.")).ToString();
+        Assert.Contains("public ModuleGroup Trunk =>", source);
+        Assert.Contains(" Head =>", source);
+        Assert.Contains("private Tensor HeadSteps(Tensor features, bool owned)", source);
+    }
+
+    [Fact]
     public void Diagnostics_appear_at_the_yaml_line_and_column_as_the_compiler_prints_them()
     {
         var file = new GeneratorHarness.YamlFile("/src/bad.cnn.yaml", "name: Bad\ninput: [3, 32, 32]\nlayers:\n  conv1: conv(8, k=3)\n  pool: maxpol(k=2)\n");

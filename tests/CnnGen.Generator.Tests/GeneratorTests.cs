@@ -107,6 +107,28 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void A_comment_only_edit_recompiles_that_file_to_an_equal_result_and_emits_nothing_new()
+    {
+        var files = GeneratorHarness.ZooFiles().ToList();
+        var compilation = GeneratorHarness.NewCompilation();
+        var driver = GeneratorHarness.NewDriver(files).RunGenerators(compilation);
+        var old = files.Single(f => Path.GetFileName(f.Path) == "resnet18.cnn.yaml");
+        // A comment line above everything shifts every YAML position by one line; nothing generated depends on them.
+        var edited = new GeneratorHarness.YamlFile(old.Path, "# a note\n" + old.GetText()!.ToString().Replace("# ", "#  "));
+        driver = driver.ReplaceAdditionalText(old, edited).RunGenerators(compilation);
+        var steps = driver.GetRunResult().Results.Single().TrackedSteps;
+        var compiled = steps[CnnGenerator.TrackingNames.Compiled].SelectMany(step => step.Outputs).ToList();
+        Assert.Equal(files.Count, compiled.Count);
+        var recompiled = Assert.Single(compiled, output => output.Reason != IncrementalStepRunReason.Cached);
+        Assert.Equal(IncrementalStepRunReason.Unchanged, recompiled.Reason);
+        Assert.Equal("ResNet18", ((CompileResult)recompiled.Value).Networks.Single().ClassName);
+        // The source outputs see an unchanged input, so no network's source is produced again.
+        var sourceOutputs = driver.GetRunResult().Results.Single().TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs).ToList();
+        Assert.NotEmpty(sourceOutputs);
+        Assert.All(sourceOutputs, output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
+    [Fact]
     public void Two_files_with_the_same_class_name_get_a_clear_diagnostic()
     {
         var text = "name: Twin\ninput: [1, 8, 8]\nlayers:\n  f: flatten\n";

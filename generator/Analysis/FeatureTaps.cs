@@ -23,8 +23,6 @@ public sealed record FeatureTap(string Name, int Cut, TensorVar Var, Shape Shape
 /// </summary>
 public static class FeatureTaps
 {
-    private static readonly HashSet<string> PoolingToVector = new(StringComparer.Ordinal) { "gap", "adaptive_avgpool", "flatten", "linear" };
-
     public static IReadOnlyList<FeatureTap> Find(NetworkModel model)
     {
         var taps = new List<FeatureTap>();
@@ -78,10 +76,14 @@ public static class FeatureTaps
         {
             var step = model.Steps[i];
             if (step.Aux is not null) continue;
-            if (step.Kind is { } kind && PoolingToVector.Contains(kind) && liveCount[i] == 1 && lastRead[step.Inputs[0]] == i) return i;
+            if (ToVector(step.Operation) && liveCount[i] == 1 && lastRead[step.Inputs[0]] == i) return i;
         }
         return head;
     }
+
+    /// <summary>A global pooling, flatten or linear layer: where a classifier's features stop being maps.</summary>
+    private static bool ToVector(Graph.Operation? operation) =>
+        operation is GlobalAvgPoolOp or AdaptiveAvgPoolOp or FlattenOp or LinearOp;
 
     private static int Reduction(long input, long size) =>
         1 << (int)Math.Max(0, Math.Round(Math.Log((double)input / size, 2)));

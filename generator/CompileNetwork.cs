@@ -88,7 +88,7 @@ public static class CompileNetwork
             {
                 foreach (var model in models.Where(m => m.Output is not null))
                 {
-                    model.Graph = Graph.GraphBuilder.Build(model);
+                    model.CompleteWithoutErrors();
                     networks.Add(new GeneratedNetwork(model.ClassName, NetworkEmitter.Emit(model, @namespace), model.PublishedParameters is not null));
                 }
             }

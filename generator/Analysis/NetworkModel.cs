@@ -53,8 +53,16 @@ public sealed class NetworkModel
     public long? PublishedParameters { get; set; }
     public string? PublishedSource { get; set; }
 
-    /// <summary>The network as a graph of operations (<see cref="Graph.GraphBuilder"/>); set when the analysis found no errors.</summary>
-    public Graph.NetworkGraph? Graph { get; set; }
+    /// <summary>
+    /// The network as a graph of operations (<see cref="Graph.GraphBuilder"/>), built on first use and only for a network
+    /// without errors (see <see cref="CompleteWithoutErrors"/>): the source generator's emitters never ask for it.
+    /// </summary>
+    public Graph.NetworkGraph? Graph => _graph?.Value;
+
+    private System.Lazy<Graph.NetworkGraph>? _graph;
+
+    /// <summary>Marks the analysis finished without errors, so <see cref="Graph"/> can be built.</summary>
+    public void CompleteWithoutErrors() => _graph = new System.Lazy<Graph.NetworkGraph>(() => Generator.Graph.GraphBuilder.Build(this));
 
     /// <summary>The state dict the constructor registers (keys, shapes, kinds), from the layers' own declarations.</summary>
     public NetworkStateDict StateDict { get; set; } = NetworkStateDict.Empty;

@@ -20,9 +20,9 @@ internal static class ClassifierEmitter
     /// Every module (path and node) the constructor builds from the class count, in registration order: those whose
     /// operation has a size that reads the argument, directly or through a derived size.
     /// </summary>
-    public static IReadOnlyList<(string Path, ModuleNode Node)> ClassLayers(NetworkModel model)
+    public static IReadOnlyList<(string Path, ModuleNode Node, Graph.Operation Operation)> ClassLayers(NetworkModel model)
     {
-        var layers = new List<(string, ModuleNode)>();
+        var layers = new List<(string, ModuleNode, Graph.Operation)>();
         if (ClassCount(model) is not { } argument) return layers;
         var derived = model.DerivedValues.ToDictionary(value => value.Name, value => value.Definition);
         var operations = model.Steps.Where(step => step.Field is not null && step.Operation is not null).ToDictionary(step => step.Field!, step => step.Operation!);
@@ -37,7 +37,7 @@ internal static class ClassifierEmitter
                 if (child.IsGroup) Walk(child, path);
                 else if (!child.IsParameter && child.Field is { } field && operations.TryGetValue(field, out var operation)
                          && operation.SizeExpressions().Any(ReadsClassCount))
-                    layers.Add((path, child));
+                    layers.Add((path, child, operation));
             }
         }
         Walk(model.Root, "");
@@ -64,10 +64,9 @@ internal static class ClassifierEmitter
         writer.Line($"this.{parameter.TrimStart('@')} = {parameter};");
         // The constructor's expressions read the other arguments from the fields of the same name; the
         // channel counts computed in the constructor (DenseNet's growing widths) are computed again.
-        var operations = model.Steps.Where(step => step.Field is not null && step.Operation is not null).ToDictionary(step => step.Field!, step => step.Operation!);
-        foreach (var derived in NeededDerivedValues(model, layers.SelectMany(layer => operations[layer.Node.Field!].SizeExpressions())))
+        foreach (var derived in NeededDerivedValues(model, layers.SelectMany(layer => layer.Operation.SizeExpressions())))
             writer.Line($"{derived.CSharpType} {derived.Name} = {derived.Expression};");
-        foreach (var (path, node) in layers)
+        foreach (var (path, node, _) in layers)
             writer.Line($"{node.Field} = ModuleSlots.Replace(this, {Expressions.Value.Of(path).ToCSharp()}, {node.Field}, {node.Construct});");
         writer.Close();
         writer.Line();

@@ -79,25 +79,19 @@ public static class SizeExprPrinter
     };
 
     /// <summary>The model arguments the expression reads directly (not through derived values).</summary>
-    public static IEnumerable<ArgumentRef> Arguments(this SizeExpr expr) => expr switch
-    {
-        ArgumentRef argument => new[] { argument },
-        UnaryOp unary => unary.Operand.Arguments(),
-        BinaryOp binary => binary.Left.Arguments().Concat(binary.Right.Arguments()),
-        ConditionalOp conditional => conditional.Condition.Arguments().Concat(conditional.WhenTrue.Arguments()).Concat(conditional.WhenFalse.Arguments()),
-        FunctionCall call => call.Arguments.SelectMany(Arguments),
-        _ => Enumerable.Empty<ArgumentRef>(),
-    };
+    public static IEnumerable<ArgumentRef> Arguments(this SizeExpr expr) => expr.Terms().OfType<ArgumentRef>();
 
     /// <summary>The derived sizes the expression names directly.</summary>
-    public static IEnumerable<string> DerivedNames(this SizeExpr expr) => expr switch
+    public static IEnumerable<string> DerivedNames(this SizeExpr expr) => expr.Terms().OfType<DerivedRef>().Select(derived => derived.Name);
+
+    /// <summary>Every leaf of the tree (arguments, derived sizes, constants), left to right.</summary>
+    private static IEnumerable<SizeExpr> Terms(this SizeExpr expr) => expr switch
     {
-        DerivedRef derived => new[] { derived.Name },
-        UnaryOp unary => unary.Operand.DerivedNames(),
-        BinaryOp binary => binary.Left.DerivedNames().Concat(binary.Right.DerivedNames()),
-        ConditionalOp conditional => conditional.Condition.DerivedNames().Concat(conditional.WhenTrue.DerivedNames()).Concat(conditional.WhenFalse.DerivedNames()),
-        FunctionCall call => call.Arguments.SelectMany(DerivedNames),
-        _ => Enumerable.Empty<string>(),
+        UnaryOp unary => unary.Operand.Terms(),
+        BinaryOp binary => binary.Left.Terms().Concat(binary.Right.Terms()),
+        ConditionalOp conditional => conditional.Condition.Terms().Concat(conditional.WhenTrue.Terms()).Concat(conditional.WhenFalse.Terms()),
+        FunctionCall call => call.Arguments.SelectMany(Terms),
+        _ => new[] { expr },
     };
 
     private static string CSharpOperator(string op) => op switch

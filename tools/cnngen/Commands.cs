@@ -185,8 +185,19 @@ public static class Commands
                 : $"{path} has no class {className} (it has {string.Join(", ", models.Select(m => m.ClassName))})");
             return 2;
         }
+        CnnGen.Generator.Graph.NetworkGraph graph;
+        try
+        {
+            graph = model.Graph!;
+        }
+        catch (InvalidOperationException error)
+        {
+            // A step the graph cannot describe is the generator's fault, reported as the build reports CNN0017.
+            Console.Error.WriteLine($"{path}: the network's graph could not be built ({error.Message}); please report it with the file attached");
+            return 1;
+        }
         using var stdout = output is null ? Console.OpenStandardOutput() : null;
-        GraphJson.Write(model.Graph!, output ?? stdout!);
+        GraphJson.Write(graph, output ?? stdout!);
         (output ?? stdout!).Write("\n"u8);
         return 0;
     }

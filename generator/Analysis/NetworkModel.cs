@@ -55,7 +55,7 @@ public sealed class NetworkModel
 
     /// <summary>
     /// The network as a graph of operations (<see cref="Graph.GraphBuilder"/>), built on first use and only for a network
-    /// without errors (see <see cref="CompleteWithoutErrors"/>): the source generator's emitters never ask for it.
+    /// without errors (see <see cref="CompleteWithoutErrors"/>); the emitter writes it into the generated class.
     /// </summary>
     public Graph.NetworkGraph? Graph => _graph?.Value;
 

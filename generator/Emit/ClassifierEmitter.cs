@@ -73,7 +73,7 @@ internal static class ClassifierEmitter
     }
 
     /// <summary>The derived values the expressions read, directly or through other derived values, in constructor order.</summary>
-    private static IEnumerable<DerivedValue> NeededDerivedValues(NetworkModel model, IEnumerable<SizeExpr> expressions)
+    internal static IEnumerable<DerivedValue> NeededDerivedValues(NetworkModel model, IEnumerable<SizeExpr> expressions)
     {
         var names = new HashSet<string>(expressions.SelectMany(expr => expr.DerivedNames()));
         var needed = new List<DerivedValue>();

@@ -82,7 +82,7 @@ internal static class InferenceFolding
         writer.Line("eval();");
         writer.Open("using (no_grad())");
         // One call with the pairs and one loop over the convolutions rather than a statement each:
-        // the same work in a third of the tokens the compiler parses (see LayerTableText).
+        // the same work in a third of the tokens the compiler parses (see GraphTextEmitter).
         WriteFieldPairs(writer, "Inference.FoldBatchNorms", folded.OrderBy(pair => pair.Key).Select(pair => (model.Steps[pair.Value].Field!, model.Steps[pair.Key].Field!)).ToList());
         // After the folds above: a convolution that has both folds takes the pre-activation on the weights
         // that already hold the batch norm after it.

@@ -100,13 +100,12 @@ public static class NetworkEmitter
         writer.Line($"public static long[] OutputShape => new long[] {{ {Shape(model.Output!)} }};");
         writer.Line();
         writer.Line("/// <summary>Every layer with its output shape, parameters and MACs, as inferred at compile time (like Keras' summary()).</summary>");
-        writer.Line("public static IReadOnlyList<LayerInfo> LayerTable => s_layerTable;");
+        writer.Line("public static IReadOnlyList<LayerInfo> LayerTable => s_graph.Value.LayerTable;");
         writer.Line();
         writer.Line("/// <summary>The layer table as text, with totals.</summary>");
-        writer.Line($"public static string Summary() => LayerInfo.Format(nameof({model.ClassName}), s_layerTable, ParameterCount, MultiplyAccumulates);");
+        writer.Line($"public static string Summary() => LayerInfo.Format(nameof({model.ClassName}), LayerTable, ParameterCount, MultiplyAccumulates);");
         writer.Line();
-        LayerTableText.Write(writer, model.Layers);
-        writer.Line();
+        GraphTextEmitter.Write(writer, model);
     }
 
     private static IEnumerable<ModuleNode> Leaves(ModuleNode node) =>
@@ -178,7 +177,7 @@ public static class NetworkEmitter
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType", "TrunkSteps", "HeadSteps", "DisposedTap",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType", "TrunkSteps", "HeadSteps", "DisposedTap", "Graph", "GetGraph",
         "ToString", "Equals", "GetHashCode",
     };
 

@@ -50,7 +50,8 @@ public static class GraphBuilder
             step.Tensors is null,
             step.Site,
             step.Blocks.Select(frame => new BlockFrame(frame.Name, frame.Path)).ToEquatableArray(),
-            step.Aux);
+            step.Aux,
+            step.Row is { } row ? new GraphRow(row.Path, row.Type, row.Detail) : null);
     }
 
     private static TensorShape Of(Shape shape) => new(shape.Dims.Select(Dim.Of).ToEquatableArray(), shape.ChannelsLast);

@@ -71,6 +71,7 @@ public sealed record TensorShape(EquatableArray<Dim> Dims, bool ChannelsLast)
 /// <param name="Site">Where in the YAML it was written.</param>
 /// <param name="Blocks">The blocks it was made in, outermost first, each with its instance's module path.</param>
 /// <param name="Aux">The aux head it belongs to; null on the main path.</param>
+/// <param name="Row">How the layer table (the summary) lists it; null for a join (add, multiply, concat, slice).</param>
 public sealed record GraphNode(
     Operation Operation,
     EquatableArray<int> Inputs,
@@ -84,7 +85,11 @@ public sealed record GraphNode(
     bool TensorsUnknown,
     SourceSpan Site,
     EquatableArray<BlockFrame> Blocks,
-    string? Aux);
+    string? Aux,
+    GraphRow? Row);
+
+/// <summary>A layer's row in the layer table: its name there (a layer without a name of its own is listed under its kind, <c>layer1.0.relu</c>), kind and detail (<c>3x3/2</c>).</summary>
+public sealed record GraphRow(string Path, string Type, string Detail);
 
 /// <summary>A state-dict tensor: its full key, its shape and whether it is a parameter, a buffer or BatchNorm's counter.</summary>
 public sealed record GraphTensor(string Key, EquatableArray<long> Shape, StateTensorKind Kind);

@@ -22,4 +22,10 @@ public interface IGeneratedNetwork
     /// those this class leaves out, so a file written with aux heads can be recognised as such.
     /// </summary>
     IReadOnlyList<string> AuxHeadPrefixes { get; }
+
+    /// <summary>
+    /// The network as a graph of operations, with the sizes this instance was built with (docs/graph-json.md):
+    /// what exporters read. The class's static <c>Graph</c> is the same at the default arguments.
+    /// </summary>
+    NetworkGraph GetGraph();
 }

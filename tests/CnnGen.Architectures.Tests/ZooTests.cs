@@ -193,7 +193,7 @@ public class ZooTests
     [MemberData(nameof(Zoo.Names), MemberType = typeof(Zoo))]
     public void The_layer_table_adds_up_to_the_compile_time_totals(string name)
     {
-        // The table is carried as text and read on first use (LayerInfo.ParseTable): every row must
+        // The table is read off the graph text the class carries (NetworkGraph.Parse): every row must
         // survive that, so its parameters and MACs sum to the class's constants.
         var network = Zoo.Get(name);
         Assert.NotEmpty(network.Layers);

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Reflection;
 using System.Text.Json;
 using CnnGen.Generator.Expressions;
 using CnnGen.Generator.Graph;
@@ -8,7 +7,7 @@ namespace CnnGen.Tool;
 
 /// <summary>
 /// Writes a <see cref="NetworkGraph"/> as JSON (<c>cnngen graph</c>), in the form docs/graph-json.md describes, with
-/// System.Text.Json's writer. An operation's attributes are its record's properties, written by reflection, so a new
+/// System.Text.Json's writer. An operation's attributes are its record's properties (OperationAttributes), so a new
 /// layer kind's operation appears without a change here.
 /// </summary>
 public static class GraphJson
@@ -98,10 +97,10 @@ public static class GraphJson
         json.WriteNumber("value", node.Output);
         json.WriteString("op", node.Operation.Kind);
         json.WriteStartObject("attributes");
-        foreach (var property in Attributes(node.Operation.GetType()))
+        foreach (var (name, value) in OperationAttributes.Of(node.Operation))
         {
-            json.WritePropertyName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
-            WriteAttribute(json, property.GetValue(node.Operation));
+            json.WritePropertyName(name);
+            WriteAttribute(json, value);
         }
         json.WriteEndObject();
         json.WriteStartArray("inputs");
@@ -146,12 +145,6 @@ public static class GraphJson
         if (node.Aux is { } aux) json.WriteString("aux", aux);
         json.WriteEndObject();
     }
-
-    /// <summary>A record's own properties in declaration order, without the compiler's <c>EqualityContract</c> and the kind.</summary>
-    private static IEnumerable<PropertyInfo> Attributes(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(property => property.Name != nameof(Operation.Kind) && property.GetIndexParameters().Length == 0)
-            .OrderBy(property => property.MetadataToken);
 
     private static void WriteShape(Utf8JsonWriter json, TensorShape shape)
     {
@@ -200,10 +193,10 @@ public static class GraphJson
             default:
                 // A record of the operation's own (a C# layer's argument): its properties as an object.
                 json.WriteStartObject();
-                foreach (var property in Attributes(value.GetType()))
+                foreach (var (name, item) in OperationAttributes.Of(value))
                 {
-                    json.WritePropertyName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
-                    WriteAttribute(json, property.GetValue(value));
+                    json.WritePropertyName(name);
+                    WriteAttribute(json, item);
                 }
                 json.WriteEndObject();
                 break;

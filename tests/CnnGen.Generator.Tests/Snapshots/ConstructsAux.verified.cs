@@ -37,35 +37,58 @@ namespace Consumer.Networks
         public static long[] OutputShape => new long[] { 10 };
 
         /// <summary>Every layer with its output shape, parameters and MACs, as inferred at compile time (like Keras' summary()).</summary>
-        public static IReadOnlyList<LayerInfo> LayerTable => s_layerTable;
+        public static IReadOnlyList<LayerInfo> LayerTable => s_graph.Value.LayerTable;
 
         /// <summary>The layer table as text, with totals.</summary>
-        public static string Summary() => LayerInfo.Format(nameof(ConstructsAux), s_layerTable, ParameterCount, MultiplyAccumulates);
+        public static string Summary() => LayerInfo.Format(nameof(ConstructsAux), LayerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
-            stem.0|conv|3x3|8x32x32|216|221184
-            stem.1|bn||8x32x32|16|0
-            stem.2|relu||8x32x32|0|0
-            aux1.pool|adaptive_avgpool|2|8x2x2|0|0
-            aux1.flatten|flatten||32|0|0
-            aux1.fc|linear||10|330|320
-            block.denselayer1.norm1|bn||8x32x32|16|0
-            block.denselayer1.relu1|relu||8x32x32|0|0
-            block.denselayer1.conv1|conv|1x1|8x32x32|64|65536
-            block.denselayer1.norm2|bn||8x32x32|16|0
-            block.denselayer1.relu2|relu||8x32x32|0|0
-            block.denselayer1.conv2|conv|3x3|4x32x32|288|294912
-            block.denselayer2.norm1|bn||12x32x32|24|0
-            block.denselayer2.relu1|relu||12x32x32|0|0
-            block.denselayer2.conv1|conv|1x1|8x32x32|96|98304
-            block.denselayer2.norm2|bn||8x32x32|16|0
-            block.denselayer2.relu2|relu||8x32x32|0|0
-            block.denselayer2.conv2|conv|3x3|4x32x32|288|294912
-            mixed.conv|conv|1x1|16x32x32|272|262144
-            mixed.relu|relu||16x32x32|0|0
-            pool|gap||16|0|0
-            fc|linear||10|170|160
-        ");
+        /// <summary>
+        /// The network as a graph of operations with the default arguments: every node's operation and attributes, inputs,
+        /// output shape and module path, in the order the forward runs them (docs/graph-json.md). What exporters read.
+        /// </summary>
+        public static NetworkGraph Graph => s_graph.Value;
+
+        /// <summary>This instance's graph: <see cref="Graph"/> with the sizes that follow the model arguments at the values it was built with.</summary>
+        public NetworkGraph GetGraph()
+        {
+            int channels_1 = (8 + growth);
+            int channels_2 = (channels_1 + growth);
+            return NetworkGraph.Parse(s_graphText, new double[] { numClasses, (2 * growth), growth, channels_1, channels_2 });
+        }
+
+        private static readonly System.Lazy<NetworkGraph> s_graph = new System.Lazy<NetworkGraph>(() => NetworkGraph.Parse(s_graphText, null));
+
+        private const string s_graphText = @"ConstructsAux
+            input|3x32x32
+            1|conv|0|8x32x32|m|stem.0||216|221184|stem.0|conv|3x3|in=3;out=8;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            2|bn|1|8x32x32|m|stem.1||16|0|stem.1|bn||channels=8;eps=1E-05;momentum=0.1;affine=true
+            3|activation|2|8x32x32||stem.2||0|0|stem.2|relu||function=relu
+            4|adaptive_avgpool|3|8x2x2||aux1.pool|aux1|0|0|aux1.pool|adaptive_avgpool|2|size=2,2
+            5|flatten|4|32||aux1.flatten|aux1|0|0|aux1.flatten|flatten||
+            6|linear|5|10$0|m|aux1.fc|aux1|330|320|aux1.fc|linear||in=32;out=10$0;bias=true
+            7|bn|3|8x32x32|m|block.denselayer1.norm1||16|0|block.denselayer1.norm1|bn||channels=8;eps=1E-05;momentum=0.1;affine=true
+            8|activation|7|8x32x32||block.denselayer1.relu1||0|0|block.denselayer1.relu1|relu||function=relu
+            9|conv|8|8$1x32x32|m|block.denselayer1.conv1||64|65536|block.denselayer1.conv1|conv|1x1|in=8;out=8$1;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            10|bn|9|8$1x32x32|m|block.denselayer1.norm2||16|0|block.denselayer1.norm2|bn||channels=8$1;eps=1E-05;momentum=0.1;affine=true
+            11|activation|10|8$1x32x32||block.denselayer1.relu2||0|0|block.denselayer1.relu2|relu||function=relu
+            12|conv|11|4$2x32x32|m|block.denselayer1.conv2||288|294912|block.denselayer1.conv2|conv|3x3|in=8$1;out=4$2;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            13|concat|3,12|12$3x32x32||block||0|0||||
+            14|bn|13|12$3x32x32|m|block.denselayer2.norm1||24|0|block.denselayer2.norm1|bn||channels=12$3;eps=1E-05;momentum=0.1;affine=true
+            15|activation|14|12$3x32x32||block.denselayer2.relu1||0|0|block.denselayer2.relu1|relu||function=relu
+            16|conv|15|8$1x32x32|m|block.denselayer2.conv1||96|98304|block.denselayer2.conv1|conv|1x1|in=12$3;out=8$1;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            17|bn|16|8$1x32x32|m|block.denselayer2.norm2||16|0|block.denselayer2.norm2|bn||channels=8$1;eps=1E-05;momentum=0.1;affine=true
+            18|activation|17|8$1x32x32||block.denselayer2.relu2||0|0|block.denselayer2.relu2|relu||function=relu
+            19|conv|18|4$2x32x32|m|block.denselayer2.conv2||288|294912|block.denselayer2.conv2|conv|3x3|in=8$1;out=4$2;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            20|concat|3,12,19|16$4x32x32||block||0|0||||
+            21|conv|20|16$4x32x32|m|mixed.conv||272|262144|mixed.conv|conv|1x1|in=16$4;out=16$4;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=true
+            22|add|21,20|16$4x32x32||mixed||0|0||||scale=0.17
+            23|activation|22|16$4x32x32||mixed||0|0|mixed.relu|relu||function=relu
+            24|gap|23|16$4||pool||0|0|pool|gap||
+            25|linear|24|10$0|m|fc||170|160|fc|linear||in=16$4;out=10$0;bias=true
+            output|25|10$0
+            aux|aux1|stem|6|10$0
+            totals|1812|1237472
+        ";
 
         private int numClasses;
         private readonly int growth;

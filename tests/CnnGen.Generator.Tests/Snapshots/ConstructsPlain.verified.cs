@@ -37,32 +37,54 @@ namespace Consumer.Networks
         public static long[] OutputShape => new long[] { 10 };
 
         /// <summary>Every layer with its output shape, parameters and MACs, as inferred at compile time (like Keras' summary()).</summary>
-        public static IReadOnlyList<LayerInfo> LayerTable => s_layerTable;
+        public static IReadOnlyList<LayerInfo> LayerTable => s_graph.Value.LayerTable;
 
         /// <summary>The layer table as text, with totals.</summary>
-        public static string Summary() => LayerInfo.Format(nameof(ConstructsPlain), s_layerTable, ParameterCount, MultiplyAccumulates);
+        public static string Summary() => LayerInfo.Format(nameof(ConstructsPlain), LayerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
-            stem.0|conv|3x3|8x32x32|216|221184
-            stem.1|bn||8x32x32|16|0
-            stem.2|relu||8x32x32|0|0
-            block.denselayer1.norm1|bn||8x32x32|16|0
-            block.denselayer1.relu1|relu||8x32x32|0|0
-            block.denselayer1.conv1|conv|1x1|8x32x32|64|65536
-            block.denselayer1.norm2|bn||8x32x32|16|0
-            block.denselayer1.relu2|relu||8x32x32|0|0
-            block.denselayer1.conv2|conv|3x3|4x32x32|288|294912
-            block.denselayer2.norm1|bn||12x32x32|24|0
-            block.denselayer2.relu1|relu||12x32x32|0|0
-            block.denselayer2.conv1|conv|1x1|8x32x32|96|98304
-            block.denselayer2.norm2|bn||8x32x32|16|0
-            block.denselayer2.relu2|relu||8x32x32|0|0
-            block.denselayer2.conv2|conv|3x3|4x32x32|288|294912
-            mixed.conv|conv|1x1|16x32x32|272|262144
-            mixed.relu|relu||16x32x32|0|0
-            pool|gap||16|0|0
-            fc|linear||10|170|160
-        ");
+        /// <summary>
+        /// The network as a graph of operations with the default arguments: every node's operation and attributes, inputs,
+        /// output shape and module path, in the order the forward runs them (docs/graph-json.md). What exporters read.
+        /// </summary>
+        public static NetworkGraph Graph => s_graph.Value;
+
+        /// <summary>This instance's graph: <see cref="Graph"/> with the sizes that follow the model arguments at the values it was built with.</summary>
+        public NetworkGraph GetGraph()
+        {
+            int channels_1 = (8 + growth);
+            int channels_2 = (channels_1 + growth);
+            return NetworkGraph.Parse(s_graphText, new double[] { (2 * growth), growth, channels_1, channels_2, numClasses });
+        }
+
+        private static readonly System.Lazy<NetworkGraph> s_graph = new System.Lazy<NetworkGraph>(() => NetworkGraph.Parse(s_graphText, null));
+
+        private const string s_graphText = @"ConstructsPlain
+            input|3x32x32
+            1|conv|0|8x32x32|m|stem.0||216|221184|stem.0|conv|3x3|in=3;out=8;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            2|bn|1|8x32x32|m|stem.1||16|0|stem.1|bn||channels=8;eps=1E-05;momentum=0.1;affine=true
+            3|activation|2|8x32x32||stem.2||0|0|stem.2|relu||function=relu
+            4|bn|3|8x32x32|m|block.denselayer1.norm1||16|0|block.denselayer1.norm1|bn||channels=8;eps=1E-05;momentum=0.1;affine=true
+            5|activation|4|8x32x32||block.denselayer1.relu1||0|0|block.denselayer1.relu1|relu||function=relu
+            6|conv|5|8$0x32x32|m|block.denselayer1.conv1||64|65536|block.denselayer1.conv1|conv|1x1|in=8;out=8$0;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            7|bn|6|8$0x32x32|m|block.denselayer1.norm2||16|0|block.denselayer1.norm2|bn||channels=8$0;eps=1E-05;momentum=0.1;affine=true
+            8|activation|7|8$0x32x32||block.denselayer1.relu2||0|0|block.denselayer1.relu2|relu||function=relu
+            9|conv|8|4$1x32x32|m|block.denselayer1.conv2||288|294912|block.denselayer1.conv2|conv|3x3|in=8$0;out=4$1;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            10|concat|3,9|12$2x32x32||block||0|0||||
+            11|bn|10|12$2x32x32|m|block.denselayer2.norm1||24|0|block.denselayer2.norm1|bn||channels=12$2;eps=1E-05;momentum=0.1;affine=true
+            12|activation|11|12$2x32x32||block.denselayer2.relu1||0|0|block.denselayer2.relu1|relu||function=relu
+            13|conv|12|8$0x32x32|m|block.denselayer2.conv1||96|98304|block.denselayer2.conv1|conv|1x1|in=12$2;out=8$0;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            14|bn|13|8$0x32x32|m|block.denselayer2.norm2||16|0|block.denselayer2.norm2|bn||channels=8$0;eps=1E-05;momentum=0.1;affine=true
+            15|activation|14|8$0x32x32||block.denselayer2.relu2||0|0|block.denselayer2.relu2|relu||function=relu
+            16|conv|15|4$1x32x32|m|block.denselayer2.conv2||288|294912|block.denselayer2.conv2|conv|3x3|in=8$0;out=4$1;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            17|concat|3,9,16|16$3x32x32||block||0|0||||
+            18|conv|17|16$3x32x32|m|mixed.conv||272|262144|mixed.conv|conv|1x1|in=16$3;out=16$3;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=true
+            19|add|18,17|16$3x32x32||mixed||0|0||||scale=0.17
+            20|activation|19|16$3x32x32||mixed||0|0|mixed.relu|relu||function=relu
+            21|gap|20|16$3||pool||0|0|pool|gap||
+            22|linear|21|10$4|m|fc||170|160|fc|linear||in=16$3;out=10$4;bias=true
+            output|22|10$4
+            totals|1482|1237152
+        ";
 
         private int numClasses;
         private readonly int growth;

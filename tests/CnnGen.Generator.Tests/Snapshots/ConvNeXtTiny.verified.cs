@@ -43,187 +43,223 @@ namespace CnnGen.Architectures
         public static long[] OutputShape => new long[] { 1000 };
 
         /// <summary>Every layer with its output shape, parameters and MACs, as inferred at compile time (like Keras' summary()).</summary>
-        public static IReadOnlyList<LayerInfo> LayerTable => s_layerTable;
+        public static IReadOnlyList<LayerInfo> LayerTable => s_graph.Value.LayerTable;
 
         /// <summary>The layer table as text, with totals.</summary>
-        public static string Summary() => LayerInfo.Format(nameof(ConvNeXtTiny), s_layerTable, ParameterCount, MultiplyAccumulates);
+        public static string Summary() => LayerInfo.Format(nameof(ConvNeXtTiny), LayerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
-            features.0.0|conv|4x4/4|96x56x56|4704|14450688
-            features.0.1|layernorm|over channels (2d)|96x56x56|192|0
-            features.1.0.block.0|dwconv|dw 7x7|96x56x56|4800|14751744
-            features.1.0.block.1|permute|to channels-last|96x56x56|0|0
-            features.1.0.block.2|layernorm||96x56x56|192|0
-            features.1.0.block.3|linear||384x56x56|37248|115605504
-            features.1.0.block.4|gelu||384x56x56|0|0
-            features.1.0.block.5|linear||96x56x56|36960|115605504
-            features.1.0.block.6|permute|to channels-first|96x56x56|0|0
-            features.1.0.layer_scale|layer_scale|init=1E-06|96x56x56|96|0
-            features.1.0.stochastic_depth|stochastic_depth|p=0|96x56x56|0|0
-            features.1.1.block.0|dwconv|dw 7x7|96x56x56|4800|14751744
-            features.1.1.block.1|permute|to channels-last|96x56x56|0|0
-            features.1.1.block.2|layernorm||96x56x56|192|0
-            features.1.1.block.3|linear||384x56x56|37248|115605504
-            features.1.1.block.4|gelu||384x56x56|0|0
-            features.1.1.block.5|linear||96x56x56|36960|115605504
-            features.1.1.block.6|permute|to channels-first|96x56x56|0|0
-            features.1.1.layer_scale|layer_scale|init=1E-06|96x56x56|96|0
-            features.1.1.stochastic_depth|stochastic_depth|p=0.005882|96x56x56|0|0
-            features.1.2.block.0|dwconv|dw 7x7|96x56x56|4800|14751744
-            features.1.2.block.1|permute|to channels-last|96x56x56|0|0
-            features.1.2.block.2|layernorm||96x56x56|192|0
-            features.1.2.block.3|linear||384x56x56|37248|115605504
-            features.1.2.block.4|gelu||384x56x56|0|0
-            features.1.2.block.5|linear||96x56x56|36960|115605504
-            features.1.2.block.6|permute|to channels-first|96x56x56|0|0
-            features.1.2.layer_scale|layer_scale|init=1E-06|96x56x56|96|0
-            features.1.2.stochastic_depth|stochastic_depth|p=0.01176|96x56x56|0|0
-            features.2.0|layernorm|over channels (2d)|96x56x56|192|0
-            features.2.1|conv|2x2/2|192x28x28|73920|57802752
-            features.3.0.block.0|dwconv|dw 7x7|192x28x28|9600|7375872
-            features.3.0.block.1|permute|to channels-last|192x28x28|0|0
-            features.3.0.block.2|layernorm||192x28x28|384|0
-            features.3.0.block.3|linear||768x28x28|148224|115605504
-            features.3.0.block.4|gelu||768x28x28|0|0
-            features.3.0.block.5|linear||192x28x28|147648|115605504
-            features.3.0.block.6|permute|to channels-first|192x28x28|0|0
-            features.3.0.layer_scale|layer_scale|init=1E-06|192x28x28|192|0
-            features.3.0.stochastic_depth|stochastic_depth|p=0.01765|192x28x28|0|0
-            features.3.1.block.0|dwconv|dw 7x7|192x28x28|9600|7375872
-            features.3.1.block.1|permute|to channels-last|192x28x28|0|0
-            features.3.1.block.2|layernorm||192x28x28|384|0
-            features.3.1.block.3|linear||768x28x28|148224|115605504
-            features.3.1.block.4|gelu||768x28x28|0|0
-            features.3.1.block.5|linear||192x28x28|147648|115605504
-            features.3.1.block.6|permute|to channels-first|192x28x28|0|0
-            features.3.1.layer_scale|layer_scale|init=1E-06|192x28x28|192|0
-            features.3.1.stochastic_depth|stochastic_depth|p=0.02353|192x28x28|0|0
-            features.3.2.block.0|dwconv|dw 7x7|192x28x28|9600|7375872
-            features.3.2.block.1|permute|to channels-last|192x28x28|0|0
-            features.3.2.block.2|layernorm||192x28x28|384|0
-            features.3.2.block.3|linear||768x28x28|148224|115605504
-            features.3.2.block.4|gelu||768x28x28|0|0
-            features.3.2.block.5|linear||192x28x28|147648|115605504
-            features.3.2.block.6|permute|to channels-first|192x28x28|0|0
-            features.3.2.layer_scale|layer_scale|init=1E-06|192x28x28|192|0
-            features.3.2.stochastic_depth|stochastic_depth|p=0.02941|192x28x28|0|0
-            features.4.0|layernorm|over channels (2d)|192x28x28|384|0
-            features.4.1|conv|2x2/2|384x14x14|295296|57802752
-            features.5.0.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.0.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.0.block.2|layernorm||384x14x14|768|0
-            features.5.0.block.3|linear||1536x14x14|591360|115605504
-            features.5.0.block.4|gelu||1536x14x14|0|0
-            features.5.0.block.5|linear||384x14x14|590208|115605504
-            features.5.0.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.0.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.0.stochastic_depth|stochastic_depth|p=0.03529|384x14x14|0|0
-            features.5.1.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.1.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.1.block.2|layernorm||384x14x14|768|0
-            features.5.1.block.3|linear||1536x14x14|591360|115605504
-            features.5.1.block.4|gelu||1536x14x14|0|0
-            features.5.1.block.5|linear||384x14x14|590208|115605504
-            features.5.1.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.1.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.1.stochastic_depth|stochastic_depth|p=0.04118|384x14x14|0|0
-            features.5.2.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.2.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.2.block.2|layernorm||384x14x14|768|0
-            features.5.2.block.3|linear||1536x14x14|591360|115605504
-            features.5.2.block.4|gelu||1536x14x14|0|0
-            features.5.2.block.5|linear||384x14x14|590208|115605504
-            features.5.2.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.2.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.2.stochastic_depth|stochastic_depth|p=0.04706|384x14x14|0|0
-            features.5.3.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.3.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.3.block.2|layernorm||384x14x14|768|0
-            features.5.3.block.3|linear||1536x14x14|591360|115605504
-            features.5.3.block.4|gelu||1536x14x14|0|0
-            features.5.3.block.5|linear||384x14x14|590208|115605504
-            features.5.3.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.3.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.3.stochastic_depth|stochastic_depth|p=0.05294|384x14x14|0|0
-            features.5.4.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.4.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.4.block.2|layernorm||384x14x14|768|0
-            features.5.4.block.3|linear||1536x14x14|591360|115605504
-            features.5.4.block.4|gelu||1536x14x14|0|0
-            features.5.4.block.5|linear||384x14x14|590208|115605504
-            features.5.4.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.4.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.4.stochastic_depth|stochastic_depth|p=0.05882|384x14x14|0|0
-            features.5.5.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.5.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.5.block.2|layernorm||384x14x14|768|0
-            features.5.5.block.3|linear||1536x14x14|591360|115605504
-            features.5.5.block.4|gelu||1536x14x14|0|0
-            features.5.5.block.5|linear||384x14x14|590208|115605504
-            features.5.5.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.5.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.5.stochastic_depth|stochastic_depth|p=0.06471|384x14x14|0|0
-            features.5.6.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.6.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.6.block.2|layernorm||384x14x14|768|0
-            features.5.6.block.3|linear||1536x14x14|591360|115605504
-            features.5.6.block.4|gelu||1536x14x14|0|0
-            features.5.6.block.5|linear||384x14x14|590208|115605504
-            features.5.6.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.6.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.6.stochastic_depth|stochastic_depth|p=0.07059|384x14x14|0|0
-            features.5.7.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.7.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.7.block.2|layernorm||384x14x14|768|0
-            features.5.7.block.3|linear||1536x14x14|591360|115605504
-            features.5.7.block.4|gelu||1536x14x14|0|0
-            features.5.7.block.5|linear||384x14x14|590208|115605504
-            features.5.7.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.7.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.7.stochastic_depth|stochastic_depth|p=0.07647|384x14x14|0|0
-            features.5.8.block.0|dwconv|dw 7x7|384x14x14|19200|3687936
-            features.5.8.block.1|permute|to channels-last|384x14x14|0|0
-            features.5.8.block.2|layernorm||384x14x14|768|0
-            features.5.8.block.3|linear||1536x14x14|591360|115605504
-            features.5.8.block.4|gelu||1536x14x14|0|0
-            features.5.8.block.5|linear||384x14x14|590208|115605504
-            features.5.8.block.6|permute|to channels-first|384x14x14|0|0
-            features.5.8.layer_scale|layer_scale|init=1E-06|384x14x14|384|0
-            features.5.8.stochastic_depth|stochastic_depth|p=0.08235|384x14x14|0|0
-            features.6.0|layernorm|over channels (2d)|384x14x14|768|0
-            features.6.1|conv|2x2/2|768x7x7|1180416|57802752
-            features.7.0.block.0|dwconv|dw 7x7|768x7x7|38400|1843968
-            features.7.0.block.1|permute|to channels-last|768x7x7|0|0
-            features.7.0.block.2|layernorm||768x7x7|1536|0
-            features.7.0.block.3|linear||3072x7x7|2362368|115605504
-            features.7.0.block.4|gelu||3072x7x7|0|0
-            features.7.0.block.5|linear||768x7x7|2360064|115605504
-            features.7.0.block.6|permute|to channels-first|768x7x7|0|0
-            features.7.0.layer_scale|layer_scale|init=1E-06|768x7x7|768|0
-            features.7.0.stochastic_depth|stochastic_depth|p=0.08824|768x7x7|0|0
-            features.7.1.block.0|dwconv|dw 7x7|768x7x7|38400|1843968
-            features.7.1.block.1|permute|to channels-last|768x7x7|0|0
-            features.7.1.block.2|layernorm||768x7x7|1536|0
-            features.7.1.block.3|linear||3072x7x7|2362368|115605504
-            features.7.1.block.4|gelu||3072x7x7|0|0
-            features.7.1.block.5|linear||768x7x7|2360064|115605504
-            features.7.1.block.6|permute|to channels-first|768x7x7|0|0
-            features.7.1.layer_scale|layer_scale|init=1E-06|768x7x7|768|0
-            features.7.1.stochastic_depth|stochastic_depth|p=0.09412|768x7x7|0|0
-            features.7.2.block.0|dwconv|dw 7x7|768x7x7|38400|1843968
-            features.7.2.block.1|permute|to channels-last|768x7x7|0|0
-            features.7.2.block.2|layernorm||768x7x7|1536|0
-            features.7.2.block.3|linear||3072x7x7|2362368|115605504
-            features.7.2.block.4|gelu||3072x7x7|0|0
-            features.7.2.block.5|linear||768x7x7|2360064|115605504
-            features.7.2.block.6|permute|to channels-first|768x7x7|0|0
-            features.7.2.layer_scale|layer_scale|init=1E-06|768x7x7|768|0
-            features.7.2.stochastic_depth|stochastic_depth|p=0.1|768x7x7|0|0
-            avgpool|adaptive_avgpool|1|768x1x1|0|0
-            classifier.0|layernorm|over channels (2d)|768x1x1|1536|0
-            classifier.1|flatten||768|0|0
-            classifier.2|linear||1000|769000|768000
-        ");
+        /// <summary>
+        /// The network as a graph of operations with the default arguments: every node's operation and attributes, inputs,
+        /// output shape and module path, in the order the forward runs them (docs/graph-json.md). What exporters read.
+        /// </summary>
+        public static NetworkGraph Graph => s_graph.Value;
+
+        /// <summary>This instance's graph: <see cref="Graph"/> with the sizes that follow the model arguments at the values it was built with.</summary>
+        public NetworkGraph GetGraph()
+        {
+            return NetworkGraph.Parse(s_graphText, new double[] { inChannels, ((stochasticDepthProb * 0) / 17), ((stochasticDepthProb * 1) / 17), ((stochasticDepthProb * 2) / 17), ((stochasticDepthProb * 3) / 17), ((stochasticDepthProb * 4) / 17), ((stochasticDepthProb * 5) / 17), ((stochasticDepthProb * 6) / 17), ((stochasticDepthProb * 7) / 17), ((stochasticDepthProb * 8) / 17), ((stochasticDepthProb * 9) / 17), ((stochasticDepthProb * 10) / 17), ((stochasticDepthProb * 11) / 17), ((stochasticDepthProb * 12) / 17), ((stochasticDepthProb * 13) / 17), ((stochasticDepthProb * 14) / 17), ((stochasticDepthProb * 15) / 17), ((stochasticDepthProb * 16) / 17), ((stochasticDepthProb * 17) / 17), numClasses });
+        }
+
+        private static readonly System.Lazy<NetworkGraph> s_graph = new System.Lazy<NetworkGraph>(() => NetworkGraph.Parse(s_graphText, null));
+
+        private const string s_graphText = @"ConvNeXtTiny
+            input|3$0x224x224
+            1|conv|0|96x56x56|m|features.0.0||4704|14450688|features.0.0|conv|4x4/4|in=3$0;out=96;kernel=4,4;stride=4,4;padding=0,0;dilation=1,1;groups=1;bias=true
+            2|layer_norm|1|96x56x56|m|features.0.1||192|0|features.0.1|layernorm|over channels (2d)|channels=96;eps=1E-06;affine=true;over_map_channels=true
+            3|conv|2|96x56x56|m|features.1.0.block.0||4800|14751744|features.1.0.block.0|dwconv|dw 7x7|in=96;out=96;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=96;bias=true
+            4|permute|3|96x56x56|c|features.1.0.block.1||0|0|features.1.0.block.1|permute|to channels-last|to_channels_last=true
+            5|layer_norm|4|96x56x56|mc|features.1.0.block.2||192|0|features.1.0.block.2|layernorm||channels=96;eps=1E-06;affine=true;over_map_channels=false
+            6|linear|5|384x56x56|mc|features.1.0.block.3||37248|115605504|features.1.0.block.3|linear||in=96;out=384;bias=true
+            7|activation|6|384x56x56|c|features.1.0.block.4||0|0|features.1.0.block.4|gelu||function=gelu
+            8|linear|7|96x56x56|mc|features.1.0.block.5||36960|115605504|features.1.0.block.5|linear||in=384;out=96;bias=true
+            9|permute|8|96x56x56||features.1.0.block.6||0|0|features.1.0.block.6|permute|to channels-first|to_channels_last=false
+            10|layer_scale|9|96x56x56|m|features.1.0.layer_scale||96|0|features.1.0.layer_scale|layer_scale|init%3D1E-06|channels=96;init=1E-06
+            11|stochastic_depth|10|96x56x56||features.1.0.stochastic_depth||0|0|features.1.0.stochastic_depth|stochastic_depth|p%3D0|p=0$1
+            12|add|11,2|96x56x56||features.1.0||0|0||||scale=1
+            13|conv|12|96x56x56|m|features.1.1.block.0||4800|14751744|features.1.1.block.0|dwconv|dw 7x7|in=96;out=96;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=96;bias=true
+            14|permute|13|96x56x56|c|features.1.1.block.1||0|0|features.1.1.block.1|permute|to channels-last|to_channels_last=true
+            15|layer_norm|14|96x56x56|mc|features.1.1.block.2||192|0|features.1.1.block.2|layernorm||channels=96;eps=1E-06;affine=true;over_map_channels=false
+            16|linear|15|384x56x56|mc|features.1.1.block.3||37248|115605504|features.1.1.block.3|linear||in=96;out=384;bias=true
+            17|activation|16|384x56x56|c|features.1.1.block.4||0|0|features.1.1.block.4|gelu||function=gelu
+            18|linear|17|96x56x56|mc|features.1.1.block.5||36960|115605504|features.1.1.block.5|linear||in=384;out=96;bias=true
+            19|permute|18|96x56x56||features.1.1.block.6||0|0|features.1.1.block.6|permute|to channels-first|to_channels_last=false
+            20|layer_scale|19|96x56x56|m|features.1.1.layer_scale||96|0|features.1.1.layer_scale|layer_scale|init%3D1E-06|channels=96;init=1E-06
+            21|stochastic_depth|20|96x56x56||features.1.1.stochastic_depth||0|0|features.1.1.stochastic_depth|stochastic_depth|p%3D0.005882|p=0.0058823529411764705$2
+            22|add|21,12|96x56x56||features.1.1||0|0||||scale=1
+            23|conv|22|96x56x56|m|features.1.2.block.0||4800|14751744|features.1.2.block.0|dwconv|dw 7x7|in=96;out=96;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=96;bias=true
+            24|permute|23|96x56x56|c|features.1.2.block.1||0|0|features.1.2.block.1|permute|to channels-last|to_channels_last=true
+            25|layer_norm|24|96x56x56|mc|features.1.2.block.2||192|0|features.1.2.block.2|layernorm||channels=96;eps=1E-06;affine=true;over_map_channels=false
+            26|linear|25|384x56x56|mc|features.1.2.block.3||37248|115605504|features.1.2.block.3|linear||in=96;out=384;bias=true
+            27|activation|26|384x56x56|c|features.1.2.block.4||0|0|features.1.2.block.4|gelu||function=gelu
+            28|linear|27|96x56x56|mc|features.1.2.block.5||36960|115605504|features.1.2.block.5|linear||in=384;out=96;bias=true
+            29|permute|28|96x56x56||features.1.2.block.6||0|0|features.1.2.block.6|permute|to channels-first|to_channels_last=false
+            30|layer_scale|29|96x56x56|m|features.1.2.layer_scale||96|0|features.1.2.layer_scale|layer_scale|init%3D1E-06|channels=96;init=1E-06
+            31|stochastic_depth|30|96x56x56||features.1.2.stochastic_depth||0|0|features.1.2.stochastic_depth|stochastic_depth|p%3D0.01176|p=0.011764705882352941$3
+            32|add|31,22|96x56x56||features.1.2||0|0||||scale=1
+            33|layer_norm|32|96x56x56|m|features.2.0||192|0|features.2.0|layernorm|over channels (2d)|channels=96;eps=1E-06;affine=true;over_map_channels=true
+            34|conv|33|192x28x28|m|features.2.1||73920|57802752|features.2.1|conv|2x2/2|in=96;out=192;kernel=2,2;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=true
+            35|conv|34|192x28x28|m|features.3.0.block.0||9600|7375872|features.3.0.block.0|dwconv|dw 7x7|in=192;out=192;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=192;bias=true
+            36|permute|35|192x28x28|c|features.3.0.block.1||0|0|features.3.0.block.1|permute|to channels-last|to_channels_last=true
+            37|layer_norm|36|192x28x28|mc|features.3.0.block.2||384|0|features.3.0.block.2|layernorm||channels=192;eps=1E-06;affine=true;over_map_channels=false
+            38|linear|37|768x28x28|mc|features.3.0.block.3||148224|115605504|features.3.0.block.3|linear||in=192;out=768;bias=true
+            39|activation|38|768x28x28|c|features.3.0.block.4||0|0|features.3.0.block.4|gelu||function=gelu
+            40|linear|39|192x28x28|mc|features.3.0.block.5||147648|115605504|features.3.0.block.5|linear||in=768;out=192;bias=true
+            41|permute|40|192x28x28||features.3.0.block.6||0|0|features.3.0.block.6|permute|to channels-first|to_channels_last=false
+            42|layer_scale|41|192x28x28|m|features.3.0.layer_scale||192|0|features.3.0.layer_scale|layer_scale|init%3D1E-06|channels=192;init=1E-06
+            43|stochastic_depth|42|192x28x28||features.3.0.stochastic_depth||0|0|features.3.0.stochastic_depth|stochastic_depth|p%3D0.01765|p=0.017647058823529415$4
+            44|add|43,34|192x28x28||features.3.0||0|0||||scale=1
+            45|conv|44|192x28x28|m|features.3.1.block.0||9600|7375872|features.3.1.block.0|dwconv|dw 7x7|in=192;out=192;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=192;bias=true
+            46|permute|45|192x28x28|c|features.3.1.block.1||0|0|features.3.1.block.1|permute|to channels-last|to_channels_last=true
+            47|layer_norm|46|192x28x28|mc|features.3.1.block.2||384|0|features.3.1.block.2|layernorm||channels=192;eps=1E-06;affine=true;over_map_channels=false
+            48|linear|47|768x28x28|mc|features.3.1.block.3||148224|115605504|features.3.1.block.3|linear||in=192;out=768;bias=true
+            49|activation|48|768x28x28|c|features.3.1.block.4||0|0|features.3.1.block.4|gelu||function=gelu
+            50|linear|49|192x28x28|mc|features.3.1.block.5||147648|115605504|features.3.1.block.5|linear||in=768;out=192;bias=true
+            51|permute|50|192x28x28||features.3.1.block.6||0|0|features.3.1.block.6|permute|to channels-first|to_channels_last=false
+            52|layer_scale|51|192x28x28|m|features.3.1.layer_scale||192|0|features.3.1.layer_scale|layer_scale|init%3D1E-06|channels=192;init=1E-06
+            53|stochastic_depth|52|192x28x28||features.3.1.stochastic_depth||0|0|features.3.1.stochastic_depth|stochastic_depth|p%3D0.02353|p=0.023529411764705882$5
+            54|add|53,44|192x28x28||features.3.1||0|0||||scale=1
+            55|conv|54|192x28x28|m|features.3.2.block.0||9600|7375872|features.3.2.block.0|dwconv|dw 7x7|in=192;out=192;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=192;bias=true
+            56|permute|55|192x28x28|c|features.3.2.block.1||0|0|features.3.2.block.1|permute|to channels-last|to_channels_last=true
+            57|layer_norm|56|192x28x28|mc|features.3.2.block.2||384|0|features.3.2.block.2|layernorm||channels=192;eps=1E-06;affine=true;over_map_channels=false
+            58|linear|57|768x28x28|mc|features.3.2.block.3||148224|115605504|features.3.2.block.3|linear||in=192;out=768;bias=true
+            59|activation|58|768x28x28|c|features.3.2.block.4||0|0|features.3.2.block.4|gelu||function=gelu
+            60|linear|59|192x28x28|mc|features.3.2.block.5||147648|115605504|features.3.2.block.5|linear||in=768;out=192;bias=true
+            61|permute|60|192x28x28||features.3.2.block.6||0|0|features.3.2.block.6|permute|to channels-first|to_channels_last=false
+            62|layer_scale|61|192x28x28|m|features.3.2.layer_scale||192|0|features.3.2.layer_scale|layer_scale|init%3D1E-06|channels=192;init=1E-06
+            63|stochastic_depth|62|192x28x28||features.3.2.stochastic_depth||0|0|features.3.2.stochastic_depth|stochastic_depth|p%3D0.02941|p=0.029411764705882353$6
+            64|add|63,54|192x28x28||features.3.2||0|0||||scale=1
+            65|layer_norm|64|192x28x28|m|features.4.0||384|0|features.4.0|layernorm|over channels (2d)|channels=192;eps=1E-06;affine=true;over_map_channels=true
+            66|conv|65|384x14x14|m|features.4.1||295296|57802752|features.4.1|conv|2x2/2|in=192;out=384;kernel=2,2;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=true
+            67|conv|66|384x14x14|m|features.5.0.block.0||19200|3687936|features.5.0.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            68|permute|67|384x14x14|c|features.5.0.block.1||0|0|features.5.0.block.1|permute|to channels-last|to_channels_last=true
+            69|layer_norm|68|384x14x14|mc|features.5.0.block.2||768|0|features.5.0.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            70|linear|69|1536x14x14|mc|features.5.0.block.3||591360|115605504|features.5.0.block.3|linear||in=384;out=1536;bias=true
+            71|activation|70|1536x14x14|c|features.5.0.block.4||0|0|features.5.0.block.4|gelu||function=gelu
+            72|linear|71|384x14x14|mc|features.5.0.block.5||590208|115605504|features.5.0.block.5|linear||in=1536;out=384;bias=true
+            73|permute|72|384x14x14||features.5.0.block.6||0|0|features.5.0.block.6|permute|to channels-first|to_channels_last=false
+            74|layer_scale|73|384x14x14|m|features.5.0.layer_scale||384|0|features.5.0.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            75|stochastic_depth|74|384x14x14||features.5.0.stochastic_depth||0|0|features.5.0.stochastic_depth|stochastic_depth|p%3D0.03529|p=0.03529411764705883$7
+            76|add|75,66|384x14x14||features.5.0||0|0||||scale=1
+            77|conv|76|384x14x14|m|features.5.1.block.0||19200|3687936|features.5.1.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            78|permute|77|384x14x14|c|features.5.1.block.1||0|0|features.5.1.block.1|permute|to channels-last|to_channels_last=true
+            79|layer_norm|78|384x14x14|mc|features.5.1.block.2||768|0|features.5.1.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            80|linear|79|1536x14x14|mc|features.5.1.block.3||591360|115605504|features.5.1.block.3|linear||in=384;out=1536;bias=true
+            81|activation|80|1536x14x14|c|features.5.1.block.4||0|0|features.5.1.block.4|gelu||function=gelu
+            82|linear|81|384x14x14|mc|features.5.1.block.5||590208|115605504|features.5.1.block.5|linear||in=1536;out=384;bias=true
+            83|permute|82|384x14x14||features.5.1.block.6||0|0|features.5.1.block.6|permute|to channels-first|to_channels_last=false
+            84|layer_scale|83|384x14x14|m|features.5.1.layer_scale||384|0|features.5.1.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            85|stochastic_depth|84|384x14x14||features.5.1.stochastic_depth||0|0|features.5.1.stochastic_depth|stochastic_depth|p%3D0.04118|p=0.0411764705882353$8
+            86|add|85,76|384x14x14||features.5.1||0|0||||scale=1
+            87|conv|86|384x14x14|m|features.5.2.block.0||19200|3687936|features.5.2.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            88|permute|87|384x14x14|c|features.5.2.block.1||0|0|features.5.2.block.1|permute|to channels-last|to_channels_last=true
+            89|layer_norm|88|384x14x14|mc|features.5.2.block.2||768|0|features.5.2.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            90|linear|89|1536x14x14|mc|features.5.2.block.3||591360|115605504|features.5.2.block.3|linear||in=384;out=1536;bias=true
+            91|activation|90|1536x14x14|c|features.5.2.block.4||0|0|features.5.2.block.4|gelu||function=gelu
+            92|linear|91|384x14x14|mc|features.5.2.block.5||590208|115605504|features.5.2.block.5|linear||in=1536;out=384;bias=true
+            93|permute|92|384x14x14||features.5.2.block.6||0|0|features.5.2.block.6|permute|to channels-first|to_channels_last=false
+            94|layer_scale|93|384x14x14|m|features.5.2.layer_scale||384|0|features.5.2.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            95|stochastic_depth|94|384x14x14||features.5.2.stochastic_depth||0|0|features.5.2.stochastic_depth|stochastic_depth|p%3D0.04706|p=0.047058823529411764$9
+            96|add|95,86|384x14x14||features.5.2||0|0||||scale=1
+            97|conv|96|384x14x14|m|features.5.3.block.0||19200|3687936|features.5.3.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            98|permute|97|384x14x14|c|features.5.3.block.1||0|0|features.5.3.block.1|permute|to channels-last|to_channels_last=true
+            99|layer_norm|98|384x14x14|mc|features.5.3.block.2||768|0|features.5.3.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            100|linear|99|1536x14x14|mc|features.5.3.block.3||591360|115605504|features.5.3.block.3|linear||in=384;out=1536;bias=true
+            101|activation|100|1536x14x14|c|features.5.3.block.4||0|0|features.5.3.block.4|gelu||function=gelu
+            102|linear|101|384x14x14|mc|features.5.3.block.5||590208|115605504|features.5.3.block.5|linear||in=1536;out=384;bias=true
+            103|permute|102|384x14x14||features.5.3.block.6||0|0|features.5.3.block.6|permute|to channels-first|to_channels_last=false
+            104|layer_scale|103|384x14x14|m|features.5.3.layer_scale||384|0|features.5.3.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            105|stochastic_depth|104|384x14x14||features.5.3.stochastic_depth||0|0|features.5.3.stochastic_depth|stochastic_depth|p%3D0.05294|p=0.052941176470588235$10
+            106|add|105,96|384x14x14||features.5.3||0|0||||scale=1
+            107|conv|106|384x14x14|m|features.5.4.block.0||19200|3687936|features.5.4.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            108|permute|107|384x14x14|c|features.5.4.block.1||0|0|features.5.4.block.1|permute|to channels-last|to_channels_last=true
+            109|layer_norm|108|384x14x14|mc|features.5.4.block.2||768|0|features.5.4.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            110|linear|109|1536x14x14|mc|features.5.4.block.3||591360|115605504|features.5.4.block.3|linear||in=384;out=1536;bias=true
+            111|activation|110|1536x14x14|c|features.5.4.block.4||0|0|features.5.4.block.4|gelu||function=gelu
+            112|linear|111|384x14x14|mc|features.5.4.block.5||590208|115605504|features.5.4.block.5|linear||in=1536;out=384;bias=true
+            113|permute|112|384x14x14||features.5.4.block.6||0|0|features.5.4.block.6|permute|to channels-first|to_channels_last=false
+            114|layer_scale|113|384x14x14|m|features.5.4.layer_scale||384|0|features.5.4.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            115|stochastic_depth|114|384x14x14||features.5.4.stochastic_depth||0|0|features.5.4.stochastic_depth|stochastic_depth|p%3D0.05882|p=0.058823529411764705$11
+            116|add|115,106|384x14x14||features.5.4||0|0||||scale=1
+            117|conv|116|384x14x14|m|features.5.5.block.0||19200|3687936|features.5.5.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            118|permute|117|384x14x14|c|features.5.5.block.1||0|0|features.5.5.block.1|permute|to channels-last|to_channels_last=true
+            119|layer_norm|118|384x14x14|mc|features.5.5.block.2||768|0|features.5.5.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            120|linear|119|1536x14x14|mc|features.5.5.block.3||591360|115605504|features.5.5.block.3|linear||in=384;out=1536;bias=true
+            121|activation|120|1536x14x14|c|features.5.5.block.4||0|0|features.5.5.block.4|gelu||function=gelu
+            122|linear|121|384x14x14|mc|features.5.5.block.5||590208|115605504|features.5.5.block.5|linear||in=1536;out=384;bias=true
+            123|permute|122|384x14x14||features.5.5.block.6||0|0|features.5.5.block.6|permute|to channels-first|to_channels_last=false
+            124|layer_scale|123|384x14x14|m|features.5.5.layer_scale||384|0|features.5.5.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            125|stochastic_depth|124|384x14x14||features.5.5.stochastic_depth||0|0|features.5.5.stochastic_depth|stochastic_depth|p%3D0.06471|p=0.06470588235294118$12
+            126|add|125,116|384x14x14||features.5.5||0|0||||scale=1
+            127|conv|126|384x14x14|m|features.5.6.block.0||19200|3687936|features.5.6.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            128|permute|127|384x14x14|c|features.5.6.block.1||0|0|features.5.6.block.1|permute|to channels-last|to_channels_last=true
+            129|layer_norm|128|384x14x14|mc|features.5.6.block.2||768|0|features.5.6.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            130|linear|129|1536x14x14|mc|features.5.6.block.3||591360|115605504|features.5.6.block.3|linear||in=384;out=1536;bias=true
+            131|activation|130|1536x14x14|c|features.5.6.block.4||0|0|features.5.6.block.4|gelu||function=gelu
+            132|linear|131|384x14x14|mc|features.5.6.block.5||590208|115605504|features.5.6.block.5|linear||in=1536;out=384;bias=true
+            133|permute|132|384x14x14||features.5.6.block.6||0|0|features.5.6.block.6|permute|to channels-first|to_channels_last=false
+            134|layer_scale|133|384x14x14|m|features.5.6.layer_scale||384|0|features.5.6.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            135|stochastic_depth|134|384x14x14||features.5.6.stochastic_depth||0|0|features.5.6.stochastic_depth|stochastic_depth|p%3D0.07059|p=0.07058823529411766$13
+            136|add|135,126|384x14x14||features.5.6||0|0||||scale=1
+            137|conv|136|384x14x14|m|features.5.7.block.0||19200|3687936|features.5.7.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            138|permute|137|384x14x14|c|features.5.7.block.1||0|0|features.5.7.block.1|permute|to channels-last|to_channels_last=true
+            139|layer_norm|138|384x14x14|mc|features.5.7.block.2||768|0|features.5.7.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            140|linear|139|1536x14x14|mc|features.5.7.block.3||591360|115605504|features.5.7.block.3|linear||in=384;out=1536;bias=true
+            141|activation|140|1536x14x14|c|features.5.7.block.4||0|0|features.5.7.block.4|gelu||function=gelu
+            142|linear|141|384x14x14|mc|features.5.7.block.5||590208|115605504|features.5.7.block.5|linear||in=1536;out=384;bias=true
+            143|permute|142|384x14x14||features.5.7.block.6||0|0|features.5.7.block.6|permute|to channels-first|to_channels_last=false
+            144|layer_scale|143|384x14x14|m|features.5.7.layer_scale||384|0|features.5.7.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            145|stochastic_depth|144|384x14x14||features.5.7.stochastic_depth||0|0|features.5.7.stochastic_depth|stochastic_depth|p%3D0.07647|p=0.07647058823529412$14
+            146|add|145,136|384x14x14||features.5.7||0|0||||scale=1
+            147|conv|146|384x14x14|m|features.5.8.block.0||19200|3687936|features.5.8.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
+            148|permute|147|384x14x14|c|features.5.8.block.1||0|0|features.5.8.block.1|permute|to channels-last|to_channels_last=true
+            149|layer_norm|148|384x14x14|mc|features.5.8.block.2||768|0|features.5.8.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
+            150|linear|149|1536x14x14|mc|features.5.8.block.3||591360|115605504|features.5.8.block.3|linear||in=384;out=1536;bias=true
+            151|activation|150|1536x14x14|c|features.5.8.block.4||0|0|features.5.8.block.4|gelu||function=gelu
+            152|linear|151|384x14x14|mc|features.5.8.block.5||590208|115605504|features.5.8.block.5|linear||in=1536;out=384;bias=true
+            153|permute|152|384x14x14||features.5.8.block.6||0|0|features.5.8.block.6|permute|to channels-first|to_channels_last=false
+            154|layer_scale|153|384x14x14|m|features.5.8.layer_scale||384|0|features.5.8.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
+            155|stochastic_depth|154|384x14x14||features.5.8.stochastic_depth||0|0|features.5.8.stochastic_depth|stochastic_depth|p%3D0.08235|p=0.0823529411764706$15
+            156|add|155,146|384x14x14||features.5.8||0|0||||scale=1
+            157|layer_norm|156|384x14x14|m|features.6.0||768|0|features.6.0|layernorm|over channels (2d)|channels=384;eps=1E-06;affine=true;over_map_channels=true
+            158|conv|157|768x7x7|m|features.6.1||1180416|57802752|features.6.1|conv|2x2/2|in=384;out=768;kernel=2,2;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=true
+            159|conv|158|768x7x7|m|features.7.0.block.0||38400|1843968|features.7.0.block.0|dwconv|dw 7x7|in=768;out=768;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=768;bias=true
+            160|permute|159|768x7x7|c|features.7.0.block.1||0|0|features.7.0.block.1|permute|to channels-last|to_channels_last=true
+            161|layer_norm|160|768x7x7|mc|features.7.0.block.2||1536|0|features.7.0.block.2|layernorm||channels=768;eps=1E-06;affine=true;over_map_channels=false
+            162|linear|161|3072x7x7|mc|features.7.0.block.3||2362368|115605504|features.7.0.block.3|linear||in=768;out=3072;bias=true
+            163|activation|162|3072x7x7|c|features.7.0.block.4||0|0|features.7.0.block.4|gelu||function=gelu
+            164|linear|163|768x7x7|mc|features.7.0.block.5||2360064|115605504|features.7.0.block.5|linear||in=3072;out=768;bias=true
+            165|permute|164|768x7x7||features.7.0.block.6||0|0|features.7.0.block.6|permute|to channels-first|to_channels_last=false
+            166|layer_scale|165|768x7x7|m|features.7.0.layer_scale||768|0|features.7.0.layer_scale|layer_scale|init%3D1E-06|channels=768;init=1E-06
+            167|stochastic_depth|166|768x7x7||features.7.0.stochastic_depth||0|0|features.7.0.stochastic_depth|stochastic_depth|p%3D0.08824|p=0.08823529411764706$16
+            168|add|167,158|768x7x7||features.7.0||0|0||||scale=1
+            169|conv|168|768x7x7|m|features.7.1.block.0||38400|1843968|features.7.1.block.0|dwconv|dw 7x7|in=768;out=768;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=768;bias=true
+            170|permute|169|768x7x7|c|features.7.1.block.1||0|0|features.7.1.block.1|permute|to channels-last|to_channels_last=true
+            171|layer_norm|170|768x7x7|mc|features.7.1.block.2||1536|0|features.7.1.block.2|layernorm||channels=768;eps=1E-06;affine=true;over_map_channels=false
+            172|linear|171|3072x7x7|mc|features.7.1.block.3||2362368|115605504|features.7.1.block.3|linear||in=768;out=3072;bias=true
+            173|activation|172|3072x7x7|c|features.7.1.block.4||0|0|features.7.1.block.4|gelu||function=gelu
+            174|linear|173|768x7x7|mc|features.7.1.block.5||2360064|115605504|features.7.1.block.5|linear||in=3072;out=768;bias=true
+            175|permute|174|768x7x7||features.7.1.block.6||0|0|features.7.1.block.6|permute|to channels-first|to_channels_last=false
+            176|layer_scale|175|768x7x7|m|features.7.1.layer_scale||768|0|features.7.1.layer_scale|layer_scale|init%3D1E-06|channels=768;init=1E-06
+            177|stochastic_depth|176|768x7x7||features.7.1.stochastic_depth||0|0|features.7.1.stochastic_depth|stochastic_depth|p%3D0.09412|p=0.09411764705882353$17
+            178|add|177,168|768x7x7||features.7.1||0|0||||scale=1
+            179|conv|178|768x7x7|m|features.7.2.block.0||38400|1843968|features.7.2.block.0|dwconv|dw 7x7|in=768;out=768;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=768;bias=true
+            180|permute|179|768x7x7|c|features.7.2.block.1||0|0|features.7.2.block.1|permute|to channels-last|to_channels_last=true
+            181|layer_norm|180|768x7x7|mc|features.7.2.block.2||1536|0|features.7.2.block.2|layernorm||channels=768;eps=1E-06;affine=true;over_map_channels=false
+            182|linear|181|3072x7x7|mc|features.7.2.block.3||2362368|115605504|features.7.2.block.3|linear||in=768;out=3072;bias=true
+            183|activation|182|3072x7x7|c|features.7.2.block.4||0|0|features.7.2.block.4|gelu||function=gelu
+            184|linear|183|768x7x7|mc|features.7.2.block.5||2360064|115605504|features.7.2.block.5|linear||in=3072;out=768;bias=true
+            185|permute|184|768x7x7||features.7.2.block.6||0|0|features.7.2.block.6|permute|to channels-first|to_channels_last=false
+            186|layer_scale|185|768x7x7|m|features.7.2.layer_scale||768|0|features.7.2.layer_scale|layer_scale|init%3D1E-06|channels=768;init=1E-06
+            187|stochastic_depth|186|768x7x7||features.7.2.stochastic_depth||0|0|features.7.2.stochastic_depth|stochastic_depth|p%3D0.1|p=0.1$18
+            188|add|187,178|768x7x7||features.7.2||0|0||||scale=1
+            189|adaptive_avgpool|188|768x1x1||avgpool||0|0|avgpool|adaptive_avgpool|1|size=1,1
+            190|layer_norm|189|768x1x1|m|classifier.0||1536|0|classifier.0|layernorm|over channels (2d)|channels=768;eps=1E-06;affine=true;over_map_channels=true
+            191|flatten|190|768||classifier.1||0|0|classifier.1|flatten||
+            192|linear|191|1000$19|m|classifier.2||769000|768000|classifier.2|linear||in=768;out=1000$19;bias=true
+            output|192|1000$19
+            head|classifier.2|191|1
+            totals|28589128|4455531264
+        ";
 
         private int numClasses;
         private readonly double stochasticDepthProb;

@@ -43,25 +43,43 @@ namespace CnnGen.Architectures
         public static long[] OutputShape => new long[] { 10 };
 
         /// <summary>Every layer with its output shape, parameters and MACs, as inferred at compile time (like Keras' summary()).</summary>
-        public static IReadOnlyList<LayerInfo> LayerTable => s_layerTable;
+        public static IReadOnlyList<LayerInfo> LayerTable => s_graph.Value.LayerTable;
 
         /// <summary>The layer table as text, with totals.</summary>
-        public static string Summary() => LayerInfo.Format(nameof(LeNet5), s_layerTable, ParameterCount, MultiplyAccumulates);
+        public static string Summary() => LayerInfo.Format(nameof(LeNet5), LayerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
-            c1|conv|5x5|6x28x28|156|117600
-            relu1|relu||6x28x28|0|0
-            s2|maxpool|2x2/2|6x14x14|0|0
-            c3|conv|5x5|16x10x10|2416|240000
-            relu3|relu||16x10x10|0|0
-            s4|maxpool|2x2/2|16x5x5|0|0
-            flatten|flatten||400|0|0
-            c5|linear||120|48120|48000
-            relu5|relu||120|0|0
-            f6|linear||84|10164|10080
-            relu6|relu||84|0|0
-            output|linear||10|850|840
-        ");
+        /// <summary>
+        /// The network as a graph of operations with the default arguments: every node's operation and attributes, inputs,
+        /// output shape and module path, in the order the forward runs them (docs/graph-json.md). What exporters read.
+        /// </summary>
+        public static NetworkGraph Graph => s_graph.Value;
+
+        /// <summary>This instance's graph: <see cref="Graph"/> with the sizes that follow the model arguments at the values it was built with.</summary>
+        public NetworkGraph GetGraph()
+        {
+            return NetworkGraph.Parse(s_graphText, new double[] { numClasses });
+        }
+
+        private static readonly System.Lazy<NetworkGraph> s_graph = new System.Lazy<NetworkGraph>(() => NetworkGraph.Parse(s_graphText, null));
+
+        private const string s_graphText = @"LeNet5
+            input|1x32x32
+            1|conv|0|6x28x28|m|c1||156|117600|c1|conv|5x5|in=1;out=6;kernel=5,5;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=true
+            2|activation|1|6x28x28||relu1||0|0|relu1|relu||function=relu
+            3|maxpool|2|6x14x14||s2||0|0|s2|maxpool|2x2/2|kernel=2,2;stride=2,2;padding=0,0;ceil_mode=false
+            4|conv|3|16x10x10|m|c3||2416|240000|c3|conv|5x5|in=6;out=16;kernel=5,5;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=true
+            5|activation|4|16x10x10||relu3||0|0|relu3|relu||function=relu
+            6|maxpool|5|16x5x5||s4||0|0|s4|maxpool|2x2/2|kernel=2,2;stride=2,2;padding=0,0;ceil_mode=false
+            7|flatten|6|400||flatten||0|0|flatten|flatten||
+            8|linear|7|120|m|c5||48120|48000|c5|linear||in=400;out=120;bias=true
+            9|activation|8|120||relu5||0|0|relu5|relu||function=relu
+            10|linear|9|84|m|f6||10164|10080|f6|linear||in=120;out=84;bias=true
+            11|activation|10|84||relu6||0|0|relu6|relu||function=relu
+            12|linear|11|10$0|m|output||850|840|output|linear||in=84;out=10$0;bias=true
+            output|12|10$0
+            head|output|11|1
+            totals|61706|416520
+        ";
 
         private int numClasses;
         private readonly TorchSharp.Modules.Conv2d _c1;

@@ -43,181 +43,241 @@ namespace CnnGen.Architectures
         public static long[] OutputShape => new long[] { 1000 };
 
         /// <summary>Every layer with its output shape, parameters and MACs, as inferred at compile time (like Keras' summary()).</summary>
-        public static IReadOnlyList<LayerInfo> LayerTable => s_layerTable;
+        public static IReadOnlyList<LayerInfo> LayerTable => s_graph.Value.LayerTable;
 
         /// <summary>The layer table as text, with totals.</summary>
-        public static string Summary() => LayerInfo.Format(nameof(ShuffleNetV2), s_layerTable, ParameterCount, MultiplyAccumulates);
+        public static string Summary() => LayerInfo.Format(nameof(ShuffleNetV2), LayerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
-            conv1.0|conv|3x3/2|24x112x112|648|8128512
-            conv1.1|bn||24x112x112|48|0
-            conv1.2|relu||24x112x112|0|0
-            maxpool|maxpool|3x3/2|24x56x56|0|0
-            stage2.0.branch1.0|dwconv|dw 3x3/2|24x28x28|216|169344
-            stage2.0.branch1.1|bn||24x28x28|48|0
-            stage2.0.branch1.2|conv|1x1|58x28x28|1392|1091328
-            stage2.0.branch1.3|bn||58x28x28|116|0
-            stage2.0.branch1.4|relu||58x28x28|0|0
-            stage2.0.branch2.0|conv|1x1|58x56x56|1392|4365312
-            stage2.0.branch2.1|bn||58x56x56|116|0
-            stage2.0.branch2.2|relu||58x56x56|0|0
-            stage2.0.branch2.3|dwconv|dw 3x3/2|58x28x28|522|409248
-            stage2.0.branch2.4|bn||58x28x28|116|0
-            stage2.0.branch2.5|conv|1x1|58x28x28|3364|2637376
-            stage2.0.branch2.6|bn||58x28x28|116|0
-            stage2.0.branch2.7|relu||58x28x28|0|0
-            stage2.0.shuffle|channel_shuffle|g=2|116x28x28|0|0
-            stage2.1.branch2.0|conv|1x1|58x28x28|3364|2637376
-            stage2.1.branch2.1|bn||58x28x28|116|0
-            stage2.1.branch2.2|relu||58x28x28|0|0
-            stage2.1.branch2.3|dwconv|dw 3x3|58x28x28|522|409248
-            stage2.1.branch2.4|bn||58x28x28|116|0
-            stage2.1.branch2.5|conv|1x1|58x28x28|3364|2637376
-            stage2.1.branch2.6|bn||58x28x28|116|0
-            stage2.1.branch2.7|relu||58x28x28|0|0
-            stage2.1.shuffle|channel_shuffle|g=2|116x28x28|0|0
-            stage2.2.branch2.0|conv|1x1|58x28x28|3364|2637376
-            stage2.2.branch2.1|bn||58x28x28|116|0
-            stage2.2.branch2.2|relu||58x28x28|0|0
-            stage2.2.branch2.3|dwconv|dw 3x3|58x28x28|522|409248
-            stage2.2.branch2.4|bn||58x28x28|116|0
-            stage2.2.branch2.5|conv|1x1|58x28x28|3364|2637376
-            stage2.2.branch2.6|bn||58x28x28|116|0
-            stage2.2.branch2.7|relu||58x28x28|0|0
-            stage2.2.shuffle|channel_shuffle|g=2|116x28x28|0|0
-            stage2.3.branch2.0|conv|1x1|58x28x28|3364|2637376
-            stage2.3.branch2.1|bn||58x28x28|116|0
-            stage2.3.branch2.2|relu||58x28x28|0|0
-            stage2.3.branch2.3|dwconv|dw 3x3|58x28x28|522|409248
-            stage2.3.branch2.4|bn||58x28x28|116|0
-            stage2.3.branch2.5|conv|1x1|58x28x28|3364|2637376
-            stage2.3.branch2.6|bn||58x28x28|116|0
-            stage2.3.branch2.7|relu||58x28x28|0|0
-            stage2.3.shuffle|channel_shuffle|g=2|116x28x28|0|0
-            stage3.0.branch1.0|dwconv|dw 3x3/2|116x14x14|1044|204624
-            stage3.0.branch1.1|bn||116x14x14|232|0
-            stage3.0.branch1.2|conv|1x1|116x14x14|13456|2637376
-            stage3.0.branch1.3|bn||116x14x14|232|0
-            stage3.0.branch1.4|relu||116x14x14|0|0
-            stage3.0.branch2.0|conv|1x1|116x28x28|13456|10549504
-            stage3.0.branch2.1|bn||116x28x28|232|0
-            stage3.0.branch2.2|relu||116x28x28|0|0
-            stage3.0.branch2.3|dwconv|dw 3x3/2|116x14x14|1044|204624
-            stage3.0.branch2.4|bn||116x14x14|232|0
-            stage3.0.branch2.5|conv|1x1|116x14x14|13456|2637376
-            stage3.0.branch2.6|bn||116x14x14|232|0
-            stage3.0.branch2.7|relu||116x14x14|0|0
-            stage3.0.shuffle|channel_shuffle|g=2|232x14x14|0|0
-            stage3.1.branch2.0|conv|1x1|116x14x14|13456|2637376
-            stage3.1.branch2.1|bn||116x14x14|232|0
-            stage3.1.branch2.2|relu||116x14x14|0|0
-            stage3.1.branch2.3|dwconv|dw 3x3|116x14x14|1044|204624
-            stage3.1.branch2.4|bn||116x14x14|232|0
-            stage3.1.branch2.5|conv|1x1|116x14x14|13456|2637376
-            stage3.1.branch2.6|bn||116x14x14|232|0
-            stage3.1.branch2.7|relu||116x14x14|0|0
-            stage3.1.shuffle|channel_shuffle|g=2|232x14x14|0|0
-            stage3.2.branch2.0|conv|1x1|116x14x14|13456|2637376
-            stage3.2.branch2.1|bn||116x14x14|232|0
-            stage3.2.branch2.2|relu||116x14x14|0|0
-            stage3.2.branch2.3|dwconv|dw 3x3|116x14x14|1044|204624
-            stage3.2.branch2.4|bn||116x14x14|232|0
-            stage3.2.branch2.5|conv|1x1|116x14x14|13456|2637376
-            stage3.2.branch2.6|bn||116x14x14|232|0
-            stage3.2.branch2.7|relu||116x14x14|0|0
-            stage3.2.shuffle|channel_shuffle|g=2|232x14x14|0|0
-            stage3.3.branch2.0|conv|1x1|116x14x14|13456|2637376
-            stage3.3.branch2.1|bn||116x14x14|232|0
-            stage3.3.branch2.2|relu||116x14x14|0|0
-            stage3.3.branch2.3|dwconv|dw 3x3|116x14x14|1044|204624
-            stage3.3.branch2.4|bn||116x14x14|232|0
-            stage3.3.branch2.5|conv|1x1|116x14x14|13456|2637376
-            stage3.3.branch2.6|bn||116x14x14|232|0
-            stage3.3.branch2.7|relu||116x14x14|0|0
-            stage3.3.shuffle|channel_shuffle|g=2|232x14x14|0|0
-            stage3.4.branch2.0|conv|1x1|116x14x14|13456|2637376
-            stage3.4.branch2.1|bn||116x14x14|232|0
-            stage3.4.branch2.2|relu||116x14x14|0|0
-            stage3.4.branch2.3|dwconv|dw 3x3|116x14x14|1044|204624
-            stage3.4.branch2.4|bn||116x14x14|232|0
-            stage3.4.branch2.5|conv|1x1|116x14x14|13456|2637376
-            stage3.4.branch2.6|bn||116x14x14|232|0
-            stage3.4.branch2.7|relu||116x14x14|0|0
-            stage3.4.shuffle|channel_shuffle|g=2|232x14x14|0|0
-            stage3.5.branch2.0|conv|1x1|116x14x14|13456|2637376
-            stage3.5.branch2.1|bn||116x14x14|232|0
-            stage3.5.branch2.2|relu||116x14x14|0|0
-            stage3.5.branch2.3|dwconv|dw 3x3|116x14x14|1044|204624
-            stage3.5.branch2.4|bn||116x14x14|232|0
-            stage3.5.branch2.5|conv|1x1|116x14x14|13456|2637376
-            stage3.5.branch2.6|bn||116x14x14|232|0
-            stage3.5.branch2.7|relu||116x14x14|0|0
-            stage3.5.shuffle|channel_shuffle|g=2|232x14x14|0|0
-            stage3.6.branch2.0|conv|1x1|116x14x14|13456|2637376
-            stage3.6.branch2.1|bn||116x14x14|232|0
-            stage3.6.branch2.2|relu||116x14x14|0|0
-            stage3.6.branch2.3|dwconv|dw 3x3|116x14x14|1044|204624
-            stage3.6.branch2.4|bn||116x14x14|232|0
-            stage3.6.branch2.5|conv|1x1|116x14x14|13456|2637376
-            stage3.6.branch2.6|bn||116x14x14|232|0
-            stage3.6.branch2.7|relu||116x14x14|0|0
-            stage3.6.shuffle|channel_shuffle|g=2|232x14x14|0|0
-            stage3.7.branch2.0|conv|1x1|116x14x14|13456|2637376
-            stage3.7.branch2.1|bn||116x14x14|232|0
-            stage3.7.branch2.2|relu||116x14x14|0|0
-            stage3.7.branch2.3|dwconv|dw 3x3|116x14x14|1044|204624
-            stage3.7.branch2.4|bn||116x14x14|232|0
-            stage3.7.branch2.5|conv|1x1|116x14x14|13456|2637376
-            stage3.7.branch2.6|bn||116x14x14|232|0
-            stage3.7.branch2.7|relu||116x14x14|0|0
-            stage3.7.shuffle|channel_shuffle|g=2|232x14x14|0|0
-            stage4.0.branch1.0|dwconv|dw 3x3/2|232x7x7|2088|102312
-            stage4.0.branch1.1|bn||232x7x7|464|0
-            stage4.0.branch1.2|conv|1x1|232x7x7|53824|2637376
-            stage4.0.branch1.3|bn||232x7x7|464|0
-            stage4.0.branch1.4|relu||232x7x7|0|0
-            stage4.0.branch2.0|conv|1x1|232x14x14|53824|10549504
-            stage4.0.branch2.1|bn||232x14x14|464|0
-            stage4.0.branch2.2|relu||232x14x14|0|0
-            stage4.0.branch2.3|dwconv|dw 3x3/2|232x7x7|2088|102312
-            stage4.0.branch2.4|bn||232x7x7|464|0
-            stage4.0.branch2.5|conv|1x1|232x7x7|53824|2637376
-            stage4.0.branch2.6|bn||232x7x7|464|0
-            stage4.0.branch2.7|relu||232x7x7|0|0
-            stage4.0.shuffle|channel_shuffle|g=2|464x7x7|0|0
-            stage4.1.branch2.0|conv|1x1|232x7x7|53824|2637376
-            stage4.1.branch2.1|bn||232x7x7|464|0
-            stage4.1.branch2.2|relu||232x7x7|0|0
-            stage4.1.branch2.3|dwconv|dw 3x3|232x7x7|2088|102312
-            stage4.1.branch2.4|bn||232x7x7|464|0
-            stage4.1.branch2.5|conv|1x1|232x7x7|53824|2637376
-            stage4.1.branch2.6|bn||232x7x7|464|0
-            stage4.1.branch2.7|relu||232x7x7|0|0
-            stage4.1.shuffle|channel_shuffle|g=2|464x7x7|0|0
-            stage4.2.branch2.0|conv|1x1|232x7x7|53824|2637376
-            stage4.2.branch2.1|bn||232x7x7|464|0
-            stage4.2.branch2.2|relu||232x7x7|0|0
-            stage4.2.branch2.3|dwconv|dw 3x3|232x7x7|2088|102312
-            stage4.2.branch2.4|bn||232x7x7|464|0
-            stage4.2.branch2.5|conv|1x1|232x7x7|53824|2637376
-            stage4.2.branch2.6|bn||232x7x7|464|0
-            stage4.2.branch2.7|relu||232x7x7|0|0
-            stage4.2.shuffle|channel_shuffle|g=2|464x7x7|0|0
-            stage4.3.branch2.0|conv|1x1|232x7x7|53824|2637376
-            stage4.3.branch2.1|bn||232x7x7|464|0
-            stage4.3.branch2.2|relu||232x7x7|0|0
-            stage4.3.branch2.3|dwconv|dw 3x3|232x7x7|2088|102312
-            stage4.3.branch2.4|bn||232x7x7|464|0
-            stage4.3.branch2.5|conv|1x1|232x7x7|53824|2637376
-            stage4.3.branch2.6|bn||232x7x7|464|0
-            stage4.3.branch2.7|relu||232x7x7|0|0
-            stage4.3.shuffle|channel_shuffle|g=2|464x7x7|0|0
-            conv5.0|conv|1x1|1024x7x7|475136|23281664
-            conv5.1|bn||1024x7x7|2048|0
-            conv5.2|relu||1024x7x7|0|0
-            globalpool|gap||1024|0|0
-            fc|linear||1000|1025000|1024000
-        ");
+        /// <summary>
+        /// The network as a graph of operations with the default arguments: every node's operation and attributes, inputs,
+        /// output shape and module path, in the order the forward runs them (docs/graph-json.md). What exporters read.
+        /// </summary>
+        public static NetworkGraph Graph => s_graph.Value;
+
+        /// <summary>This instance's graph: <see cref="Graph"/> with the sizes that follow the model arguments at the values it was built with.</summary>
+        public NetworkGraph GetGraph()
+        {
+            return NetworkGraph.Parse(s_graphText, new double[] { inChannels, numClasses });
+        }
+
+        private static readonly System.Lazy<NetworkGraph> s_graph = new System.Lazy<NetworkGraph>(() => NetworkGraph.Parse(s_graphText, null));
+
+        private const string s_graphText = @"ShuffleNetV2
+            input|3$0x224x224
+            1|conv|0|24x112x112|m|conv1.0||648|8128512|conv1.0|conv|3x3/2|in=3$0;out=24;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=1;bias=false
+            2|bn|1|24x112x112|m|conv1.1||48|0|conv1.1|bn||channels=24;eps=1E-05;momentum=0.1;affine=true
+            3|activation|2|24x112x112||conv1.2||0|0|conv1.2|relu||function=relu
+            4|maxpool|3|24x56x56||maxpool||0|0|maxpool|maxpool|3x3/2|kernel=3,3;stride=2,2;padding=1,1;ceil_mode=false
+            5|conv|4|24x28x28|m|stage2.0.branch1.0||216|169344|stage2.0.branch1.0|dwconv|dw 3x3/2|in=24;out=24;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=24;bias=false
+            6|bn|5|24x28x28|m|stage2.0.branch1.1||48|0|stage2.0.branch1.1|bn||channels=24;eps=1E-05;momentum=0.1;affine=true
+            7|conv|6|58x28x28|m|stage2.0.branch1.2||1392|1091328|stage2.0.branch1.2|conv|1x1|in=24;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            8|bn|7|58x28x28|m|stage2.0.branch1.3||116|0|stage2.0.branch1.3|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            9|activation|8|58x28x28||stage2.0.branch1.4||0|0|stage2.0.branch1.4|relu||function=relu
+            10|conv|4|58x56x56|m|stage2.0.branch2.0||1392|4365312|stage2.0.branch2.0|conv|1x1|in=24;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            11|bn|10|58x56x56|m|stage2.0.branch2.1||116|0|stage2.0.branch2.1|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            12|activation|11|58x56x56||stage2.0.branch2.2||0|0|stage2.0.branch2.2|relu||function=relu
+            13|conv|12|58x28x28|m|stage2.0.branch2.3||522|409248|stage2.0.branch2.3|dwconv|dw 3x3/2|in=58;out=58;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=58;bias=false
+            14|bn|13|58x28x28|m|stage2.0.branch2.4||116|0|stage2.0.branch2.4|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            15|conv|14|58x28x28|m|stage2.0.branch2.5||3364|2637376|stage2.0.branch2.5|conv|1x1|in=58;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            16|bn|15|58x28x28|m|stage2.0.branch2.6||116|0|stage2.0.branch2.6|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            17|activation|16|58x28x28||stage2.0.branch2.7||0|0|stage2.0.branch2.7|relu||function=relu
+            18|concat|9,17|116x28x28||stage2.0||0|0||||
+            19|channel_shuffle|18|116x28x28||stage2.0.shuffle||0|0|stage2.0.shuffle|channel_shuffle|g%3D2|groups=2
+            20|slice|19|58x28x28||stage2.1||0|0||||index=0;count=2
+            21|slice|19|58x28x28||stage2.1||0|0||||index=1;count=2
+            22|conv|21|58x28x28|m|stage2.1.branch2.0||3364|2637376|stage2.1.branch2.0|conv|1x1|in=58;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            23|bn|22|58x28x28|m|stage2.1.branch2.1||116|0|stage2.1.branch2.1|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            24|activation|23|58x28x28||stage2.1.branch2.2||0|0|stage2.1.branch2.2|relu||function=relu
+            25|conv|24|58x28x28|m|stage2.1.branch2.3||522|409248|stage2.1.branch2.3|dwconv|dw 3x3|in=58;out=58;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=58;bias=false
+            26|bn|25|58x28x28|m|stage2.1.branch2.4||116|0|stage2.1.branch2.4|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            27|conv|26|58x28x28|m|stage2.1.branch2.5||3364|2637376|stage2.1.branch2.5|conv|1x1|in=58;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            28|bn|27|58x28x28|m|stage2.1.branch2.6||116|0|stage2.1.branch2.6|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            29|activation|28|58x28x28||stage2.1.branch2.7||0|0|stage2.1.branch2.7|relu||function=relu
+            30|concat|20,29|116x28x28||stage2.1||0|0||||
+            31|channel_shuffle|30|116x28x28||stage2.1.shuffle||0|0|stage2.1.shuffle|channel_shuffle|g%3D2|groups=2
+            32|slice|31|58x28x28||stage2.2||0|0||||index=0;count=2
+            33|slice|31|58x28x28||stage2.2||0|0||||index=1;count=2
+            34|conv|33|58x28x28|m|stage2.2.branch2.0||3364|2637376|stage2.2.branch2.0|conv|1x1|in=58;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            35|bn|34|58x28x28|m|stage2.2.branch2.1||116|0|stage2.2.branch2.1|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            36|activation|35|58x28x28||stage2.2.branch2.2||0|0|stage2.2.branch2.2|relu||function=relu
+            37|conv|36|58x28x28|m|stage2.2.branch2.3||522|409248|stage2.2.branch2.3|dwconv|dw 3x3|in=58;out=58;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=58;bias=false
+            38|bn|37|58x28x28|m|stage2.2.branch2.4||116|0|stage2.2.branch2.4|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            39|conv|38|58x28x28|m|stage2.2.branch2.5||3364|2637376|stage2.2.branch2.5|conv|1x1|in=58;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            40|bn|39|58x28x28|m|stage2.2.branch2.6||116|0|stage2.2.branch2.6|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            41|activation|40|58x28x28||stage2.2.branch2.7||0|0|stage2.2.branch2.7|relu||function=relu
+            42|concat|32,41|116x28x28||stage2.2||0|0||||
+            43|channel_shuffle|42|116x28x28||stage2.2.shuffle||0|0|stage2.2.shuffle|channel_shuffle|g%3D2|groups=2
+            44|slice|43|58x28x28||stage2.3||0|0||||index=0;count=2
+            45|slice|43|58x28x28||stage2.3||0|0||||index=1;count=2
+            46|conv|45|58x28x28|m|stage2.3.branch2.0||3364|2637376|stage2.3.branch2.0|conv|1x1|in=58;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            47|bn|46|58x28x28|m|stage2.3.branch2.1||116|0|stage2.3.branch2.1|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            48|activation|47|58x28x28||stage2.3.branch2.2||0|0|stage2.3.branch2.2|relu||function=relu
+            49|conv|48|58x28x28|m|stage2.3.branch2.3||522|409248|stage2.3.branch2.3|dwconv|dw 3x3|in=58;out=58;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=58;bias=false
+            50|bn|49|58x28x28|m|stage2.3.branch2.4||116|0|stage2.3.branch2.4|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            51|conv|50|58x28x28|m|stage2.3.branch2.5||3364|2637376|stage2.3.branch2.5|conv|1x1|in=58;out=58;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            52|bn|51|58x28x28|m|stage2.3.branch2.6||116|0|stage2.3.branch2.6|bn||channels=58;eps=1E-05;momentum=0.1;affine=true
+            53|activation|52|58x28x28||stage2.3.branch2.7||0|0|stage2.3.branch2.7|relu||function=relu
+            54|concat|44,53|116x28x28||stage2.3||0|0||||
+            55|channel_shuffle|54|116x28x28||stage2.3.shuffle||0|0|stage2.3.shuffle|channel_shuffle|g%3D2|groups=2
+            56|conv|55|116x14x14|m|stage3.0.branch1.0||1044|204624|stage3.0.branch1.0|dwconv|dw 3x3/2|in=116;out=116;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=116;bias=false
+            57|bn|56|116x14x14|m|stage3.0.branch1.1||232|0|stage3.0.branch1.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            58|conv|57|116x14x14|m|stage3.0.branch1.2||13456|2637376|stage3.0.branch1.2|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            59|bn|58|116x14x14|m|stage3.0.branch1.3||232|0|stage3.0.branch1.3|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            60|activation|59|116x14x14||stage3.0.branch1.4||0|0|stage3.0.branch1.4|relu||function=relu
+            61|conv|55|116x28x28|m|stage3.0.branch2.0||13456|10549504|stage3.0.branch2.0|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            62|bn|61|116x28x28|m|stage3.0.branch2.1||232|0|stage3.0.branch2.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            63|activation|62|116x28x28||stage3.0.branch2.2||0|0|stage3.0.branch2.2|relu||function=relu
+            64|conv|63|116x14x14|m|stage3.0.branch2.3||1044|204624|stage3.0.branch2.3|dwconv|dw 3x3/2|in=116;out=116;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=116;bias=false
+            65|bn|64|116x14x14|m|stage3.0.branch2.4||232|0|stage3.0.branch2.4|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            66|conv|65|116x14x14|m|stage3.0.branch2.5||13456|2637376|stage3.0.branch2.5|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            67|bn|66|116x14x14|m|stage3.0.branch2.6||232|0|stage3.0.branch2.6|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            68|activation|67|116x14x14||stage3.0.branch2.7||0|0|stage3.0.branch2.7|relu||function=relu
+            69|concat|60,68|232x14x14||stage3.0||0|0||||
+            70|channel_shuffle|69|232x14x14||stage3.0.shuffle||0|0|stage3.0.shuffle|channel_shuffle|g%3D2|groups=2
+            71|slice|70|116x14x14||stage3.1||0|0||||index=0;count=2
+            72|slice|70|116x14x14||stage3.1||0|0||||index=1;count=2
+            73|conv|72|116x14x14|m|stage3.1.branch2.0||13456|2637376|stage3.1.branch2.0|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            74|bn|73|116x14x14|m|stage3.1.branch2.1||232|0|stage3.1.branch2.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            75|activation|74|116x14x14||stage3.1.branch2.2||0|0|stage3.1.branch2.2|relu||function=relu
+            76|conv|75|116x14x14|m|stage3.1.branch2.3||1044|204624|stage3.1.branch2.3|dwconv|dw 3x3|in=116;out=116;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=116;bias=false
+            77|bn|76|116x14x14|m|stage3.1.branch2.4||232|0|stage3.1.branch2.4|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            78|conv|77|116x14x14|m|stage3.1.branch2.5||13456|2637376|stage3.1.branch2.5|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            79|bn|78|116x14x14|m|stage3.1.branch2.6||232|0|stage3.1.branch2.6|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            80|activation|79|116x14x14||stage3.1.branch2.7||0|0|stage3.1.branch2.7|relu||function=relu
+            81|concat|71,80|232x14x14||stage3.1||0|0||||
+            82|channel_shuffle|81|232x14x14||stage3.1.shuffle||0|0|stage3.1.shuffle|channel_shuffle|g%3D2|groups=2
+            83|slice|82|116x14x14||stage3.2||0|0||||index=0;count=2
+            84|slice|82|116x14x14||stage3.2||0|0||||index=1;count=2
+            85|conv|84|116x14x14|m|stage3.2.branch2.0||13456|2637376|stage3.2.branch2.0|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            86|bn|85|116x14x14|m|stage3.2.branch2.1||232|0|stage3.2.branch2.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            87|activation|86|116x14x14||stage3.2.branch2.2||0|0|stage3.2.branch2.2|relu||function=relu
+            88|conv|87|116x14x14|m|stage3.2.branch2.3||1044|204624|stage3.2.branch2.3|dwconv|dw 3x3|in=116;out=116;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=116;bias=false
+            89|bn|88|116x14x14|m|stage3.2.branch2.4||232|0|stage3.2.branch2.4|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            90|conv|89|116x14x14|m|stage3.2.branch2.5||13456|2637376|stage3.2.branch2.5|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            91|bn|90|116x14x14|m|stage3.2.branch2.6||232|0|stage3.2.branch2.6|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            92|activation|91|116x14x14||stage3.2.branch2.7||0|0|stage3.2.branch2.7|relu||function=relu
+            93|concat|83,92|232x14x14||stage3.2||0|0||||
+            94|channel_shuffle|93|232x14x14||stage3.2.shuffle||0|0|stage3.2.shuffle|channel_shuffle|g%3D2|groups=2
+            95|slice|94|116x14x14||stage3.3||0|0||||index=0;count=2
+            96|slice|94|116x14x14||stage3.3||0|0||||index=1;count=2
+            97|conv|96|116x14x14|m|stage3.3.branch2.0||13456|2637376|stage3.3.branch2.0|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            98|bn|97|116x14x14|m|stage3.3.branch2.1||232|0|stage3.3.branch2.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            99|activation|98|116x14x14||stage3.3.branch2.2||0|0|stage3.3.branch2.2|relu||function=relu
+            100|conv|99|116x14x14|m|stage3.3.branch2.3||1044|204624|stage3.3.branch2.3|dwconv|dw 3x3|in=116;out=116;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=116;bias=false
+            101|bn|100|116x14x14|m|stage3.3.branch2.4||232|0|stage3.3.branch2.4|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            102|conv|101|116x14x14|m|stage3.3.branch2.5||13456|2637376|stage3.3.branch2.5|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            103|bn|102|116x14x14|m|stage3.3.branch2.6||232|0|stage3.3.branch2.6|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            104|activation|103|116x14x14||stage3.3.branch2.7||0|0|stage3.3.branch2.7|relu||function=relu
+            105|concat|95,104|232x14x14||stage3.3||0|0||||
+            106|channel_shuffle|105|232x14x14||stage3.3.shuffle||0|0|stage3.3.shuffle|channel_shuffle|g%3D2|groups=2
+            107|slice|106|116x14x14||stage3.4||0|0||||index=0;count=2
+            108|slice|106|116x14x14||stage3.4||0|0||||index=1;count=2
+            109|conv|108|116x14x14|m|stage3.4.branch2.0||13456|2637376|stage3.4.branch2.0|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            110|bn|109|116x14x14|m|stage3.4.branch2.1||232|0|stage3.4.branch2.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            111|activation|110|116x14x14||stage3.4.branch2.2||0|0|stage3.4.branch2.2|relu||function=relu
+            112|conv|111|116x14x14|m|stage3.4.branch2.3||1044|204624|stage3.4.branch2.3|dwconv|dw 3x3|in=116;out=116;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=116;bias=false
+            113|bn|112|116x14x14|m|stage3.4.branch2.4||232|0|stage3.4.branch2.4|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            114|conv|113|116x14x14|m|stage3.4.branch2.5||13456|2637376|stage3.4.branch2.5|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            115|bn|114|116x14x14|m|stage3.4.branch2.6||232|0|stage3.4.branch2.6|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            116|activation|115|116x14x14||stage3.4.branch2.7||0|0|stage3.4.branch2.7|relu||function=relu
+            117|concat|107,116|232x14x14||stage3.4||0|0||||
+            118|channel_shuffle|117|232x14x14||stage3.4.shuffle||0|0|stage3.4.shuffle|channel_shuffle|g%3D2|groups=2
+            119|slice|118|116x14x14||stage3.5||0|0||||index=0;count=2
+            120|slice|118|116x14x14||stage3.5||0|0||||index=1;count=2
+            121|conv|120|116x14x14|m|stage3.5.branch2.0||13456|2637376|stage3.5.branch2.0|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            122|bn|121|116x14x14|m|stage3.5.branch2.1||232|0|stage3.5.branch2.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            123|activation|122|116x14x14||stage3.5.branch2.2||0|0|stage3.5.branch2.2|relu||function=relu
+            124|conv|123|116x14x14|m|stage3.5.branch2.3||1044|204624|stage3.5.branch2.3|dwconv|dw 3x3|in=116;out=116;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=116;bias=false
+            125|bn|124|116x14x14|m|stage3.5.branch2.4||232|0|stage3.5.branch2.4|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            126|conv|125|116x14x14|m|stage3.5.branch2.5||13456|2637376|stage3.5.branch2.5|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            127|bn|126|116x14x14|m|stage3.5.branch2.6||232|0|stage3.5.branch2.6|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            128|activation|127|116x14x14||stage3.5.branch2.7||0|0|stage3.5.branch2.7|relu||function=relu
+            129|concat|119,128|232x14x14||stage3.5||0|0||||
+            130|channel_shuffle|129|232x14x14||stage3.5.shuffle||0|0|stage3.5.shuffle|channel_shuffle|g%3D2|groups=2
+            131|slice|130|116x14x14||stage3.6||0|0||||index=0;count=2
+            132|slice|130|116x14x14||stage3.6||0|0||||index=1;count=2
+            133|conv|132|116x14x14|m|stage3.6.branch2.0||13456|2637376|stage3.6.branch2.0|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            134|bn|133|116x14x14|m|stage3.6.branch2.1||232|0|stage3.6.branch2.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            135|activation|134|116x14x14||stage3.6.branch2.2||0|0|stage3.6.branch2.2|relu||function=relu
+            136|conv|135|116x14x14|m|stage3.6.branch2.3||1044|204624|stage3.6.branch2.3|dwconv|dw 3x3|in=116;out=116;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=116;bias=false
+            137|bn|136|116x14x14|m|stage3.6.branch2.4||232|0|stage3.6.branch2.4|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            138|conv|137|116x14x14|m|stage3.6.branch2.5||13456|2637376|stage3.6.branch2.5|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            139|bn|138|116x14x14|m|stage3.6.branch2.6||232|0|stage3.6.branch2.6|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            140|activation|139|116x14x14||stage3.6.branch2.7||0|0|stage3.6.branch2.7|relu||function=relu
+            141|concat|131,140|232x14x14||stage3.6||0|0||||
+            142|channel_shuffle|141|232x14x14||stage3.6.shuffle||0|0|stage3.6.shuffle|channel_shuffle|g%3D2|groups=2
+            143|slice|142|116x14x14||stage3.7||0|0||||index=0;count=2
+            144|slice|142|116x14x14||stage3.7||0|0||||index=1;count=2
+            145|conv|144|116x14x14|m|stage3.7.branch2.0||13456|2637376|stage3.7.branch2.0|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            146|bn|145|116x14x14|m|stage3.7.branch2.1||232|0|stage3.7.branch2.1|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            147|activation|146|116x14x14||stage3.7.branch2.2||0|0|stage3.7.branch2.2|relu||function=relu
+            148|conv|147|116x14x14|m|stage3.7.branch2.3||1044|204624|stage3.7.branch2.3|dwconv|dw 3x3|in=116;out=116;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=116;bias=false
+            149|bn|148|116x14x14|m|stage3.7.branch2.4||232|0|stage3.7.branch2.4|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            150|conv|149|116x14x14|m|stage3.7.branch2.5||13456|2637376|stage3.7.branch2.5|conv|1x1|in=116;out=116;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            151|bn|150|116x14x14|m|stage3.7.branch2.6||232|0|stage3.7.branch2.6|bn||channels=116;eps=1E-05;momentum=0.1;affine=true
+            152|activation|151|116x14x14||stage3.7.branch2.7||0|0|stage3.7.branch2.7|relu||function=relu
+            153|concat|143,152|232x14x14||stage3.7||0|0||||
+            154|channel_shuffle|153|232x14x14||stage3.7.shuffle||0|0|stage3.7.shuffle|channel_shuffle|g%3D2|groups=2
+            155|conv|154|232x7x7|m|stage4.0.branch1.0||2088|102312|stage4.0.branch1.0|dwconv|dw 3x3/2|in=232;out=232;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=232;bias=false
+            156|bn|155|232x7x7|m|stage4.0.branch1.1||464|0|stage4.0.branch1.1|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            157|conv|156|232x7x7|m|stage4.0.branch1.2||53824|2637376|stage4.0.branch1.2|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            158|bn|157|232x7x7|m|stage4.0.branch1.3||464|0|stage4.0.branch1.3|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            159|activation|158|232x7x7||stage4.0.branch1.4||0|0|stage4.0.branch1.4|relu||function=relu
+            160|conv|154|232x14x14|m|stage4.0.branch2.0||53824|10549504|stage4.0.branch2.0|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            161|bn|160|232x14x14|m|stage4.0.branch2.1||464|0|stage4.0.branch2.1|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            162|activation|161|232x14x14||stage4.0.branch2.2||0|0|stage4.0.branch2.2|relu||function=relu
+            163|conv|162|232x7x7|m|stage4.0.branch2.3||2088|102312|stage4.0.branch2.3|dwconv|dw 3x3/2|in=232;out=232;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=232;bias=false
+            164|bn|163|232x7x7|m|stage4.0.branch2.4||464|0|stage4.0.branch2.4|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            165|conv|164|232x7x7|m|stage4.0.branch2.5||53824|2637376|stage4.0.branch2.5|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            166|bn|165|232x7x7|m|stage4.0.branch2.6||464|0|stage4.0.branch2.6|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            167|activation|166|232x7x7||stage4.0.branch2.7||0|0|stage4.0.branch2.7|relu||function=relu
+            168|concat|159,167|464x7x7||stage4.0||0|0||||
+            169|channel_shuffle|168|464x7x7||stage4.0.shuffle||0|0|stage4.0.shuffle|channel_shuffle|g%3D2|groups=2
+            170|slice|169|232x7x7||stage4.1||0|0||||index=0;count=2
+            171|slice|169|232x7x7||stage4.1||0|0||||index=1;count=2
+            172|conv|171|232x7x7|m|stage4.1.branch2.0||53824|2637376|stage4.1.branch2.0|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            173|bn|172|232x7x7|m|stage4.1.branch2.1||464|0|stage4.1.branch2.1|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            174|activation|173|232x7x7||stage4.1.branch2.2||0|0|stage4.1.branch2.2|relu||function=relu
+            175|conv|174|232x7x7|m|stage4.1.branch2.3||2088|102312|stage4.1.branch2.3|dwconv|dw 3x3|in=232;out=232;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=232;bias=false
+            176|bn|175|232x7x7|m|stage4.1.branch2.4||464|0|stage4.1.branch2.4|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            177|conv|176|232x7x7|m|stage4.1.branch2.5||53824|2637376|stage4.1.branch2.5|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            178|bn|177|232x7x7|m|stage4.1.branch2.6||464|0|stage4.1.branch2.6|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            179|activation|178|232x7x7||stage4.1.branch2.7||0|0|stage4.1.branch2.7|relu||function=relu
+            180|concat|170,179|464x7x7||stage4.1||0|0||||
+            181|channel_shuffle|180|464x7x7||stage4.1.shuffle||0|0|stage4.1.shuffle|channel_shuffle|g%3D2|groups=2
+            182|slice|181|232x7x7||stage4.2||0|0||||index=0;count=2
+            183|slice|181|232x7x7||stage4.2||0|0||||index=1;count=2
+            184|conv|183|232x7x7|m|stage4.2.branch2.0||53824|2637376|stage4.2.branch2.0|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            185|bn|184|232x7x7|m|stage4.2.branch2.1||464|0|stage4.2.branch2.1|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            186|activation|185|232x7x7||stage4.2.branch2.2||0|0|stage4.2.branch2.2|relu||function=relu
+            187|conv|186|232x7x7|m|stage4.2.branch2.3||2088|102312|stage4.2.branch2.3|dwconv|dw 3x3|in=232;out=232;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=232;bias=false
+            188|bn|187|232x7x7|m|stage4.2.branch2.4||464|0|stage4.2.branch2.4|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            189|conv|188|232x7x7|m|stage4.2.branch2.5||53824|2637376|stage4.2.branch2.5|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            190|bn|189|232x7x7|m|stage4.2.branch2.6||464|0|stage4.2.branch2.6|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            191|activation|190|232x7x7||stage4.2.branch2.7||0|0|stage4.2.branch2.7|relu||function=relu
+            192|concat|182,191|464x7x7||stage4.2||0|0||||
+            193|channel_shuffle|192|464x7x7||stage4.2.shuffle||0|0|stage4.2.shuffle|channel_shuffle|g%3D2|groups=2
+            194|slice|193|232x7x7||stage4.3||0|0||||index=0;count=2
+            195|slice|193|232x7x7||stage4.3||0|0||||index=1;count=2
+            196|conv|195|232x7x7|m|stage4.3.branch2.0||53824|2637376|stage4.3.branch2.0|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            197|bn|196|232x7x7|m|stage4.3.branch2.1||464|0|stage4.3.branch2.1|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            198|activation|197|232x7x7||stage4.3.branch2.2||0|0|stage4.3.branch2.2|relu||function=relu
+            199|conv|198|232x7x7|m|stage4.3.branch2.3||2088|102312|stage4.3.branch2.3|dwconv|dw 3x3|in=232;out=232;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=232;bias=false
+            200|bn|199|232x7x7|m|stage4.3.branch2.4||464|0|stage4.3.branch2.4|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            201|conv|200|232x7x7|m|stage4.3.branch2.5||53824|2637376|stage4.3.branch2.5|conv|1x1|in=232;out=232;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            202|bn|201|232x7x7|m|stage4.3.branch2.6||464|0|stage4.3.branch2.6|bn||channels=232;eps=1E-05;momentum=0.1;affine=true
+            203|activation|202|232x7x7||stage4.3.branch2.7||0|0|stage4.3.branch2.7|relu||function=relu
+            204|concat|194,203|464x7x7||stage4.3||0|0||||
+            205|channel_shuffle|204|464x7x7||stage4.3.shuffle||0|0|stage4.3.shuffle|channel_shuffle|g%3D2|groups=2
+            206|conv|205|1024x7x7|m|conv5.0||475136|23281664|conv5.0|conv|1x1|in=464;out=1024;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=false
+            207|bn|206|1024x7x7|m|conv5.1||2048|0|conv5.1|bn||channels=1024;eps=1E-05;momentum=0.1;affine=true
+            208|activation|207|1024x7x7||conv5.2||0|0|conv5.2|relu||function=relu
+            209|gap|208|1024||globalpool||0|0|globalpool|gap||
+            210|linear|209|1000$1|m|fc||1025000|1024000|fc|linear||in=1024;out=1000$1;bias=true
+            output|210|1000$1
+            head|fc|209|1
+            totals|2278604|144907992
+        ";
 
         private int numClasses;
         private readonly int inChannels;

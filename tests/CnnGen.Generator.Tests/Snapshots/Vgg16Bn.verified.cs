@@ -43,66 +43,84 @@ namespace CnnGen.Architectures
         public static long[] OutputShape => new long[] { 1000 };
 
         /// <summary>Every layer with its output shape, parameters and MACs, as inferred at compile time (like Keras' summary()).</summary>
-        public static IReadOnlyList<LayerInfo> LayerTable => s_layerTable;
+        public static IReadOnlyList<LayerInfo> LayerTable => s_graph.Value.LayerTable;
 
         /// <summary>The layer table as text, with totals.</summary>
-        public static string Summary() => LayerInfo.Format(nameof(Vgg16Bn), s_layerTable, ParameterCount, MultiplyAccumulates);
+        public static string Summary() => LayerInfo.Format(nameof(Vgg16Bn), LayerTable, ParameterCount, MultiplyAccumulates);
 
-        private static readonly LayerInfo[] s_layerTable = LayerInfo.ParseTable(@"
-            features.0|conv|3x3|64x224x224|1792|86704128
-            features.1|bn||64x224x224|128|0
-            features.2|relu||64x224x224|0|0
-            features.3|conv|3x3|64x224x224|36928|1849688064
-            features.4|bn||64x224x224|128|0
-            features.5|relu||64x224x224|0|0
-            features.6|maxpool|2x2/2|64x112x112|0|0
-            features.7|conv|3x3|128x112x112|73856|924844032
-            features.8|bn||128x112x112|256|0
-            features.9|relu||128x112x112|0|0
-            features.10|conv|3x3|128x112x112|147584|1849688064
-            features.11|bn||128x112x112|256|0
-            features.12|relu||128x112x112|0|0
-            features.13|maxpool|2x2/2|128x56x56|0|0
-            features.14|conv|3x3|256x56x56|295168|924844032
-            features.15|bn||256x56x56|512|0
-            features.16|relu||256x56x56|0|0
-            features.17|conv|3x3|256x56x56|590080|1849688064
-            features.18|bn||256x56x56|512|0
-            features.19|relu||256x56x56|0|0
-            features.20|conv|3x3|256x56x56|590080|1849688064
-            features.21|bn||256x56x56|512|0
-            features.22|relu||256x56x56|0|0
-            features.23|maxpool|2x2/2|256x28x28|0|0
-            features.24|conv|3x3|512x28x28|1180160|924844032
-            features.25|bn||512x28x28|1024|0
-            features.26|relu||512x28x28|0|0
-            features.27|conv|3x3|512x28x28|2359808|1849688064
-            features.28|bn||512x28x28|1024|0
-            features.29|relu||512x28x28|0|0
-            features.30|conv|3x3|512x28x28|2359808|1849688064
-            features.31|bn||512x28x28|1024|0
-            features.32|relu||512x28x28|0|0
-            features.33|maxpool|2x2/2|512x14x14|0|0
-            features.34|conv|3x3|512x14x14|2359808|462422016
-            features.35|bn||512x14x14|1024|0
-            features.36|relu||512x14x14|0|0
-            features.37|conv|3x3|512x14x14|2359808|462422016
-            features.38|bn||512x14x14|1024|0
-            features.39|relu||512x14x14|0|0
-            features.40|conv|3x3|512x14x14|2359808|462422016
-            features.41|bn||512x14x14|1024|0
-            features.42|relu||512x14x14|0|0
-            features.43|maxpool|2x2/2|512x7x7|0|0
-            avgpool|adaptive_avgpool|7|512x7x7|0|0
-            flatten|flatten||25088|0|0
-            classifier.0|linear||4096|102764544|102760448
-            classifier.1|relu||4096|0|0
-            classifier.2|dropout|p=0.5|4096|0|0
-            classifier.3|linear||4096|16781312|16777216
-            classifier.4|relu||4096|0|0
-            classifier.5|dropout|p=0.5|4096|0|0
-            classifier.6|linear||1000|4097000|4096000
-        ");
+        /// <summary>
+        /// The network as a graph of operations with the default arguments: every node's operation and attributes, inputs,
+        /// output shape and module path, in the order the forward runs them (docs/graph-json.md). What exporters read.
+        /// </summary>
+        public static NetworkGraph Graph => s_graph.Value;
+
+        /// <summary>This instance's graph: <see cref="Graph"/> with the sizes that follow the model arguments at the values it was built with.</summary>
+        public NetworkGraph GetGraph()
+        {
+            return NetworkGraph.Parse(s_graphText, new double[] { inChannels, dropout, numClasses });
+        }
+
+        private static readonly System.Lazy<NetworkGraph> s_graph = new System.Lazy<NetworkGraph>(() => NetworkGraph.Parse(s_graphText, null));
+
+        private const string s_graphText = @"Vgg16Bn
+            input|3$0x224x224
+            1|conv|0|64x224x224|m|features.0||1792|86704128|features.0|conv|3x3|in=3$0;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            2|bn|1|64x224x224|m|features.1||128|0|features.1|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
+            3|activation|2|64x224x224||features.2||0|0|features.2|relu||function=relu
+            4|conv|3|64x224x224|m|features.3||36928|1849688064|features.3|conv|3x3|in=64;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            5|bn|4|64x224x224|m|features.4||128|0|features.4|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
+            6|activation|5|64x224x224||features.5||0|0|features.5|relu||function=relu
+            7|maxpool|6|64x112x112||features.6||0|0|features.6|maxpool|2x2/2|kernel=2,2;stride=2,2;padding=0,0;ceil_mode=false
+            8|conv|7|128x112x112|m|features.7||73856|924844032|features.7|conv|3x3|in=64;out=128;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            9|bn|8|128x112x112|m|features.8||256|0|features.8|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
+            10|activation|9|128x112x112||features.9||0|0|features.9|relu||function=relu
+            11|conv|10|128x112x112|m|features.10||147584|1849688064|features.10|conv|3x3|in=128;out=128;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            12|bn|11|128x112x112|m|features.11||256|0|features.11|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
+            13|activation|12|128x112x112||features.12||0|0|features.12|relu||function=relu
+            14|maxpool|13|128x56x56||features.13||0|0|features.13|maxpool|2x2/2|kernel=2,2;stride=2,2;padding=0,0;ceil_mode=false
+            15|conv|14|256x56x56|m|features.14||295168|924844032|features.14|conv|3x3|in=128;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            16|bn|15|256x56x56|m|features.15||512|0|features.15|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
+            17|activation|16|256x56x56||features.16||0|0|features.16|relu||function=relu
+            18|conv|17|256x56x56|m|features.17||590080|1849688064|features.17|conv|3x3|in=256;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            19|bn|18|256x56x56|m|features.18||512|0|features.18|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
+            20|activation|19|256x56x56||features.19||0|0|features.19|relu||function=relu
+            21|conv|20|256x56x56|m|features.20||590080|1849688064|features.20|conv|3x3|in=256;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            22|bn|21|256x56x56|m|features.21||512|0|features.21|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
+            23|activation|22|256x56x56||features.22||0|0|features.22|relu||function=relu
+            24|maxpool|23|256x28x28||features.23||0|0|features.23|maxpool|2x2/2|kernel=2,2;stride=2,2;padding=0,0;ceil_mode=false
+            25|conv|24|512x28x28|m|features.24||1180160|924844032|features.24|conv|3x3|in=256;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            26|bn|25|512x28x28|m|features.25||1024|0|features.25|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
+            27|activation|26|512x28x28||features.26||0|0|features.26|relu||function=relu
+            28|conv|27|512x28x28|m|features.27||2359808|1849688064|features.27|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            29|bn|28|512x28x28|m|features.28||1024|0|features.28|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
+            30|activation|29|512x28x28||features.29||0|0|features.29|relu||function=relu
+            31|conv|30|512x28x28|m|features.30||2359808|1849688064|features.30|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            32|bn|31|512x28x28|m|features.31||1024|0|features.31|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
+            33|activation|32|512x28x28||features.32||0|0|features.32|relu||function=relu
+            34|maxpool|33|512x14x14||features.33||0|0|features.33|maxpool|2x2/2|kernel=2,2;stride=2,2;padding=0,0;ceil_mode=false
+            35|conv|34|512x14x14|m|features.34||2359808|462422016|features.34|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            36|bn|35|512x14x14|m|features.35||1024|0|features.35|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
+            37|activation|36|512x14x14||features.36||0|0|features.36|relu||function=relu
+            38|conv|37|512x14x14|m|features.37||2359808|462422016|features.37|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            39|bn|38|512x14x14|m|features.38||1024|0|features.38|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
+            40|activation|39|512x14x14||features.39||0|0|features.39|relu||function=relu
+            41|conv|40|512x14x14|m|features.40||2359808|462422016|features.40|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=true
+            42|bn|41|512x14x14|m|features.41||1024|0|features.41|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
+            43|activation|42|512x14x14||features.42||0|0|features.42|relu||function=relu
+            44|maxpool|43|512x7x7||features.43||0|0|features.43|maxpool|2x2/2|kernel=2,2;stride=2,2;padding=0,0;ceil_mode=false
+            45|adaptive_avgpool|44|512x7x7||avgpool||0|0|avgpool|adaptive_avgpool|7|size=7,7
+            46|flatten|45|25088||flatten||0|0|flatten|flatten||
+            47|linear|46|4096|m|classifier.0||102764544|102760448|classifier.0|linear||in=25088;out=4096;bias=true
+            48|activation|47|4096||classifier.1||0|0|classifier.1|relu||function=relu
+            49|dropout|48|4096|m|classifier.2||0|0|classifier.2|dropout|p%3D0.5|p=0.5$1
+            50|linear|49|4096|m|classifier.3||16781312|16777216|classifier.3|linear||in=4096;out=4096;bias=true
+            51|activation|50|4096||classifier.4||0|0|classifier.4|relu||function=relu
+            52|dropout|51|4096|m|classifier.5||0|0|classifier.5|dropout|p%3D0.5|p=0.5$1
+            53|linear|52|1000$2|m|classifier.6||4097000|4096000|classifier.6|linear||in=4096;out=1000$2;bias=true
+            output|53|1000$2
+            head|classifier.6|52|1
+            totals|138365992|15470264320
+        ";
 
         private int numClasses;
         private readonly double dropout;

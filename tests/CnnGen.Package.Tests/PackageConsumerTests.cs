@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Xunit.Abstractions;
 
 namespace CnnGen.Package.Tests;
@@ -8,12 +7,7 @@ namespace CnnGen.Package.Tests;
 /// CnnGen by PackageReference from a local folder, builds and runs a YAML network, and a broken YAML fails
 /// its build with the located diagnostic.
 /// </summary>
-/// <remarks>
-/// The consumer restores into its own packages folder, so no test version ever lands in the machine's
-/// global packages folder, and reads that folder as a fallback, so TorchSharp (1.2 GB) is neither
-/// downloaded nor copied. A fallback folder is consulted before the feed, so the version is also unique
-/// per run: a CnnGen of the same version cached earlier could otherwise stand in for the one just packed.
-/// </remarks>
+/// <remarks>Where the consumer restores from and to: <see cref="ConsumerProject"/>.</remarks>
 [Collection(nameof(PackageCollection))]
 public class PackageConsumerTests(PackedCnnGen packed, ITestOutputHelper output)
 {
@@ -46,59 +40,16 @@ public class PackageConsumerTests(PackedCnnGen packed, ITestOutputHelper output)
     /// failure is reported by that step, not hidden behind an earlier one.
     /// </summary>
     private static readonly object Gate = new();
-    private static Consumer? s_consumer;
+    private static (ConsumerProject Project, CommandResult Run)? s_consumer;
 
-    private sealed record Consumer(string Folder, string Packages, CommandResult Run);
-
-    private static readonly Dictionary<string, string?> Environment = new() { ["NUGET_PACKAGES"] = null }; // it would beat nuget.config's globalPackagesFolder
-
-    private CommandResult Dotnet(string folder, params string[] arguments)
-    {
-        var result = DotNet.Run(folder, Environment, arguments);
-        output.WriteLine($"$ {result.Command} -> exit code {result.ExitCode}, {result.Elapsed.TotalSeconds:F1} s");
-        return result;
-    }
-
-    private Consumer Built()
+    private (ConsumerProject Project, CommandResult Run) Built()
     {
         lock (Gate)
         {
-            if (s_consumer is not null) return s_consumer;
-            var folder = Directory.CreateDirectory(Path.Combine(packed.Root, "consumer")).FullName;
-            var packages = Path.Combine(packed.Root, "packages");
-            // The machine's sources stay (nuget.org here: TorchSharp-cpu's dependencies); the folder is added.
-            File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <config>
-                    <add key="globalPackagesFolder" value="{packages}" />
-                  </config>
-                  <packageSources>
-                    <add key="cnngen-local" value="{packed.Feed}" />
-                  </packageSources>
-                  <fallbackPackageFolders>
-                    <add key="machine-packages" value="{packed.MachinePackages}" />
-                  </fallbackPackageFolders>
-                </configuration>
-                """);
-            // What a user writes: a console project, the package, and (optionally) the namespace to generate into.
-            File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <Nullable>enable</Nullable>
-                    <CnnGenNamespace>Consumer.Networks</CnnGenNamespace>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="CnnGen" Version="{packed.Version}" />
-                  </ItemGroup>
-                </Project>
-                """);
-            File.WriteAllText(Path.Combine(folder, "Program.cs"), Program);
-            File.WriteAllText(Path.Combine(folder, "tiny.cnn.yaml"), Network);
-            return s_consumer = new Consumer(folder, packages, Dotnet(folder, "run"));
+            if (s_consumer is not null) return s_consumer.Value;
+            var project = ConsumerProject.Write(packed, "consumer", [$"<PackageReference Include=\"CnnGen\" Version=\"{packed.Version}\" />"], Program, Network);
+            s_consumer = (project, project.Dotnet(output, "run"));
+            return s_consumer.Value;
         }
     }
 
@@ -116,45 +67,51 @@ public class PackageConsumerTests(PackedCnnGen packed, ITestOutputHelper output)
     [Fact]
     public void The_package_comes_from_the_test_feed_and_TorchSharp_from_the_machine()
     {
-        var consumer = Built();
-        Assert.True(consumer.Run.ExitCode == 0, $"The consumer did not restore:\n{consumer.Run}");
-        Assert.True(Directory.Exists(Path.Combine(consumer.Packages, "cnngen", packed.Version)), $"CnnGen {packed.Version} was not restored into {consumer.Packages}:\n{consumer.Run}");
+        var (consumer, run) = Built();
+        Assert.True(run.ExitCode == 0, $"The consumer did not restore:\n{run}");
+        foreach (var id in new[] { "cnngen", "cnngen.core" })
+        {
+            Assert.True(Directory.Exists(Path.Combine(consumer.Packages, id, packed.Version)), $"{id} {packed.Version} was not restored into {consumer.Packages}:\n{run}");
+            Assert.False(Directory.Exists(Path.Combine(packed.MachinePackages, id, packed.Version)), $"the test version of {id} reached {packed.MachinePackages}");
+        }
         Assert.False(Directory.Exists(Path.Combine(consumer.Packages, "torchsharp")), $"TorchSharp was restored into {consumer.Packages} instead of read from {packed.MachinePackages}");
-        Assert.False(Directory.Exists(Path.Combine(packed.MachinePackages, "cnngen", packed.Version)), $"the test version reached {packed.MachinePackages}");
+    }
+
+    [Fact]
+    public void The_default_package_brings_the_CPU_bundle_for_every_platform()
+    {
+        // What the CnnGen package chooses for a project that names no bundle: TorchSharp-cpu, that is libtorch-cpu
+        // for linux-x64, win-x64 and osx-arm64, all three in the output (NativeBundleTests has the swapped one).
+        var (consumer, run) = Built();
+        Assert.True(run.ExitCode == 0, $"The consumer did not build or run:\n{run}");
+        var restored = consumer.RestoredPackages();
+        string[] bundle = ["TorchSharp-cpu/0.107.0", "libtorch-cpu/2.10.0", "libtorch-cpu-linux-x64/2.10.0", "libtorch-cpu-osx-arm64/2.10.0", "libtorch-cpu-win-x64/2.10.0"];
+        var missing = bundle.Except(restored).ToList();
+        Assert.True(missing.Count == 0, $"not restored: {string.Join(", ", missing)}\nrestored: {string.Join(", ", restored)}");
+
+        var natives = consumer.LibTorchNatives();
+        output.WriteLine(string.Join("\n", natives.Select(p => $"{p.Key}: {string.Join(", ", p.Value.Select(Path.GetFileName))}")));
+        Assert.Equal(["linux-x64", "osx-arm64", "win-x64"], natives.Keys.ToList());
+        Assert.Equal(3, natives.Values.SelectMany(files => files).Count(ConsumerProject.IsTorchCpu));
     }
 
     [Fact]
     public void Networks_are_additional_files_unless_the_project_opts_out()
     {
         // An evaluation, no build.
-        var folder = Built().Folder;
-        Assert.Equal(["tiny.cnn.yaml"], AdditionalFiles(Dotnet(folder, "msbuild", "-getItem:AdditionalFiles")));
-        Assert.Empty(AdditionalFiles(Dotnet(folder, "msbuild", "-getItem:AdditionalFiles", "-p:CnnGenIncludeNetworks=false")));
+        var consumer = Built().Project;
+        Assert.Equal(["tiny.cnn.yaml"], ConsumerProject.AdditionalFiles(consumer.Dotnet(output, "msbuild", "-getItem:AdditionalFiles")));
+        Assert.Empty(ConsumerProject.AdditionalFiles(consumer.Dotnet(output, "msbuild", "-getItem:AdditionalFiles", "-p:CnnGenIncludeNetworks=false")));
     }
 
     [Fact]
     public void A_broken_network_fails_the_build_at_its_line()
     {
         // A copy of the restored consumer, so the steps above keep the working one.
-        var working = Built();
-        var folder = Path.Combine(packed.Root, "consumer-broken");
-        Directory.CreateDirectory(folder);
-        foreach (var file in new[] { "nuget.config", "Consumer.csproj", "Program.cs" })
-            File.Copy(Path.Combine(working.Folder, file), Path.Combine(folder, file), overwrite: true);
-        File.WriteAllText(Path.Combine(folder, "tiny.cnn.yaml"), Network.Replace("maxpool(k=2)", "maxpol(k=2)"));
-        var broken = Dotnet(folder, "build");
+        var working = Built().Project;
+        var broken = working.CopyTo(packed, "consumer-broken", Network.Replace("maxpool(k=2)", "maxpol(k=2)")).Dotnet(output, "build");
         Assert.True(broken.ExitCode != 0, $"A misspelt layer built:\n{broken}");
         const string located = "tiny.cnn.yaml(8,10): error CNN0004: 'maxpol' is not a layer or a block of this file; did you mean 'maxpool'?";
         Assert.True(broken.Output.Contains(located), $"Expected '{located}' in the build output:\n{broken}");
-    }
-
-    private static List<string> AdditionalFiles(CommandResult evaluation)
-    {
-        Assert.True(evaluation.ExitCode == 0, $"The evaluation failed:\n{evaluation}");
-        var json = evaluation.Output[evaluation.Output.IndexOf('{')..];
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.GetProperty("Items").GetProperty("AdditionalFiles").EnumerateArray()
-            .Select(item => item.GetProperty("Identity").GetString()!.Replace('\\', '/'))
-            .ToList();
     }
 }

@@ -3,9 +3,10 @@ using System.Reflection;
 namespace CnnGen.Package.Tests;
 
 /// <summary>
-/// <c>dotnet pack runtime/CnnGen.Runtime.csproj</c> into a temporary folder, once for the tests of this
-/// collection, with a version no earlier run used (<c>0.1.0-t&lt;time&gt;</c>), built into its own artifacts
-/// folder so the build of the solution that runs the tests is neither reused nor disturbed.
+/// <c>dotnet pack runtime/package/CnnGen/CnnGen.csproj</c> (the CnnGen package and, packed with it, CnnGen.Core)
+/// into a temporary folder, once for the tests of this collection, with a version no earlier run used
+/// (<c>0.1.0-t&lt;time&gt;</c>), built into its own artifacts folder so the build of the solution that runs the
+/// tests is neither reused nor disturbed.
 /// Set <c>CNNGEN_KEEP_PACKAGE_TEST=1</c> to keep the folder (feed, consumer project, logs) for inspection.
 /// </summary>
 public sealed class PackedCnnGen : IDisposable
@@ -13,7 +14,13 @@ public sealed class PackedCnnGen : IDisposable
     public string Root { get; }
     public string Feed { get; }
     public string Version { get; }
+
+    /// <summary>CnnGen: CnnGen.Core with TorchSharp's CPU bundle, what most projects reference.</summary>
     public string Package { get; }
+
+    /// <summary>CnnGen.Core: runtime, generator and build files, depending on the managed TorchSharp only.</summary>
+    public string CorePackage { get; }
+
     public CommandResult Pack { get; }
 
     /// <summary>The machine's global packages folder (TorchSharp is there already; the consumer reads it as a fallback folder).</summary>
@@ -29,11 +36,13 @@ public sealed class PackedCnnGen : IDisposable
 
         Feed = Path.Combine(Root, "feed");
         Version = $"0.1.0-t{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        Pack = DotNet.Run(RepoRoot(), null, "pack", "runtime/CnnGen.Runtime.csproj", "-o", Feed, $"-p:Version={Version}",
+        Pack = DotNet.Run(RepoRoot(), null, "pack", "runtime/package/CnnGen/CnnGen.csproj", "-o", Feed, $"-p:Version={Version}",
             "--artifacts-path", Path.Combine(Root, "artifacts"));
         Package = Path.Combine(Feed, $"CnnGen.{Version}.nupkg");
-        if (Pack.ExitCode != 0 || !File.Exists(Package))
-            throw new InvalidOperationException($"dotnet pack did not produce {Package}:\n{Pack}");
+        CorePackage = Path.Combine(Feed, $"CnnGen.Core.{Version}.nupkg");
+        foreach (var package in new[] { Package, CorePackage })
+            if (Pack.ExitCode != 0 || !File.Exists(package))
+                throw new InvalidOperationException($"dotnet pack did not produce {package}:\n{Pack}");
 
         var locals = DotNet.Run(Root, null, "nuget", "locals", "global-packages", "--list");
         const string prefix = "global-packages:";

@@ -22,12 +22,18 @@ namespace CnnGen.Generator.Emit;
 /// same C# expressions the constructor uses, so a network built with 10 classes describes itself with 10. YAML
 /// positions stay out (the graph's JSON has them), so an edit that only moves lines changes no generated code.
 /// </remarks>
-internal static class GraphTextEmitter
+public static class GraphTextEmitter
 {
     /// <summary>What an attribute value must not contain unescaped: the separators of every level of the format.</summary>
     private static readonly char[] Special = { '%', '|', '"', '\n', '\r', ';', '=', ',', '[', ']', '{', '}', '$' };
 
-    public static void Write(SourceWriter writer, NetworkModel model)
+    /// <summary>
+    /// The graph's text with its sizes at the defaults (the slots' values written beside them): what readers outside the
+    /// build hand to the runtime's <c>NetworkGraph.Parse</c>, as <c>cnngen export</c> does.
+    /// </summary>
+    public static string Text(NetworkGraph graph) => graph.ClassName + "\n" + string.Join("\n", Lines(graph, new Slots())) + "\n";
+
+    internal static void Write(SourceWriter writer, NetworkModel model)
     {
         var graph = model.Graph!;
         var slots = new Slots();

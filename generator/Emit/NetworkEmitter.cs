@@ -31,7 +31,7 @@ public static class NetworkEmitter
         writer.Open($"namespace {@namespace}");
         WriteClassDocs(writer, model);
         writer.Line("[System.CodeDom.Compiler.GeneratedCode(\"CnnGen\", \"1.0\")]");
-        writer.Open($"public sealed partial class {model.ClassName} : Module<Tensor, Tensor>, IGeneratedNetwork");
+        writer.Open($"public sealed partial class {model.ClassName} : Module<Tensor, Tensor>, IGeneratedNetwork, INetworkFacts");
         WriteConstants(writer, model);
         WriteFields(writer, model);
         WriteWeightFacts(writer, model);
@@ -39,6 +39,7 @@ public static class NetworkEmitter
         ClassifierEmitter.Write(writer, model);
         var plan = InferenceFolding.PlanFor(model);
         InferenceFolding.WriteToInference(writer, model, plan);
+        ExportEmitter.Write(writer);
         var layout = ForwardEmitter.LayoutFor(model);
         ForwardEmitter.Write(writer, model, plan, layout);
         FeatureMapsEmitter.Write(writer, model, layout);
@@ -95,6 +96,9 @@ public static class NetworkEmitter
             ? "/// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map).</summary>"
             : "/// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>");
         writer.Line($"public static long[] MinimumInputShape => new long[] {{ {model.Input.Channels.Int}, {model.MinimumInput.Height}, {model.MinimumInput.Width} }};");
+        writer.Line();
+        writer.Line("/// <summary>The network accepts its declared input size only (a flatten sees the raw feature map).</summary>");
+        writer.Line($"public static bool FixedInputSize => {(model.FixedInputSize ? "true" : "false")};");
         writer.Line();
         writer.Line("/// <summary>The shape of one output sample with the default arguments.</summary>");
         writer.Line($"public static long[] OutputShape => new long[] {{ {Shape(model.Output!)} }};");
@@ -176,8 +180,8 @@ public static class NetworkEmitter
     /// <summary>Member names the generated class defines or inherits and that a property must not take.</summary>
     private static readonly string[] Reserved =
     {
-        "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType", "TrunkSteps", "HeadSteps", "DisposedTap", "Graph", "GetGraph",
+        "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape", "MinimumInputShape", "FixedInputSize",
+        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType", "TrunkSteps", "HeadSteps", "DisposedTap", "Graph", "GetGraph", "ExportOnnx", "InInferenceForm",
         "ToString", "Equals", "GetHashCode",
     };
 

@@ -28,4 +28,10 @@ public interface IGeneratedNetwork
     /// what exporters read. The class's static <c>Graph</c> is the same at the default arguments.
     /// </summary>
     NetworkGraph GetGraph();
+
+    /// <summary>
+    /// The network is in its inference form (<c>ToInference()</c>): its batch norms are folded into the convolutions'
+    /// weights, so the graph no longer describes its modules one to one (an export refuses it).
+    /// </summary>
+    bool InInferenceForm { get; }
 }

@@ -40,9 +40,9 @@ public class PackageContentsTests(PackedCnnGen packed, ITestOutputHelper output)
         Assert.True(unexpected.Count == 0, $"unexpected in the package: {string.Join(", ", unexpected)}\npackage:\n{listing}");
 
         var metadata = Metadata(zip, "CnnGen.Core");
-        // One dependency: the managed TorchSharp, no native bundle (the generator's Roslyn and YamlDotNet are
+        // The managed TorchSharp (and OnnxSharp for the ONNX export), no native bundle (the generator's Roslyn and YamlDotNet are
         // build-time only). Which libtorch runs is the user's choice: CnnGen adds the CPU one.
-        Assert.Equal(["TorchSharp 0.107.0"], Dependencies(metadata));
+        Assert.Equal(["OnnxSharp 0.3.2", "TorchSharp 0.107.0"], Dependencies(metadata).Order(StringComparer.Ordinal));
     }
 
     [Fact]

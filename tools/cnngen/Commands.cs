@@ -11,7 +11,7 @@ public static class Commands
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> [--depth N] | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder] | cnngen explain <CNN00NN> | cnngen generated <file.cnn.yaml> [--namespace N] [--class Name] | cnngen graph <file.cnn.yaml> [--json] [--class Name] | " + WeightsCheckRequest.Usage);
+        Console.Error.WriteLine("usage: cnngen summary <file.cnn.yaml> [--depth N] | cnngen check <file.cnn.yaml>... | cnngen diagram <file.cnn.yaml> [-o net.svg] [--class Name] | cnngen zoo [folder] | cnngen explain <CNN00NN> | cnngen generated <file.cnn.yaml> [--namespace N] [--class Name] | cnngen graph <file.cnn.yaml> [--json] [--class Name] | " + ExportCommand.Usage + " | " + WeightsCheckRequest.Usage);
         return 2;
     }
 

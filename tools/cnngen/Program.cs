@@ -11,6 +11,10 @@
 //   cnngen graph <file> [--json] [--class Name]   the analysed network as a graph of operations, in the JSON form of
 //                                    docs/graph-json.md (values, nodes with their attributes, shapes, counts, state-dict
 //                                    tensors, YAML sites and blocks); exit code 1 with the diagnostics when the file has errors
+//   cnngen export <file> --onnx out.onnx --weights w.safetensors [--class Name] [--arg name=value]...
+//                                    the network with the file's weights as an ONNX model (opset 17, eval semantics), written
+//                                    from the same graph the build writes into the class; no libtorch. Exit code 1 (nothing
+//                                    written) for a tensor that is missing or of another shape, or a layer with no ONNX form
 //   cnngen weights check <net.cnn.yaml> <weights file> [--class Name] [--arg name=value]... [--new-head] [--keep-aux] [--adapt-stem]
 //                                    whether a safetensors or PyTorch checkpoint (zip or legacy, wrapped or 'module.'-prefixed)
 //                                    fits the network, from the file's index alone (no tensor data is read): every missing,
@@ -34,6 +38,7 @@ return args.FirstOrDefault() switch
     "weights" when args.Length >= 2 && args[1] == "check" => WeightsCheck.Run(args.Skip(2).ToArray()),
     "generated" when args.Length >= 2 => Commands.Generated(args[1], Option("--namespace") ?? "CnnGen.Networks", Option("--class")),
     "graph" when args.Length >= 2 => Commands.Graph(args[1], Option("--class")),
+    "export" when args.Length >= 2 => ExportCommand.Run(args.Skip(1).ToArray(), Console.Out, Console.Error),
     "diagram" when args.Length >= 2 => Commands.Diagram(args[1], Option("-o") ?? Path.ChangeExtension(Path.GetFileName(args[1]), null).Replace(".cnn", "") + ".svg", Option("--class")),
     _ => Commands.Usage(),
 };

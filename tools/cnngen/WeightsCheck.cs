@@ -60,7 +60,7 @@ public static class WeightsCheck
         new(tensor.Name, tensor.Shape, tensor.Kind == StateTensorKind.Counter ? ScalarType.Int64 : ScalarType.Float32);
 
     /// <summary>The class asked for, analysed with the model arguments given; null (after saying why) when there is none.</summary>
-    private static NetworkModel? Analyse(WeightsCheckRequest request, TextWriter error)
+    internal static NetworkModel? Analyse(WeightsCheckRequest request, TextWriter error)
     {
         var path = Path.GetFullPath(request.NetworkPath);
         var text = File.ReadAllText(path);

@@ -19,7 +19,7 @@ namespace CnnGen.Architectures
     /// Input 1x32x32 (C x H x W), output 10; 61,706 parameters (published: 61,706, arithmetic (LeCun et al. 1998 layer sizes)). Generated from lenet5.cnn.yaml.
     /// </remarks>
     [System.CodeDom.Compiler.GeneratedCode("CnnGen", "1.0")]
-    public sealed partial class LeNet5 : Module<Tensor, Tensor>, IGeneratedNetwork
+    public sealed partial class LeNet5 : Module<Tensor, Tensor>, IGeneratedNetwork, INetworkFacts
     {
         /// <summary>Trainable parameters with the default arguments, counted by the generator at compile time.</summary>
         public const long ParameterCount = 61706L;
@@ -38,6 +38,9 @@ namespace CnnGen.Architectures
 
         /// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map).</summary>
         public static long[] MinimumInputShape => new long[] { 1, 32, 32 };
+
+        /// <summary>The network accepts its declared input size only (a flatten sees the raw feature map).</summary>
+        public static bool FixedInputSize => true;
 
         /// <summary>The shape of one output sample with the default arguments.</summary>
         public static long[] OutputShape => new long[] { 10 };
@@ -172,6 +175,20 @@ namespace CnnGen.Architectures
         }
 
         void IGeneratedNetwork.ConvertToInference() => ToInference();
+
+        bool IGeneratedNetwork.InInferenceForm => _inference;
+
+        /// <summary>
+        /// Writes this network with its current weights as an ONNX model for ONNX Runtime (opset 17, eval semantics: batch
+        /// norms folded into their convolutions, dropout and aux heads gone; input 'input' [batch, C, H, W], output 'output').
+        /// The file is written through a temporary file beside it, so nothing is left half-written.
+        /// </summary>
+        /// <exception cref="System.InvalidOperationException">The network is in its inference form (export it before <c>ToInference</c>).</exception>
+        /// <exception cref="System.NotSupportedException">It has a layer with no ONNX form (a layer written in C#); nothing is written.</exception>
+        public void ExportOnnx(string path) => CnnGen.Runtime.Onnx.OnnxExport.Write(this, path);
+
+        /// <inheritdoc cref="ExportOnnx(string)"/>
+        public void ExportOnnx(System.IO.Stream stream) => CnnGen.Runtime.Onnx.OnnxExport.Write(this, stream);
 
         public override Tensor forward(Tensor input)
         {

@@ -1,0 +1,26 @@
+namespace CnnGen.Generator.Emit;
+
+/// <summary>
+/// <c>ExportOnnx(path)</c> and <c>ExportOnnx(stream)</c>: the network with its current weights as an ONNX model, written
+/// by the runtime's <c>OnnxExport</c> from the class's graph (see <see cref="GraphTextEmitter"/>).
+/// </summary>
+internal static class ExportEmitter
+{
+    public static void Write(SourceWriter writer)
+    {
+        writer.Line("bool IGeneratedNetwork.InInferenceForm => _inference;");
+        writer.Line();
+        writer.Line("/// <summary>");
+        writer.Line("/// Writes this network with its current weights as an ONNX model for ONNX Runtime (opset 17, eval semantics: batch");
+        writer.Line("/// norms folded into their convolutions, dropout and aux heads gone; input 'input' [batch, C, H, W], output 'output').");
+        writer.Line("/// The file is written through a temporary file beside it, so nothing is left half-written.");
+        writer.Line("/// </summary>");
+        writer.Line("/// <exception cref=\"System.InvalidOperationException\">The network is in its inference form (export it before <c>ToInference</c>).</exception>");
+        writer.Line("/// <exception cref=\"System.NotSupportedException\">It has a layer with no ONNX form (a layer written in C#); nothing is written.</exception>");
+        writer.Line("public void ExportOnnx(string path) => CnnGen.Runtime.Onnx.OnnxExport.Write(this, path);");
+        writer.Line();
+        writer.Line("/// <inheritdoc cref=\"ExportOnnx(string)\"/>");
+        writer.Line("public void ExportOnnx(System.IO.Stream stream) => CnnGen.Runtime.Onnx.OnnxExport.Write(this, stream);");
+        writer.Line();
+    }
+}

@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using Onnx;
+using TorchSharp;
+
+namespace CnnGen.Runtime.Onnx;
+
+/// <summary>
+/// Writes a generated network as an ONNX model (IR 8, opset 17) from its <see cref="NetworkGraph"/> and its current
+/// weights, in eval semantics: batch norms that follow a convolution folded into it, dropout and stochastic depth
+/// gone, aux heads left out. Input <c>input</c> [batch, C, H, W], output <c>output</c>; the batch is dynamic, and
+/// height and width too when no layer needs the declared size. Metadata: <c>cnngen.class</c>,
+/// <c>cnngen.parameters</c>, <c>cnngen.graph_sha256</c>. The model is built completely before the first byte is
+/// written, so an operation the export cannot write or a missing tensor leaves no file behind.
+/// </summary>
+/// <remarks>
+/// The protobuf is written by Google.Protobuf through OnnxSharp's classes, generated from the official onnx.proto:
+/// the ONNX wire format is never written by hand here.
+/// </remarks>
+public static class OnnxExport
+{
+    public const int Opset = 17;
+    public const long IrVersion = 8;
+
+    /// <summary>Metadata keys of an exported model.</summary>
+    public const string ClassKey = "cnngen.class", ParametersKey = "cnngen.parameters", GraphHashKey = "cnngen.graph_sha256",
+        InputShapeKey = "cnngen.input_shape", DynamicSpatialKey = "cnngen.dynamic_spatial";
+
+    /// <summary>Writes <paramref name="network"/> with its current weights to <paramref name="path"/> (through a temporary file beside it).</summary>
+    public static void Write<TNetwork>(TNetwork network, string path) where TNetwork : torch.nn.Module, IGeneratedNetwork
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        WriteFile(Build(network), path);
+    }
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> through a temporary file beside it, so a reader never sees half a model.</summary>
+    public static void WriteFile(ModelProto model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var full = Path.GetFullPath(path);
+        var temporary = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        try
+        {
+            using (var file = File.Create(temporary)) model.WriteTo(file);
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Writes <paramref name="network"/> with its current weights to <paramref name="stream"/>.</summary>
+    public static void Write<TNetwork>(TNetwork network, Stream stream) where TNetwork : torch.nn.Module, IGeneratedNetwork
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Build(network).WriteTo(stream);
+    }
+
+    /// <summary>The ONNX model of <paramref name="network"/> with its current weights.</summary>
+    public static ModelProto Build<TNetwork>(TNetwork network) where TNetwork : torch.nn.Module, IGeneratedNetwork
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network.InInferenceForm)
+            throw new InvalidOperationException($"{network.GetType().Name} is in its inference form (ToInference), whose weights hold the batch norms already; export the network before ToInference (the export folds them itself). Nothing was written.");
+        return Build(network.GetGraph(), new ModuleOnnxWeights(network));
+    }
+
+    /// <summary>The ONNX model of a graph with weights read by state-dict key.</summary>
+    public static ModelProto Build(NetworkGraph graph, IOnnxWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(weights);
+        var nodes = graph.MainPath();
+        var unknown = nodes.Where(node => !OnnxNodeWriter.Known.Contains(node.Op)).ToList();
+        if (unknown.Count > 0)
+            throw new NotSupportedException($"{graph.ClassName} cannot be exported to ONNX: " + string.Join("; ", unknown.Select(node => node.Op == "custom"
+                ? $"'{node.Path}' is a layer written in C# ({node.Text("type_name")}), which has no ONNX form"
+                : $"{node.Describe()} is an operation the ONNX export does not know")) + ". Nothing was written.");
+
+        var onnx = new OnnxGraphBuilder();
+        onnx.Graph.Name = graph.ClassName;
+        var names = new Dictionary<int, string> { [NetworkGraph.InputValue] = onnx.Reserve("input") };
+        var outputName = onnx.Reserve("output");
+        var writer = new OnnxNodeWriter(onnx, weights, graph);
+        var folded = FoldedNorms(graph, nodes);
+        foreach (var node in nodes)
+        {
+            if (folded.ContainsValue(node))
+            {
+                // Folded into the convolution before it: the norm's value is the convolution's.
+                names[node.Output] = names[node.Inputs[0]];
+                continue;
+            }
+            var inputs = node.Inputs.Select(id => names[id]).ToArray();
+            var norm = folded.TryGetValue(node, out var next) ? next : null;
+            var result = (norm?.Output ?? node.Output) == graph.Output ? outputName : "v" + node.Output.ToString(CultureInfo.InvariantCulture);
+            names[node.Output] = result;
+            writer.Write(node, inputs, result, norm);
+        }
+        if (graph.Output == NetworkGraph.InputValue || names[graph.Output] != outputName)
+            onnx.Node("Identity", "output", new[] { names[graph.Output] }, outputName);
+
+        var dynamic = DynamicSpatial(graph, nodes);
+        var input = graph.Input;
+        var (height, width) = dynamic ? ((object?)"height", (object?)"width") : (input[1], input[2]);
+        onnx.Graph.Input.Add(OnnxGraphBuilder.Value("input", new object?[] { "batch", input[0], height, width }));
+        // A map's height and width follow the input's when it may vary: left unnamed, as ONNX Runtime infers them.
+        var outputDims = graph.OutputShape.Select((dim, i) => dynamic && graph.OutputShape.Count == 3 && i > 0 ? null : (object?)dim);
+        onnx.Graph.Output.Add(OnnxGraphBuilder.Value("output", new object?[] { "batch" }.Concat(outputDims)));
+
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "CnnGen",
+            ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "0",
+            DocString = $"{graph.ClassName}, exported by CnnGen from its graph in eval semantics (batch norms folded, dropout and aux heads gone).",
+            Graph = onnx.Graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        void Meta(string key, string value) => model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        Meta(ClassKey, graph.ClassName);
+        Meta(ParametersKey, weights.ParameterCount.ToString(CultureInfo.InvariantCulture));
+        Meta(GraphHashKey, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", graph.Nodes)))).ToLowerInvariant());
+        Meta(InputShapeKey, string.Join(",", input));
+        Meta(DynamicSpatialKey, dynamic ? "true" : "false");
+        return model;
+    }
+
+    /// <summary>Each convolution whose only reader is a batch norm, with that norm: folded together, as torch.onnx.export does in eval mode.</summary>
+    private static Dictionary<GraphNode, GraphNode> FoldedNorms(NetworkGraph graph, IReadOnlyList<GraphNode> nodes)
+    {
+        var readers = new Dictionary<int, int> { [graph.Output] = 1 };
+        foreach (var node in nodes)
+            foreach (var input in node.Inputs)
+                readers[input] = readers.TryGetValue(input, out var count) ? count + 1 : 1;
+        var folded = new Dictionary<GraphNode, GraphNode>();
+        foreach (var node in nodes)
+            if (node.Op == "bn" && graph.Producer(node.Inputs[0]) is { Op: "conv" } conv && readers[conv.Output] == 1 && conv.Shape.Count == 3)
+                folded[conv] = node;
+        return folded;
+    }
+
+    /// <summary>
+    /// Height and width may vary unless a layer needs the declared size: an adaptive pool to more than 1x1, or a flatten
+    /// of a map that is not already 1x1 whatever the input (the output of a 1x1 adaptive pool).
+    /// </summary>
+    private static bool DynamicSpatial(NetworkGraph graph, IReadOnlyList<GraphNode> nodes) =>
+        !nodes.Any(node => node.Op switch
+        {
+            "adaptive_avgpool" => node.Pair("size") != (1, 1),
+            "flatten" => graph.Producer(node.Inputs[0]) is not { Op: "adaptive_avgpool" } pool ? InputRank(graph, node) == 3 : pool.Pair("size") != (1, 1),
+            _ => false,
+        });
+
+    private static int InputRank(NetworkGraph graph, GraphNode node) => (graph.Producer(node.Inputs[0])?.Shape ?? graph.Input).Count;
+}

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Expressions;
 using CnnGen.Generator.Layers;
@@ -16,9 +15,6 @@ namespace CnnGen.Generator.Analysis;
 /// </summary>
 public sealed partial class NetworkAnalyzer
 {
-    private static readonly Regex Repetition = new(@"^(\s*)(\d+|[A-Za-z_]\w*|\([^()]*\))\s*x\s+(?=\S)", RegexOptions.CultureInvariant);
-    private static readonly Regex NamedAs = new(@"\s+as\s+([A-Za-z_][\w{}+\-*/ ]*)\s*$", RegexOptions.CultureInvariant);
-
     /// <summary>A parsed entry: an optional repetition count and the call; offsets are into the scalar's text.</summary>
     private sealed record Entry(YamlScalar Scalar, Expr? Count, int CountOffset, string Name, CallExpr? Call, int Offset, Expr Target)
     {
@@ -168,11 +164,10 @@ public sealed partial class NetworkAnalyzer
         Expr? count = null;
         var countOffset = 0;
         var offset = 0;
-        var match = Repetition.Match(text);
-        if (match.Success)
+        if (EntryText.TryRepetition(text, out var countStart, out var countLength, out var bodyStart))
         {
-            countOffset = match.Groups[2].Index;
-            var countText = match.Groups[2].Value;
+            countOffset = countStart;
+            var countText = text.Substring(countOffset, countLength);
             try
             {
                 // A literal, a name, or a parenthesised expression such as (1 if first else 0).
@@ -183,15 +178,14 @@ public sealed partial class NetworkAnalyzer
                 Report(DiagnosticCatalog.ExpressionError, scalar.SpanOf(countOffset + error.Start, countOffset + error.End), $"Repetition count: {error.Message}");
                 return null;
             }
-            offset = match.Length;
+            offset = bodyStart;
         }
         string? pattern = null;
         var body = text.Substring(offset);
-        var named = NamedAs.Match(body);
-        if (named.Success)
+        if (EntryText.TryNamedAs(body, out var asIndex, out var named))
         {
-            pattern = named.Groups[1].Value.Trim();
-            body = body.Substring(0, named.Index);
+            pattern = named;
+            body = body.Substring(0, asIndex);
         }
         Expr target;
         try

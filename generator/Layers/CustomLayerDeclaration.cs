@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Expressions;
 using CnnGen.Generator.Model;
@@ -47,7 +46,32 @@ public sealed class CustomLayerDeclaration
         "round", "floor", "ceil", "int", "abs", "min", "max", "make_divisible",
     };
 
-    private static readonly Regex ArgumentPattern = new(@"^(\s*)([A-Za-z_]\w*)\s*:\s*([A-Za-z_]\w*)\s*(?:=(.*))?$", RegexOptions.CultureInvariant | RegexOptions.Singleline);
+    /// <summary>
+    /// One argument's text, <c>name: type</c> or <c>name: type = default</c> (spaces anywhere between): the offsets of
+    /// its name and type, and of its default's text (everything after <c>=</c>), or -1 without one; null when it is not
+    /// in that form.
+    /// </summary>
+    private static (int Name, int NameLength, int Type, int TypeLength, int Default)? ReadArgument(string text)
+    {
+        int Name(int position)
+        {
+            if (position >= text.Length || !Syntax.EntryText.IsNameStart(text[position])) return position;
+            position++;
+            while (position < text.Length && Syntax.EntryText.IsWordChar(text[position])) position++;
+            return position;
+        }
+        var name = Syntax.EntryText.SkipSpaces(text, 0);
+        var nameEnd = Name(name);
+        if (nameEnd == name) return null;
+        var colon = Syntax.EntryText.SkipSpaces(text, nameEnd);
+        if (colon >= text.Length || text[colon] != ':') return null;
+        var type = Syntax.EntryText.SkipSpaces(text, colon + 1);
+        var typeEnd = Name(type);
+        if (typeEnd == type) return null;
+        var rest = Syntax.EntryText.SkipSpaces(text, typeEnd);
+        if (rest == text.Length) return (name, nameEnd - name, type, typeEnd - type, -1);
+        return text[rest] == '=' ? (name, nameEnd - name, type, typeEnd - type, rest + 1) : null;
+    }
 
     public IReadOnlyList<CustomArgument> Arguments { get; private set; } = System.Array.Empty<CustomArgument>();
 
@@ -81,16 +105,16 @@ public sealed class CustomLayerDeclaration
                 if (spec.Arguments.Trim().Length > 0) Fail(DiagnosticCatalog.CustomLayerDeclaration, At(start, 1), "an argument is empty (two commas in a row, or one at the end)");
                 continue;
             }
-            var match = ArgumentPattern.Match(text);
-            if (!match.Success)
+            var match = ReadArgument(text);
+            if (match is not { } parts)
             {
                 Fail(DiagnosticCatalog.CustomLayerDeclaration, At(trimmedStart, text.Trim().Length),
                     $"'{text.Trim()}' is not an argument; write 'name: type' or 'name: type = default' with a type of {string.Join(", ", Types)}");
                 continue;
             }
-            var name = match.Groups[2].Value;
-            var type = match.Groups[3].Value;
-            var nameAt = At(start + match.Groups[2].Index, name.Length);
+            var name = text.Substring(parts.Name, parts.NameLength);
+            var type = text.Substring(parts.Type, parts.TypeLength);
+            var nameAt = At(start + parts.Name, name.Length);
             if (Reserved.Contains(name))
             {
                 Fail(DiagnosticCatalog.CustomLayerDeclaration, nameAt, $"'{name}' is a name the rules already use; choose another argument name");
@@ -103,15 +127,15 @@ public sealed class CustomLayerDeclaration
             }
             if (!Types.Contains(type))
             {
-                Fail(DiagnosticCatalog.CustomLayerDeclaration, At(start + match.Groups[3].Index, type.Length),
+                Fail(DiagnosticCatalog.CustomLayerDeclaration, At(start + parts.Type, type.Length),
                     $"'{type}' is not an argument type; use {string.Join(", ", Types)}");
                 continue;
             }
             Value? @default = null;
-            if (match.Groups[4].Success)
+            if (parts.Default >= 0)
             {
-                var defaultText = match.Groups[4].Value;
-                var defaultStart = start + match.Groups[4].Index;
+                var defaultText = text.Substring(parts.Default);
+                var defaultStart = start + parts.Default;
                 try
                 {
                     var value = Evaluator.Evaluate(ExpressionParser.Parse(defaultText), _ => null);

@@ -14,7 +14,7 @@ public static class OperationAttributes
 {
     /// <summary>The attributes of an operation (or of a record inside one, a C# layer's argument), in order.</summary>
     public static IEnumerable<(string Name, object? Value)> Of(object record) =>
-        Properties(record.GetType()).Select(property => (SnakeCase(property.Name), property.GetValue(record)));
+        Properties(record.GetType()).Select(property => (SnakeCase(property.Name), (object?)property.GetValue(record)));
 
     private static IEnumerable<PropertyInfo> Properties(System.Type type) =>
         type.GetRuntimeProperties()

@@ -112,6 +112,9 @@ public sealed partial class NetworkAnalyzer
 
     private static readonly string[] ResidualKeys = { "body", "shortcut", "scale", "then" };
 
+    /// <summary>The shortcut that is the identity where the body keeps the shape and absent elsewhere.</summary>
+    private const string IdentityIfSame = "identity_if_same";
+
     /// <summary>
     /// The shortcut is analysed after the body (a projection needs the body's output shape), but a shortcut written
     /// before the body is registered first, as torchvision's RegNet registers <c>proj</c> before <c>f</c>, so the
@@ -139,7 +142,7 @@ public sealed partial class NetworkAnalyzer
     {
         if (node is not YamlMapping spec || spec.Get("body") is not { } body)
         {
-            Report(DiagnosticCatalog.InvalidValue, node.Span, "residual", "needs a mapping with 'body' (the layers), and optionally 'shortcut' (identity, auto, projection) and 'then' (e.g. relu)");
+            Report(DiagnosticCatalog.InvalidValue, node.Span, "residual", "needs a mapping with 'body' (the layers), and optionally 'shortcut' (identity, auto, projection, identity_if_same) and 'then' (e.g. relu)");
             return flow with { Shape = null };
         }
         foreach (var entry in spec.Entries.Where(entry => !ResidualKeys.Contains(entry.Key.Text)))
@@ -149,6 +152,13 @@ public sealed partial class NetworkAnalyzer
         var bodyStart = group.Node.Children.Count;
         var bodyFlow = RunNode(body, input, group, scope);
         var shortcutStart = group.Node.Children.Count;
+        if (spec.Get("shortcut") is YamlScalar { Text: { } conditional } && conditional.Trim() == IdentityIfSame)
+        {
+            // torchvision's use_res_connect (MobileNet v2/v3, EfficientNet): the identity is added where the body
+            // keeps the input's shape; elsewhere the block is its body alone, with no module of its own for the shortcut.
+            if (input.Shape is null || bodyFlow.Shape is null) return new Flow(bodyFlow.Var, null);
+            if (!input.Shape.SameAs(bodyFlow.Shape)) return Then(spec, bodyFlow, group, scope);
+        }
         var shortcutFlow = RunShortcut(spec.Get("shortcut"), input, bodyFlow, group, scope);
         if (ShortcutWrittenFirst(spec)) MoveBefore(group.Node.Children, shortcutStart, bodyStart);
         if (bodyFlow.Shape is null || shortcutFlow is null || shortcutFlow.Shape is null)
@@ -175,15 +185,15 @@ public sealed partial class NetworkAnalyzer
             : new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, $"Forward.ScaleAdd({{0}}, {Value.FormatDouble(scale.AsDouble)}, {{1}})", $"Forward.ScaleAdd_({{0}}, {Value.FormatDouble(scale.AsDouble)}, {{1}})",
                 $"{where}: shortcut + {scale} * body -> {bodyFlow.Shape}")
                 { Path = group.Path, OutputShape = bodyFlow.Shape, Operation = new Graph.AddOp(scale.AsDouble), Site = key.Span, Blocks = BlockFrames() });
-        var result = new Flow(sum, Joined(bodyFlow.Shape, new[] { bodyFlow.Shape, shortcutFlow.Shape }));
+        return Then(spec, new Flow(sum, Joined(bodyFlow.Shape, new[] { bodyFlow.Shape, shortcutFlow.Shape })), group, scope);
+    }
 
-        if (spec.Get("then") is { } then)
-        {
-            if (then is YamlScalar thenEntry)
-                result = RunEntry(thenEntry, result, group, name: null, scope, anonymous: true);
-            else
-                Report(DiagnosticCatalog.InvalidValue, then.Span, "then", "must be one layer, e.g. 'then: relu'");
-        }
+    /// <summary>The residual's <c>then:</c> layer (a ReLU after the sum), if it has one.</summary>
+    private Flow Then(YamlMapping spec, Flow result, Group group, Scope scope)
+    {
+        if (spec.Get("then") is not { } then) return result;
+        if (then is YamlScalar thenEntry) return RunEntry(thenEntry, result, group, name: null, scope, anonymous: true);
+        Report(DiagnosticCatalog.InvalidValue, then.Span, "then", "must be one layer, e.g. 'then: relu'");
         return result;
     }
 }

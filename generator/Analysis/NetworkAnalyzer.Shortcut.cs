@@ -8,7 +8,8 @@ namespace CnnGen.Generator.Analysis;
 /// <summary>
 /// The shortcut of a residual: <c>identity</c> (the default), <c>projection</c> (1x1 conv + bn, as
 /// torchvision's <c>downsample</c>), <c>auto</c> (a projection only where the shapes differ), optionally
-/// named (<c>downsample = auto</c>), or an explicit list/mapping of layers applied to the block input.
+/// named (<c>downsample = auto</c>), <c>identity_if_same</c> (the identity where the shapes agree, no shortcut elsewhere;
+/// decided in RunResidual), or an explicit list/mapping of layers applied to the block input.
 /// </summary>
 public sealed partial class NetworkAnalyzer
 {
@@ -32,7 +33,7 @@ public sealed partial class NetworkAnalyzer
         }
         switch (text)
         {
-            case "identity":
+            case "identity" or "identity_if_same":
                 return input;
             case "auto" when input.Shape is not null && body.Shape is not null && input.Shape.SameAs(body.Shape):
                 return input;
@@ -41,8 +42,8 @@ public sealed partial class NetworkAnalyzer
                 return Project(scalar, name, input, body.Shape, group);
             default:
                 Report(DiagnosticCatalog.InvalidValue, scalar.Span, "shortcut",
-                    $"'{scalar.Text}' is not a shortcut; use identity, auto, projection, 'name = auto', or a list of layers" +
-                    Suggestions.DidYouMean(text, new[] { "identity", "auto", "projection" }));
+                    $"'{scalar.Text}' is not a shortcut; use identity, auto, projection, identity_if_same, 'name = auto', or a list of layers" +
+                    Suggestions.DidYouMean(text, new[] { "identity", "auto", "projection", "identity_if_same" }));
                 return null;
         }
     }

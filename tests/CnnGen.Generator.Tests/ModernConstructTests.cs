@@ -28,6 +28,30 @@ public class ModernConstructTests
     }
 
     [Fact]
+    public void An_identity_if_same_shortcut_adds_only_where_the_block_keeps_the_shape()
+    {
+        // torchvision's use_res_connect: one block for a row's strided first instance and the rest.
+        var yaml = Header + "blocks:\n  unit(c, s):\n    residual:\n      body:\n        conv: conv(c, k=3, s=s, p=1)\n      shortcut: identity_if_same\n" +
+                   "layers:\n  row:\n    - 3x unit(16, 2 if i == 0 else 1)\n  last: unit(32, 1)\n";
+        var model = Clean(yaml).Model!;
+        var adds = model.Steps.Where(step => step.Operation is Graph.AddOp).Select(step => step.Path).ToList();
+        // row.0 strides and widens 8 -> 16, last widens 16 -> 32: the body alone; row.1 and row.2 keep the shape.
+        Assert.Equal(new[] { "row.1", "row.2" }, adds);
+        Assert.Equal("32x8x8", model.Output!.ToString());
+        Assert.Equal(new[] { "row.0.conv.weight", "row.0.conv.bias", "row.1.conv.weight", "row.1.conv.bias", "row.2.conv.weight", "row.2.conv.bias", "last.conv.weight", "last.conv.bias" },
+            model.StateDict.Tensors.Select(tensor => tensor.Name));
+    }
+
+    [Fact]
+    public void A_misspelt_shortcut_suggests_identity_if_same()
+    {
+        var result = Pipeline.Compile(Header + "layers:\n  block:\n    residual:\n      body:\n        conv: conv(8, k=3, p=1)\n      shortcut: identity_if_sam\n");
+        var problem = Assert.Single(result.Problems);
+        Assert.Contains("use identity, auto, projection, identity_if_same, 'name = auto'", problem.Message);
+        Assert.Contains("identity_if_same", problem.Message[problem.Message.IndexOf("or a list of layers", StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
     public void A_split_sends_each_part_through_its_branch_and_concatenates()
     {
         var model = Clean(Header + "layers:\n  unit:\n    split:\n      - identity\n      - branch2: [conv(in, k=1, bias=false), bn]\n").Model!;

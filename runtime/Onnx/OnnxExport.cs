@@ -15,7 +15,11 @@ namespace CnnGen.Runtime.Onnx;
 /// Writes a generated network as an ONNX model (IR 8, opset 17) from its <see cref="NetworkGraph"/> and its current
 /// weights, in eval semantics: batch norms that follow a convolution folded into it, dropout and stochastic depth
 /// gone, aux heads left out. Input <c>input</c> [batch, C, H, W], output <c>output</c>; the batch is dynamic, and
-/// height and width too when no layer needs the declared size. Metadata: <c>cnngen.class</c>,
+/// height and width too when no layer needs the declared size. Every map's shape is in the file's value_info, its height
+/// and width symbols that say how they follow the input's where those vary (<see cref="OnnxMapShapes"/>), so ONNX
+/// Runtime can show a residual's two inputs alike and fuse the Add into its convolution as it does for
+/// <c>torch.onnx.export</c>'s fixed-size file; a concat read only by another concat is written into it, and dropout
+/// and stochastic depth write nothing. Metadata: <c>cnngen.class</c>,
 /// <c>cnngen.parameters</c>, <c>cnngen.graph_sha256</c>. The model is built completely before the first byte is
 /// written, so an operation the export cannot write or a missing tensor leaves no file behind.
 /// </summary>
@@ -89,16 +93,25 @@ public static class OnnxExport
         var names = new Dictionary<int, string> { [NetworkGraph.InputValue] = onnx.Reserve("input") };
         var outputName = onnx.Reserve("output");
         var writer = new OnnxNodeWriter(onnx, weights, graph);
-        var folded = FoldedNorms(graph, nodes);
+        var readers = Readers(graph, nodes);
+        var folded = FoldedNorms(graph, nodes, readers);
+        var inner = InnerConcats(graph, nodes, readers);
+        // An inner concat's parts, written into the concat that reads it.
+        var parts = new Dictionary<int, string[]>();
         foreach (var node in nodes)
         {
-            if (folded.ContainsValue(node))
+            if (folded.ContainsValue(node) || node.Op is "dropout" or "stochastic_depth")
             {
-                // Folded into the convolution before it: the norm's value is the convolution's.
+                // Folded into the convolution before it, or the identity in eval: the value is its input's.
                 names[node.Output] = names[node.Inputs[0]];
                 continue;
             }
-            var inputs = node.Inputs.Select(id => names[id]).ToArray();
+            var inputs = node.Inputs.SelectMany(id => parts.TryGetValue(id, out var concatenated) ? concatenated : new[] { names[id] }).ToArray();
+            if (inner.Contains(node))
+            {
+                parts[node.Output] = inputs;
+                continue;
+            }
             var norm = folded.TryGetValue(node, out var next) ? next : null;
             var result = (norm?.Output ?? node.Output) == graph.Output ? outputName : "v" + node.Output.ToString(CultureInfo.InvariantCulture);
             names[node.Output] = result;
@@ -114,6 +127,7 @@ public static class OnnxExport
         // A map's height and width follow the input's when it may vary: left unnamed, as ONNX Runtime infers them.
         var outputDims = graph.OutputShape.Select((dim, i) => dynamic && graph.OutputShape.Count == 3 && i > 0 ? null : (object?)dim);
         onnx.Graph.Output.Add(OnnxGraphBuilder.Value("output", new object?[] { "batch" }.Concat(outputDims)));
+        AddMapShapes(onnx, graph, nodes, names, dynamic);
 
         var model = new ModelProto
         {
@@ -133,18 +147,59 @@ public static class OnnxExport
         return model;
     }
 
-    /// <summary>Each convolution whose only reader is a batch norm, with that norm: folded together, as torch.onnx.export does in eval mode.</summary>
-    private static Dictionary<GraphNode, GraphNode> FoldedNorms(NetworkGraph graph, IReadOnlyList<GraphNode> nodes)
+    /// <summary>How many nodes of <paramref name="nodes"/> read each value (the network's output counts as one more reader).</summary>
+    private static Dictionary<int, int> Readers(NetworkGraph graph, IReadOnlyList<GraphNode> nodes)
     {
         var readers = new Dictionary<int, int> { [graph.Output] = 1 };
         foreach (var node in nodes)
             foreach (var input in node.Inputs)
                 readers[input] = readers.TryGetValue(input, out var count) ? count + 1 : 1;
+        return readers;
+    }
+
+    /// <summary>Each convolution whose only reader is a batch norm, with that norm: folded together, as torch.onnx.export does in eval mode.</summary>
+    private static Dictionary<GraphNode, GraphNode> FoldedNorms(NetworkGraph graph, IReadOnlyList<GraphNode> nodes, Dictionary<int, int> readers)
+    {
         var folded = new Dictionary<GraphNode, GraphNode>();
         foreach (var node in nodes)
             if (node.Op == "bn" && graph.Producer(node.Inputs[0]) is { Op: "conv" } conv && readers[conv.Output] == 1 && conv.Shape.Count == 3)
                 folded[conv] = node;
         return folded;
+    }
+
+    /// <summary>
+    /// Each concat whose only reader is another concat (Inception-v3's 3x3 pair inside its E blocks): its inputs go into
+    /// that concat, one copy fewer, as torch.onnx.export (through TorchScript's passes) writes torchvision's same blocks.
+    /// </summary>
+    private static HashSet<GraphNode> InnerConcats(NetworkGraph graph, IReadOnlyList<GraphNode> nodes, Dictionary<int, int> readers)
+    {
+        var inner = new HashSet<GraphNode>();
+        foreach (var node in nodes)
+            if (node.Op == "concat")
+                foreach (var input in node.Inputs)
+                    if (graph.Producer(input) is { Op: "concat" } part && readers[part.Output] == 1)
+                        inner.Add(part);
+        return inner;
+    }
+
+    /// <summary>
+    /// The shape of every map the file names (value_info): [batch, C, H, W], or [batch, H, W, C] for a channels-last one,
+    /// with H and W numbers or, where they follow a dynamic input's, symbols that say how (<see cref="OnnxMapShapes"/>).
+    /// ONNX Runtime proves two maps alike by these names where its own inference has lost the input's.
+    /// </summary>
+    private static void AddMapShapes(OnnxGraphBuilder onnx, NetworkGraph graph, IReadOnlyList<GraphNode> nodes, Dictionary<int, string> names, bool dynamic)
+    {
+        var extents = OnnxMapShapes.Extents(graph, nodes, dynamic);
+        var written = new HashSet<string>(StringComparer.Ordinal) { "input", "output" };
+        foreach (var node in nodes)
+        {
+            if (node.Shape.Count != 3 || !extents.TryGetValue(node.Output, out var extent) || !names.TryGetValue(node.Output, out var name) || !written.Add(name)) continue;
+            object Dim(string size) => OnnxMapShapes.IsNumber(size) ? long.Parse(size, CultureInfo.InvariantCulture) : size;
+            var channels = node.Shape[0];
+            onnx.Graph.ValueInfo.Add(OnnxGraphBuilder.Value(name, node.ChannelsLast
+                ? new object?[] { "batch", Dim(extent.H), Dim(extent.W), channels }
+                : new object?[] { "batch", channels, Dim(extent.H), Dim(extent.W) }));
+        }
     }
 
     /// <summary>

@@ -15,6 +15,11 @@
 //                                    the network with the file's weights as an ONNX model (opset 17, eval semantics), written
 //                                    from the same graph the build writes into the class; no libtorch. Exit code 1 (nothing
 //                                    written) for a tensor that is missing or of another shape, or a layer with no ONNX form
+//   cnngen export <file> --pytorch out.py [--class Name] [--arg name=value]...
+//                                    a readable PyTorch module written from the same graph (docs/pytorch-export.md): torchvision's
+//                                    state-dict names, model arguments as constructor arguments, blocks as classes, aux heads and
+//                                    variants (every class of the file without --class); a YAML name Python could misread is an
+//                                    error CNNPT02 and nothing is written, a layer with no PyTorch form (C#) CNNPT01
 //   cnngen weights check <net.cnn.yaml> <weights file> [--class Name] [--arg name=value]... [--new-head] [--keep-aux] [--adapt-stem]
 //                                    whether a safetensors or PyTorch checkpoint (zip or legacy, wrapped or 'module.'-prefixed)
 //                                    fits the network, from the file's index alone (no tensor data is read): every missing,

@@ -60,10 +60,17 @@ public sealed class PyTorchExportTests(PyTorchZoo zoo, ITestOutputHelper log) : 
             var largest = element.GetProperty("max_output").GetDouble();
             Assert.Equal(element.GetProperty("expected_shape").ToString(), element.GetProperty("shape").ToString());
             Assert.True(difference <= 1e-4 * largest, $"{key} {what}: max|difference| {difference:G3} against max|output| {largest:G3}");
+            // Not vacuous: the two samples' outputs differ by far more than the tolerance.
+            var spread = element.GetProperty("spread").GetDouble();
+            Assert.True(spread >= 1e-2 * largest, $"{key} {what}: the output hardly depends on the input (samples differ by {spread:G3}, max|output| {largest:G3})");
             line += $"; {what} {difference:E1} of {largest:G3} ({difference / largest:E1})";
         }
         log.WriteLine(line + $"; Python {result.GetProperty("seconds").GetDouble():F1} s");
-        if (key == "AlexNet") foreach (var timing in zoo.Timings) log.WriteLine(timing);
+        if (key == "AlexNet")
+        {
+            log.WriteLine($"Python's torch: {zoo.Result("__torch__")}");
+            foreach (var timing in zoo.Timings) log.WriteLine(timing);
+        }
     }
 
     private static IEnumerable<(string What, JsonElement Element)> Comparisons(JsonElement result)
@@ -73,7 +80,14 @@ public sealed class PyTorchExportTests(PyTorchZoo zoo, ITestOutputHelper log) : 
         if (result.TryGetProperty("train_aux", out var aux))
             foreach (var head in aux.EnumerateObject()) yield return ("train " + head.Name, head.Value);
     }
+}
 
+/// <summary>
+/// A YAML name Python could misread never becomes code: <c>cnngen export --pytorch</c> reports a diagnostic (the
+/// analysis's own, or CNNPT02) and writes nothing.
+/// </summary>
+public sealed class PyTorchExportNameTests
+{
     [Theory]
     [InlineData("__import__", "CNNPT02")]
     [InlineData("training", "CNNPT02")]
@@ -147,6 +161,34 @@ public sealed class PyTorchExportTests(PyTorchZoo zoo, ITestOutputHelper log) : 
             Assert.DoesNotContain("\"):", text!);
         }
         else Assert.Contains("CNN", error);
+    }
+
+    [Fact]
+    public void Every_class_of_a_file_is_written_unless_one_is_named_and_arguments_become_defaults()
+    {
+        var folder = Directory.CreateTempSubdirectory("cnngen-pytorch-tool-").FullName;
+        try
+        {
+            var yaml = Path.Combine(AnalysedZoo.Folder, "densenet.cnn.yaml");
+            var all = Path.Combine(folder, "all.py");
+            var (output, error) = (new StringWriter(), new StringWriter());
+            Assert.Equal(0, ExportCommand.Run([yaml, "--pytorch", all], output, error));
+            var text = File.ReadAllText(all);
+            Assert.Contains("__all__ = [\"DenseNet121\", \"DenseNet169\", \"DenseNet201\"]", text);
+            // The variants share their block classes: one DenseLayer for all three.
+            Assert.Single(text.Split('\n'), line => line.StartsWith("class DenseLayer(", StringComparison.Ordinal));
+
+            var one = Path.Combine(folder, "one.py");
+            Assert.Equal(0, ExportCommand.Run([yaml, "--pytorch", one, "--class", "DenseNet121", "--arg", "num_classes=10"], output, error));
+            text = File.ReadAllText(one);
+            Assert.Contains("__all__ = [\"DenseNet121\"]", text);
+            Assert.Contains("def __init__(self, num_classes=10, growth_rate=32", text);
+            Assert.Equal(2, Directory.GetFiles(folder).Length);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private static void AssertRefused(string yaml, string id)
@@ -281,14 +323,14 @@ public sealed class PyTorchZoo : IDisposable
         using (var network = Create(Zoo.Get(name), graph, arguments))
         using (NewDisposeScope())
         {
-            Randomize(network);
+            var sample = InputOf(Zoo.Get(name), graph, arguments);
+            var input = randn([Batch, .. sample]);
+            Randomize(network, input);
             var state = network.state_dict();
             Expected[key] = (network.parameters().Sum(parameter => parameter.numel()),
                 state.Select(pair => pair.Key + " " + string.Join("x", pair.Value.shape)).ToList(),
                 network.named_parameters().Select(pair => pair.name).ToList(), network.named_buffers().Select(pair => pair.name).ToList());
             network.SaveSafetensors(weights);
-            var shape = new long[] { Batch }.Concat(InputOf(Zoo.Get(name), graph, arguments)).ToArray();
-            var input = randn(shape);
             var tensors = new Dictionary<string, Tensor> { ["input"] = input };
             using (no_grad())
             {
@@ -357,23 +399,41 @@ public sealed class PyTorchZoo : IDisposable
     };
 
     /// <summary>
-    /// Batch-norm statistics and affine parameters far from the identity (as trained ones are), every 1-D weight
-    /// (batch and layer norms' scales) in [0.5, 1.5], and ConvNeXt's layer scales (1e-6 at first, which would hide the
-    /// blocks) in [0.5, 1.5].
+    /// Convolution and linear weights He-normal (std sqrt(2 / fan-in)), so the signal does not vanish over depth
+    /// (PyTorch's default init shrinks it about 1.7x a layer: MobileNet v1's output would no longer depend on its input);
+    /// batch-norm statistics calibrated by one training-mode pass (momentum 1, the test's input among 16 samples) and then perturbed, so activations keep
+    /// their scale through the depth and every norm differs from both the identity and the batch's own statistics;
+    /// every other 1-D weight (layer norms' scales) and ConvNeXt's layer scales (1e-6 at first, which would hide the
+    /// blocks) in [0.5, 1.5], 1-D biases N(0, 0.1).
     /// </summary>
-    private static void Randomize(nn.Module network)
+    private static void Randomize(nn.Module<Tensor, Tensor> network, Tensor input)
     {
-        using var _ = no_grad();
-        foreach (var (key, tensor) in network.state_dict())
-        {
-            if (key.EndsWith(".running_mean", StringComparison.Ordinal)) tensor.copy_(randn_like(tensor) * 0.2);
-            else if (key.EndsWith(".running_var", StringComparison.Ordinal)) tensor.copy_(rand_like(tensor) + 0.5);
-        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (_, parameter) in network.named_parameters())
+            if (parameter.dim() >= 2) parameter.normal_(0, Math.Sqrt(2.0 / (parameter.numel() / parameter.shape[0])));
         foreach (var (key, parameter) in network.named_parameters())
         {
             if (parameter.dim() == 1 && key.EndsWith(".bias", StringComparison.Ordinal)) parameter.copy_(randn_like(parameter) * 0.1);
             else if (parameter.dim() == 1 && key.EndsWith(".weight", StringComparison.Ordinal)) parameter.copy_(rand_like(parameter) + 0.5);
             else if (key == "layer_scale" || key.EndsWith(".layer_scale", StringComparison.Ordinal)) parameter.copy_(rand_like(parameter) + 0.5);
+        }
+        var norms = network.modules().OfType<TorchSharp.Modules.BatchNorm2d>().Select(norm => (Momentum: (Action<double>)(m => norm.momentum = m), norm.running_mean, norm.running_var))
+            .Concat(network.modules().OfType<TorchSharp.Modules.BatchNorm1d>().Select(norm => (Momentum: (Action<double>)(m => norm.momentum = m), norm.running_mean, norm.running_var)))
+            .ToList();
+        if (norms.Count == 0) return;
+        foreach (var norm in norms) norm.Momentum(1.0);
+        network.train();
+        foreach (var dropout in network.modules().OfType<TorchSharp.Modules.Dropout>()) dropout.eval();
+        // The test's own samples among 16, so its inputs' activations are ones the statistics have seen (a small map's
+        // channel that the calibration saw nearly constant would otherwise magnify the eval pass's rounding).
+        network.forward(cat([input, randn([16 - input.shape[0], .. input.shape.Skip(1)])], 0));
+        network.eval();
+        foreach (var (momentum, mean, variance) in norms)
+        {
+            momentum(0.1);
+            mean!.add_(randn_like(mean) * 0.1 * variance!.sqrt());
+            variance.mul_((rand_like(variance) * 0.4 - 0.2).exp());
         }
     }
 

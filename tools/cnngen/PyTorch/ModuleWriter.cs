@@ -308,9 +308,11 @@ internal sealed class ModuleWriter
     }
 
     /// <summary>A layer's path inside its class as part of a parameter name: <c>downsample.0</c> -> <c>downsample_0</c>.</summary>
-    private static string Local(PathNode owner, PathNode node)
+    private static string Local(PathNode owner, PathNode node) => Local(owner, node.Path);
+
+    private static string Local(PathNode owner, string path)
     {
-        var relative = owner.Path.Length == 0 ? node.Path : node.Path.Length > owner.Path.Length ? node.Path.Substring(owner.Path.Length + 1) : "";
+        var relative = owner.Path.Length == 0 ? path : path.Length > owner.Path.Length ? path.Substring(owner.Path.Length + 1) : "";
         var text = relative.Replace('.', '_').Replace('-', '_');
         return text.Length > 0 && char.IsDigit(text[0]) ? "layer" + text : text;
     }
@@ -422,17 +424,9 @@ internal sealed class ModuleWriter
     private void Expression(Template t, NetworkLayout layout, PathNode owner, Unit unit, IReadOnlyList<string> args)
     {
         var target = unit.Target;
-        if (target is null) _operations.Function(t, layout.Node(unit.Node), layout, args, LocalOfNode(owner, layout.Node(unit.Node)));
+        if (target is null) _operations.Function(t, layout.Node(unit.Node), layout, args, Local(owner, layout.Node(unit.Node).Path));
         else if (target.Kind == PathKind.Parameter) t.Add($"{args[0]} * {Access(owner, target)}");
         else t.Add($"{Access(owner, target)}({string.Join(", ", args)})");
-    }
-
-    private static string LocalOfNode(PathNode owner, GraphNode node)
-    {
-        var path = node.Path;
-        var relative = owner.Path.Length == 0 ? path : path.Length > owner.Path.Length ? path.Substring(owner.Path.Length + 1) : "";
-        var text = relative.Replace('.', '_').Replace('-', '_');
-        return text.Length > 0 && char.IsDigit(text[0]) ? "layer" + text : text;
     }
 
     // ------------------------------------------------------------------------------------------------ classes

@@ -210,7 +210,7 @@ public sealed class PyTorchExportNameTests
             File.WriteAllText(network, yaml);
             var (output, error) = (new StringWriter(), new StringWriter());
             var code = ExportCommand.Run([network, "--pytorch", target], output, error);
-            Assert.Empty(Directory.GetFiles(folder).Where(file => file != network && file != target));
+            Assert.DoesNotContain(Directory.GetFiles(folder), file => file != network && file != target);
             return (code, File.Exists(target) ? File.ReadAllText(target) : null, error.ToString());
         }
         finally

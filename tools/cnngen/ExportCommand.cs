@@ -37,7 +37,9 @@ public static class ExportCommand
         }
         if (onnx is null && pytorch is null || (onnx is null) != (weights is null))
         {
-            error.WriteLine($"cnngen export needs --pytorch, or --onnx with --weights\nusage: {Usage}");
+            error.WriteLine((onnx is null && weights is null
+                ? "cnngen export needs --onnx and --weights, or --pytorch"
+                : "cnngen export needs --onnx and --weights together") + $"\nusage: {Usage}");
             return 2;
         }
         if (onnx is not null)

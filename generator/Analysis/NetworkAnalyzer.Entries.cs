@@ -21,6 +21,9 @@ public sealed partial class NetworkAnalyzer
         /// <summary>From <c>... as denselayer{i+1}</c>: how repetitions are named instead of 0, 1, 2.</summary>
         public string? NamePattern { get; init; }
 
+        /// <summary>The <c>from=</c> argument: the output the entry reads instead of the previous one (see NetworkAnalyzer.Outputs).</summary>
+        public NamedArgument? From { get; init; }
+
         public Model.SourceSpan SpanOf(Expr expr) => Scalar.SpanOf(Offset + expr.Start, Offset + expr.End);
 
         public Model.SourceSpan NameSpan => Scalar.SpanOf(Offset + Target.Start, Offset + Target.Start + Name.Length);
@@ -34,7 +37,10 @@ public sealed partial class NetworkAnalyzer
     {
         var entry = ParseEntry(scalar);
         if (entry is not null) entry = ChosenByParameter(entry, scope);
+        if (entry is not null && IsJoin(entry)) return RunJoin(entry, flow, group, name, scope);
         if (entry is null || !Resolve(entry, name, anonymous)) return flow with { Shape = null };
+        if (StartOf(entry, flow, scope) is not { } start) return flow with { Shape = null };
+        flow = start;
         if (namePattern is not null)
         {
             if (entry.Count is null)
@@ -207,7 +213,8 @@ public sealed partial class NetworkAnalyzer
             case NameExpr bare:
                 return new Entry(scalar, count, countOffset, bare.Name, null, offset, target) { NamePattern = pattern };
             case CallExpr call:
-                return new Entry(scalar, count, countOffset, call.Name, call, offset, target) { NamePattern = pattern };
+                var (rest, from) = SplitFrom(call);
+                return new Entry(scalar, count, countOffset, call.Name, rest, offset, target) { NamePattern = pattern, From = from };
             default:
                 Report(DiagnosticCatalog.ExpressionError, scalar.Span,
                     $"'{text.Trim()}' is not a layer entry; write a layer or block name with optional arguments, e.g. 'conv(64, k=3)' or '3x bottleneck(64)'");
@@ -255,7 +262,7 @@ public sealed partial class NetworkAnalyzer
             return flow with { Shape = null };
         }
         _usedBlocks.Add(block.Name);
-        var blockScope = BindBlock(block, entry, callerScope, index, flow.Shape);
+        var blockScope = BindBlock(block, entry, callerScope, index, flow);
         if (blockScope is null) return flow with { Shape = null };
 
         // A list-bodied block in a list (or a hoisted one) splices its layers into the enclosing group.
@@ -273,13 +280,15 @@ public sealed partial class NetworkAnalyzer
     }
 
     /// <summary>Binds a block call's arguments to its parameters; defaults see the model arguments.</summary>
-    private Scope? BindBlock(BlockDefinition block, Entry entry, Scope callerScope, int? index, Shape? input)
+    private Scope? BindBlock(BlockDefinition block, Entry entry, Scope callerScope, int? index, Flow flow)
     {
+        var input = flow.Shape;
         var callScope = new Scope(callerScope);
         if (index is not null) callScope.Set("i", Value.Of(index.Value));
         if (input is not null) callScope.Set("in", input.Channels);
         var blockScope = new Scope(_globals);
         if (input is not null) blockScope.Set("in", input.Channels);
+        NameOutput(blockScope, InputName, flow);
 
         var call = entry.Call;
         var positional = call?.Positional ?? Array.Empty<Expr>();

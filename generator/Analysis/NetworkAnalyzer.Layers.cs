@@ -71,7 +71,7 @@ public sealed partial class NetworkAnalyzer
                 ok = false;
                 continue;
             }
-            var value = TryEvaluate(expr, scope, entry, input is not null);
+            var value = parameter.Type == ArgumentType.Output ? ReadOutputRef(expr, entry, scope, $"{parameter.Name}=") : TryEvaluate(expr, scope, entry, input is not null);
             if (value is null)
             {
                 ok = false;
@@ -89,6 +89,10 @@ public sealed partial class NetworkAnalyzer
         }
         return ok && input is not null ? args : null;
     }
+
+    /// <summary>The output an <see cref="ArgumentType.Output"/> argument names; null when it was not given.</summary>
+    private Flow? OutputOf(BoundArguments args, string argument) =>
+        args.IsGiven(argument) && args[argument] is { Kind: ValueKind.Tensor } tensor ? _outputs[(int)tensor.Int] : null;
 
     private static string Signature(ParameterSpec parameter) =>
         (parameter.Aliases.Length > 0 ? $"{parameter.Name}/{parameter.Aliases[0]}" : parameter.Name) + (parameter.IsRequired ? "" : "=" + parameter.Default);
@@ -112,6 +116,8 @@ public sealed partial class NetworkAnalyzer
                 return $"must be a non-negative integer or a pair (height, width), not {value}";
             case ArgumentType.Number:
                 return value.IsNumber ? null : $"must be a number, not {value.KindName} ({value})";
+            case ArgumentType.Output:
+                return value.Kind == ValueKind.Tensor ? null : $"must name an earlier output, not {value.KindName} ({value})";
             case ArgumentType.Bool:
                 if (value.IsDynamic) return "must be fixed at compile time; it cannot depend on a model argument";
                 return value.Kind == ValueKind.Bool ? null : $"must be true or false, not {value}";
@@ -144,7 +150,7 @@ public sealed partial class NetworkAnalyzer
     {
         if (flow.Shape is null || !CountInstance(site.Span)) return flow with { Shape = null };
         var path = group.ChildPath(name);
-        var context = new LayerContext(path, kind, flow.Shape, args, site.Span, Related, _problems);
+        var context = new LayerContext(path, kind, flow.Shape, args, site.Span, Related, _problems) { OutputShape = argument => OutputOf(args, argument)?.Shape };
         LayerResult? result;
         try
         {
@@ -179,7 +185,8 @@ public sealed partial class NetworkAnalyzer
         output.SavedByProducer = op.SavesOutput;
         var template = field is null ? op.Template : op.Template.Replace("{m}", field);
         var inPlace = field is null ? op.InPlace : op.InPlace?.Replace("{m}", field);
-        _model.Steps.Add(new ForwardStep(output, new[] { flow.Var }, template, inPlace, $"{(registerName ? path : group.Path)}: {(kind.Name + " " + result.Detail).Trim()} -> {result.Output}")
+        var inputs = result.ReadsOutput is { } reads ? new[] { flow.Var, OutputOf(args, reads)!.Var } : new[] { flow.Var };
+        _model.Steps.Add(new ForwardStep(output, inputs, template, inPlace, $"{(registerName ? path : group.Path)}: {(kind.Name + " " + result.Detail).Trim()} -> {result.Output}")
         {
             Kind = kind.Name,
             Field = field,

@@ -37,56 +37,54 @@ public sealed partial class NetworkAnalyzer
         return flow;
     }
 
-    private Flow RunMapping(YamlMapping mapping, Flow flow, Group group, Scope scope)
+    private Flow RunMapping(YamlMapping mapping, Flow flow, Group group, Scope outer)
     {
+        // The keys name their entries' outputs for the entries after them (NetworkAnalyzer.Outputs); a nested
+        // mapping's keys stay inside it.
+        var scope = new Scope(outer);
+        foreach (var entry in mapping.Entries)
+            if (Identifiers.IsStateDictName(entry.Key.Text)) scope.SetPending(entry.Key.Text);
         foreach (var entry in mapping.Entries)
         {
-            var key = entry.Key;
-            if (key.Text == "residual")
-            {
-                flow = RunResidual(key, entry.Value, flow, group, scope);
-                continue;
-            }
-            if (key.Text == "concat")
-            {
-                flow = RunConcat(key, entry.Value, flow, group, scope);
-                continue;
-            }
-            if (key.Text == "dense")
-            {
-                flow = RunDense(key, entry.Value, flow, group, scope);
-                continue;
-            }
-            if (key.Text == "gate")
-            {
-                flow = RunGate(key, entry.Value, flow, group, scope);
-                continue;
-            }
-            if (key.Text == "split")
-            {
-                flow = RunSplit(key, entry.Value, flow, group, scope);
-                continue;
-            }
-            if (key.Text.IndexOf('{') >= 0 && entry.Value is YamlScalar repeated)
-            {
-                // 'block{i+4}: 8x middle': the repetitions join this mapping, named by the key.
-                flow = RunEntry(repeated, flow, group, null, scope, namePattern: key.Text);
-                continue;
-            }
-            if (!Identifiers.IsStateDictName(key.Text))
-            {
-                Report(DiagnosticCatalog.InvalidValue, key.Span, key.Text,
-                    "is not a valid layer name: use letters, digits, '_' and '-', starting with a letter or '_' (names become state-dict keys such as 'layer1.0.conv1' or RegNet's 'block1-0')");
-                flow = flow with { Shape = null };
-                continue;
-            }
-            flow = entry.Value switch
-            {
-                YamlScalar scalar => RunEntry(scalar, flow, group, key.Text, scope),
-                _ => RunNode(entry.Value, flow, group.AddGroup(key.Text, key.Span), scope),
-            };
-            if (group.Node == _model.Root) AfterTopLevel(key.Text, flow, group);
+            flow = RunMappingEntry(entry, flow, group, scope);
+            if (Identifiers.IsStateDictName(entry.Key.Text) && !Keywords.Contains(entry.Key.Text)) NameOutput(scope, entry.Key.Text, flow);
         }
+        return flow;
+    }
+
+    /// <summary>The keys that are constructs, not names: their outputs are not named by them.</summary>
+    private static readonly string[] Keywords = { "residual", "concat", "dense", "gate", "split" };
+
+    private Flow RunMappingEntry(KeyValuePair<YamlScalar, YamlNodeSyntax> entry, Flow flow, Group group, Scope scope)
+    {
+        var key = entry.Key;
+        if (key.Text == "residual")
+            return RunResidual(key, entry.Value, flow, group, scope);
+        if (key.Text == "concat")
+            return RunConcat(key, entry.Value, flow, group, scope);
+        if (key.Text == "dense")
+            return RunDense(key, entry.Value, flow, group, scope);
+        if (key.Text == "gate")
+            return RunGate(key, entry.Value, flow, group, scope);
+        if (key.Text == "split")
+            return RunSplit(key, entry.Value, flow, group, scope);
+        if (key.Text.IndexOf('{') >= 0 && entry.Value is YamlScalar repeated)
+        {
+            // 'block{i+4}: 8x middle': the repetitions join this mapping, named by the key.
+            return RunEntry(repeated, flow, group, null, scope, namePattern: key.Text);
+        }
+        if (!Identifiers.IsStateDictName(key.Text))
+        {
+            Report(DiagnosticCatalog.InvalidValue, key.Span, key.Text,
+                "is not a valid layer name: use letters, digits, '_' and '-', starting with a letter or '_' (names become state-dict keys such as 'layer1.0.conv1' or RegNet's 'block1-0')");
+            return flow with { Shape = null };
+        }
+        flow = entry.Value switch
+        {
+            YamlScalar scalar => RunEntry(scalar, flow, group, key.Text, scope),
+            _ => RunNode(entry.Value, flow, group.AddGroup(key.Text, key.Span), scope),
+        };
+        if (group.Node == _model.Root) AfterTopLevel(key.Text, flow, group);
         return flow;
     }
 

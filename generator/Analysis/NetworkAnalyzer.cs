@@ -99,7 +99,9 @@ public sealed partial class NetworkAnalyzer
 
         var root = new Group(_model.Root, "");
         _auxHeads = ReadAuxHeads();
-        var flow = RunNode(_document.Layers, new Flow(_model.InputVar, input), root, _globals);
+        var network = new Scope(_globals);
+        NameOutput(network, InputName, new Flow(_model.InputVar, input));
+        var flow = RunNode(_document.Layers, new Flow(_model.InputVar, input), root, network);
         CheckAuxTaps();
         CheckUniqueNames(_model.Root, "");
         CollectStateDict();

@@ -81,6 +81,12 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticInfo SplitChannels = new(
         "CNN0024", "Channels cannot be split", "{0}: {1} channels cannot be split into {2} equal parts", ProblemSeverity.Error);
 
+    public static readonly DiagnosticInfo UnknownOutput = new(
+        "CNN0025", "Not an earlier output", "{0}", ProblemSeverity.Error);
+
+    public static readonly DiagnosticInfo JoinShapes = new(
+        "CNN0026", "Joined outputs differ in shape", "{0}: {1} cannot {2} {3}; {4}", ProblemSeverity.Error);
+
     // CNN0030-CNN0039: layers written in C# ([CnnLayer], see docs/dsl.md "Your own layers").
 
     public static readonly DiagnosticInfo CustomLayerDeclaration = new(
@@ -106,7 +112,7 @@ public static class DiagnosticCatalog
         YamlSyntax, MissingKey, InvalidValue, UnknownLayer, MissingArgument, UnknownArgument, ArgumentType,
         ChannelMismatch, SpatialTooSmall, ResidualShapes, ParameterCountMismatch, ExpressionError,
         BlockDefinition, DuplicateName, UnknownKey, Unsupported, InternalError, ShapeMismatch, ConcatShapes, UnusedBlock, UnusedArgument, NoValidInputSize,
-        GateShape, SplitChannels,
+        GateShape, SplitChannels, UnknownOutput, JoinShapes,
         CustomLayerDeclaration, CustomLayerRule, CustomLayerEvaluation, CustomLayerClass, CustomLayerName, CustomLayerUnusable,
     };
 }

@@ -12,6 +12,8 @@ public enum ValueKind
     Bool,
     String,
     Tuple,
+    /// <summary>An earlier output of the network, by name (<c>concat(enc4, up)</c>, <c>from=layer3</c>): <see cref="Value.Text"/> is the name, <see cref="Value.Int"/> the analysis's id for it.</summary>
+    Tensor,
 }
 
 /// <summary>
@@ -38,6 +40,9 @@ public sealed record Value(ValueKind Kind, long Int, double Float, bool Bool, st
 
     public static Value Tuple(IReadOnlyList<Value> items) => new(ValueKind.Tuple, 0, 0, false, null, items, null);
 
+    /// <summary>A named output of the network (see <see cref="ValueKind.Tensor"/>).</summary>
+    public static Value TensorRef(string name, int id) => new(ValueKind.Tensor, id, 0, false, name, null, null);
+
     public Value WithSymbolic(SizeExpr? symbolic) => this with { Symbolic = symbolic };
 
     public bool IsNumber => Kind is ValueKind.Int or ValueKind.Float;
@@ -54,6 +59,7 @@ public sealed record Value(ValueKind Kind, long Int, double Float, bool Bool, st
         ValueKind.Bool => Bool ? "true" : "false",
         ValueKind.String => "\"" + (Text ?? "").Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
         ValueKind.Tuple => "(" + string.Join(", ", Items!.Select(item => item.ToCSharp())) + ")",
+        ValueKind.Tensor => throw new InvalidOperationException($"The tensor '{Text}' has no C# literal"),
         _ => throw new InvalidOperationException(),
     };
 
@@ -71,6 +77,7 @@ public sealed record Value(ValueKind Kind, long Int, double Float, bool Bool, st
         ValueKind.Bool => Bool ? "true" : "false",
         ValueKind.String => "'" + Text + "'",
         ValueKind.Tuple => "(" + string.Join(", ", Items!.Select(item => item.ToString())) + ")",
+        ValueKind.Tensor => Text!,
         _ => "?",
     };
 
@@ -80,6 +87,7 @@ public sealed record Value(ValueKind Kind, long Int, double Float, bool Bool, st
         ValueKind.Float => "a number",
         ValueKind.Bool => "a boolean",
         ValueKind.String => "a string",
+        ValueKind.Tensor => $"the output '{Text}'",
         _ => "a tuple",
     };
 }

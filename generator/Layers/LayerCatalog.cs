@@ -36,6 +36,8 @@ public static class LayerCatalog
         new LocalResponseNormLayer(),
         new ScaleLayer(),
         new UpsampleLayer(),
+        new ConvTransposeLayer(),
+        new CropLayer(),
         new SubsampleLayer(),
         new TableConvLayer(),
     };

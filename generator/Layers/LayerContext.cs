@@ -33,6 +33,9 @@ public sealed class LayerContext
 
     public BoundArguments Args { get; }
 
+    /// <summary>The shape of the output an <see cref="ArgumentType.Output"/> argument names; null when it is not given or its shape is unknown (an earlier error, already reported).</summary>
+    public System.Func<string, Shape?> OutputShape { get; init; } = _ => null;
+
     /// <summary>The YAML range of the whole entry.</summary>
     public SourceSpan Span { get; }
 

@@ -33,6 +33,12 @@ public sealed record LayerResult(Shape Output, long Parameters, long Macs, Forwa
     /// <summary>What the layer computes, with its attributes, as a node of the network graph.</summary>
     public Graph.Operation? Operation { get; init; }
 
+    /// <summary>
+    /// The <see cref="ArgumentType.Output"/> argument whose output the layer reads besides its input (<c>{1}</c> in the
+    /// forward templates, the node's second input): the reference size of <c>upsample(to=...)</c> and <c>crop(to=...)</c>.
+    /// </summary>
+    public string? ReadsOutput { get; init; }
+
     /// <summary>A short description for the layer table, e.g. <c>3x3/2, 64</c>.</summary>
     public string Detail { get; init; } = "";
 }

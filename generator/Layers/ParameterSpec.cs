@@ -17,6 +17,8 @@ public enum ArgumentType
     /// <summary>A real number (dropout rate, epsilon).</summary>
     Number,
     Bool,
+    /// <summary>An earlier output of the network by name (<c>upsample(to=enc1)</c>); optional ones default to the empty string.</summary>
+    Output,
 }
 
 /// <summary>One argument of a layer: its name, short aliases (<c>k</c> for <c>kernel</c>), type and default.</summary>

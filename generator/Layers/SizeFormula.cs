@@ -27,6 +27,13 @@ public sealed record SizeFormula(long A, long S, long B, long? Constant = null)
         return new SizeFormula(checked(A + S * shift), checked(S * stride), 1);
     }
 
+    /// <summary>
+    /// Output size of a transposed window: (f - 1)·s - 2p + d·(k - 1) + output_padding + 1. It multiplies the size, which
+    /// this form cannot hold (it only divides), so only a constant size stays known.
+    /// </summary>
+    public SizeFormula? Transposed(long kernel, long stride, long padding, long dilation, long outputPadding) =>
+        Constant is { } size ? Fixed(checked((size - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1)) : null;
+
     public long Evaluate(long input) => Constant ?? FloorDivide(checked(input + A), S) + B;
 
     /// <summary>The smallest input size for which this size is at least 1.</summary>

@@ -248,6 +248,27 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void CNN0025_an_entry_reads_only_outputs_named_before_it()
+    {
+        var yaml = Header + "layers:\n  a: conv(8, k=1)\n  b: conv(8, k=1, from=c)\n  c: conv(8, k=1)\n";
+        Single(Pipeline.Compile(yaml), "CNN0025", 5, 24, "from=: 'c' is written after this entry", "outputs here: a, input");
+    }
+
+    [Fact]
+    public void CNN0025_an_unknown_output_name_gets_the_nearest()
+    {
+        var yaml = Header + "layers:\n  enc1: conv(8, k=1)\n  enc2: conv(8, k=1)\n  cat: concat(enc1, enc3)\n";
+        Single(Pipeline.Compile(yaml), "CNN0025", 6, 21, "concat(): 'enc3' is not an output here", "did you mean 'enc1'?");
+    }
+
+    [Fact]
+    public void CNN0026_a_concat_of_outputs_names_both_sizes()
+    {
+        var yaml = Header + "layers:\n  enc: conv(8, k=3, p=1)\n  down: maxpool(2)\n  cat: concat(enc, down)\n";
+        Single(Pipeline.Compile(yaml), "CNN0026", 6, 8, "'cat': concat cannot concatenate enc (8x32x32), down (8x16x16)", "crop the larger");
+    }
+
+    [Fact]
     public void CNN0020_unused_block_is_a_warning()
     {
         var result = Pipeline.Compile(Header + "blocks:\n  unit(w): [conv(w, k=1)]\nlayers:\n  f: flatten\n");

@@ -8,12 +8,12 @@ public class DslDocExampleTests
     private static string DslPage([CallerFilePath] string file = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", "docs", "dsl.md"));
 
-    /// <summary>The page's YAML block that starts with <c>name: ListsAndBlocks</c>.</summary>
-    private static string Example()
+    /// <summary>The page's YAML block that starts with <c>name: ListsAndBlocks</c> (or another name).</summary>
+    private static string Example(string name = "ListsAndBlocks")
     {
         var text = File.ReadAllText(DslPage());
-        var start = text.IndexOf("```yaml\nname: ListsAndBlocks", StringComparison.Ordinal);
-        Assert.True(start >= 0, "docs/dsl.md lost its ListsAndBlocks example");
+        var start = text.IndexOf("```yaml\nname: " + name, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"docs/dsl.md lost its {name} example");
         start += "```yaml\n".Length;
         return text[start..text.IndexOf("```", start, StringComparison.Ordinal)];
     }
@@ -41,5 +41,25 @@ public class DslDocExampleTests
         // The norm after the concat sees both branches' channels.
         Assert.Equal("16x32x32", string.Join("x", model.Layers.Single(row => row.Path == "mixed.bn").Output.Concrete));
         Assert.Equal("relu", model.Layers.Single(row => row.Path == "features.3").Type);
+    }
+
+    [Fact]
+    public void The_dense_prediction_example_reads_the_outputs_the_page_names()
+    {
+        var result = Pipeline.Compile(Example("SmallUNet"));
+        Assert.False(result.HasErrors, string.Join("\n", result.Problems));
+        var graph = result.Model!.Graph!;
+        Graph.GraphNode Node(string path) => graph.Nodes.Single(node => node.Path == path && node.Operation.Kind != "add");
+        string Dims(Graph.GraphNode node) => string.Join("x", node.Shape.Dims.Select(d => d.Value));
+        Assert.Equal("16x64x64", Dims(Node("dec.conv")));
+        var concat = graph.Nodes.Single(node => node.Operation is Graph.ConcatOp);
+        Assert.Equal([Node("enc1").Output, Node("dec.up").Output], concat.Inputs.ToArray());
+        Assert.Equal("32x64x64", Dims(concat));
+        Assert.Equal([Node("enc2").Output], Node("side").Inputs.ToArray());
+        Assert.Equal("2x32x32", Dims(Node("side")));
+        Assert.Equal("2x64x64", Dims(Node("side_up")));
+        var add = graph.Nodes.Single(node => node.Operation is Graph.AddOp);
+        Assert.Equal([Node("logits").Output, Node("side_up").Output], add.Inputs.ToArray());
+        Assert.Equal(graph.Output, add.Output);
     }
 }

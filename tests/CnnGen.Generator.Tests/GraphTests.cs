@@ -194,6 +194,15 @@ public class GraphTests
                 return x with { ChannelsLast = permute.ToChannelsLast };
             case UpsampleOp upsample:
                 return Map(Size(0), Size(1) * upsample.Factor, Size(2) * upsample.Factor);
+            case ConvTranspose2dOp transposed:
+                // PyTorch's ConvTranspose2d: (H - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1.
+                Assert.Equal(transposed.In.Value, Size(0));
+                return Map(transposed.Out.Value,
+                    (Size(1) - 1) * transposed.Stride.H - 2 * transposed.Padding.H + transposed.Dilation.H * (transposed.Kernel.H - 1) + transposed.OutputPadding.H + 1,
+                    (Size(2) - 1) * transposed.Stride.W - 2 * transposed.Padding.W + transposed.Dilation.W * (transposed.Kernel.W - 1) + transposed.OutputPadding.W + 1);
+            case ResizeToOp or CenterCropOp:
+                Assert.Equal(2, inputs.Count);
+                return Map(Size(0), inputs[1].Dims[1].Value, inputs[1].Dims[2].Value);
             case ConcatOp:
                 Assert.All(inputs, input => Assert.Equal(x.Dims.Skip(1).Select(d => d.Value), input.Dims.Skip(1).Select(d => d.Value)));
                 return Map(inputs.Sum(input => input.Dims[0].Value), Size(1), Size(2));

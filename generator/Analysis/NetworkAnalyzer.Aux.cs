@@ -69,7 +69,8 @@ public sealed partial class NetworkAnalyzer
         {
             var firstStep = _model.Steps.Count;
             var group = root.AddGroup(head.Name.Text, head.Name.Span);
-            var output = head.Layers is YamlScalar scalar ? RunHeadBlock(scalar, tapped, group) : RunNode(head.Layers, tapped, group, _globals);
+            // The head sees the network's outputs by name ('input' for torchvision's segmentation heads, which resize to it).
+            var output = head.Layers is YamlScalar scalar ? RunHeadBlock(scalar, tapped, group) : RunNode(head.Layers, tapped, group, _networkScope);
             for (var i = firstStep; i < _model.Steps.Count; i++)
                 _model.Steps[i] = _model.Steps[i] with { Aux = head.Name.Text };
             if (output.Shape is not null)
@@ -80,6 +81,36 @@ public sealed partial class NetworkAnalyzer
     private List<AuxHead> _auxHeads = new();
     private readonly HashSet<string> _tapped = new();
     private readonly List<string> _topLevelNames = new();
+
+    /// <summary>The module paths of the named children below the top level, where a head may tap too (<c>backbone.layer3</c>).</summary>
+    private readonly List<string> _nestedPaths = new();
+
+    /// <summary>
+    /// Called after each named child below the top level with its module path: torchvision's segmentation models tap
+    /// their backbone's <c>layer3</c> for the aux classifier. The head is a top-level group all the same.
+    /// </summary>
+    private void AfterNested(string path, Flow flow)
+    {
+        _nestedPaths.Add(path);
+        if (flow.Shape is null || _auxHeads.All(head => head.At.Text != path)) return;
+        _tapped.Add(path);
+        var before = _model.Root.Children.Count;
+        RunAuxHeads(_auxHeads, path, flow, new Group(_model.Root, ""));
+        _lateHeads.AddRange(_model.Root.Children.Skip(before));
+    }
+
+    /// <summary>Heads that tap below the top level, registered after every top-level layer as torchvision's segmentation models register <c>aux_classifier</c> last.</summary>
+    private readonly List<ModuleNode> _lateHeads = new();
+
+    /// <summary>Moves the heads that tap below the top level to the end of the module tree (see <see cref="_lateHeads"/>).</summary>
+    private void RegisterLateHeads()
+    {
+        foreach (var head in _lateHeads)
+        {
+            _model.Root.Children.Remove(head);
+            _model.Root.Children.Add(head);
+        }
+    }
 
     /// <summary>Called after each top-level layer of 'layers' with its output.</summary>
     private void AfterTopLevel(string name, Flow flow, Group root)
@@ -97,12 +128,13 @@ public sealed partial class NetworkAnalyzer
         if (entry is null || !Resolve(entry, group.Node.Name, anonymous: false)) return tapped with { Shape = null };
         if (entry.Count is null && _blocks.TryGetValue(entry.Name, out var block))
             return Instantiate(block, entry, _globals, null, tapped, group, null, hoist: true);
-        return RunEntry(scalar, tapped, group, name: null, _globals);
+        return RunEntry(scalar, tapped, group, name: null, _networkScope);
     }
 
     private void CheckAuxTaps()
     {
-        foreach (var head in _auxHeads.Where(h => !_tapped.Contains(h.At.Text) && !_topLevelNames.Contains(h.At.Text)))
-            Report(DiagnosticCatalog.UnknownLayer, head.At.Span, head.At.Text, Suggestions.DidYouMean(head.At.Text, _topLevelNames) + " (an aux head attaches after a top-level layer of 'layers')");
+        foreach (var head in _auxHeads.Where(h => !_tapped.Contains(h.At.Text) && !_topLevelNames.Contains(h.At.Text) && !_nestedPaths.Contains(h.At.Text)))
+            Report(DiagnosticCatalog.UnknownLayer, head.At.Span, head.At.Text, Suggestions.DidYouMean(head.At.Text, _topLevelNames.Concat(_nestedPaths)) +
+                " (an aux head attaches after a layer of 'layers': a top-level one, or one deeper by its path such as 'backbone.layer3')");
     }
 }

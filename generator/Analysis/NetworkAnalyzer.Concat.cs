@@ -25,10 +25,17 @@ public sealed partial class NetworkAnalyzer
         return JoinBranches(key, outputs, group, "concat", "branch", $"{(group.Path.Length == 0 ? "concat" : group.Path)}: concat of {outputs.Count} branches");
     }
 
-    /// <summary>One branch of a concat or a split from <paramref name="flow"/>: a layer entry, a list or a mapping of layers.</summary>
-    private Flow RunBranch(YamlNodeSyntax branch, Flow flow, Group group, Scope scope) => branch is YamlScalar entry
-        ? RunEntry(entry, flow, group, name: null, scope, anonymous: true)
-        : RunNode(branch, flow, group, scope);
+    /// <summary>
+    /// One branch of a concat or a split from <paramref name="flow"/>: a layer entry, a mapping of layers (they join the
+    /// enclosing group, as Inception's branch1x1 and branch5x5_1), or a list of layers, which becomes the group's next
+    /// indexed child (<c>convs.0.0</c>, <c>convs.0.1</c>): torchvision's ModuleList of Sequentials, as in DeepLabV3's ASPP.
+    /// </summary>
+    private Flow RunBranch(YamlNodeSyntax branch, Flow flow, Group group, Scope scope) => branch switch
+    {
+        YamlScalar entry => RunEntry(entry, flow, group, name: null, scope, anonymous: true),
+        YamlSequence => RunNode(branch, flow, group.AddGroup(group.NextIndex(), branch.Span), scope),
+        _ => RunNode(branch, flow, group, scope),
+    };
 
     /// <summary>
     /// Concatenates the branches' outputs on channels (a concat's or a split's): each must be a feature map of the

@@ -85,6 +85,7 @@ public sealed partial class NetworkAnalyzer
             _ => RunNode(entry.Value, flow, group.AddGroup(key.Text, key.Span), scope),
         };
         if (group.Node == _model.Root) AfterTopLevel(key.Text, flow, group);
+        else AfterNested(group.ChildPath(key.Text), flow);
         return flow;
     }
 

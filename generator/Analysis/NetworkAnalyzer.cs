@@ -26,6 +26,9 @@ public sealed partial class NetworkAnalyzer
     private readonly CancellationToken _cancellationToken;
     private readonly NetworkModel _model = new();
     private readonly Scope _globals = new(null);
+
+    /// <summary>The names the network's top level sees: the model arguments and <c>input</c> (aux heads run in it too).</summary>
+    private Scope _networkScope;
     private readonly Dictionary<string, BlockDefinition> _blocks;
     private readonly Stack<(BlockDefinition Block, SourceSpan Site, string Path)> _instantiations = new();
     private int _nextVar = 1;
@@ -41,6 +44,7 @@ public sealed partial class NetworkAnalyzer
         _problems = problems;
         _cancellationToken = cancellationToken;
         _blocks = document.Blocks.ToDictionary(block => block.Name, StringComparer.Ordinal);
+        _networkScope = new Scope(_globals);
     }
 
     /// <summary>A point of the forward pass: the tensor and its shape (null once an error made it unknown).</summary>
@@ -99,10 +103,11 @@ public sealed partial class NetworkAnalyzer
 
         var root = new Group(_model.Root, "");
         _auxHeads = ReadAuxHeads();
-        var network = new Scope(_globals);
-        NameOutput(network, InputName, new Flow(_model.InputVar, input));
-        var flow = RunNode(_document.Layers, new Flow(_model.InputVar, input), root, network);
+        _networkScope = new Scope(_globals);
+        NameOutput(_networkScope, InputName, new Flow(_model.InputVar, input));
+        var flow = RunNode(_document.Layers, new Flow(_model.InputVar, input), root, _networkScope);
         CheckAuxTaps();
+        RegisterLateHeads();
         CheckUniqueNames(_model.Root, "");
         CollectStateDict();
         _model.OutputVar = flow.Var;

@@ -136,4 +136,63 @@ public class NamedOutputTests
         Assert.Equal(id, problem.Id);
         Assert.True(problem.Message.Contains(fact), problem.Message);
     }
+
+    [Fact]
+    public void A_list_branch_of_a_concat_is_an_indexed_group_as_torchvisions_ASPP_convs()
+    {
+        var result = Pipeline.Compile("""
+            name: Net
+            input: [8, 16, 16]
+            layers:
+              convs:
+                concat:
+                  - [conv(4, k=1, bias=false), bn, relu]
+                  - [adaptive_avgpool(1), conv(4, k=1, bias=false), bn, relu, upsample(to=input)]
+            """);
+        Assert.False(result.HasErrors, string.Join("\n", result.Problems));
+        var keys = result.Model!.StateDict.Tensors.Where(tensor => tensor.Kind == StateTensorKind.Parameter).Select(tensor => tensor.Name);
+        Assert.Equal(["convs.0.0.weight", "convs.0.1.weight", "convs.0.1.bias", "convs.1.1.weight", "convs.1.2.weight", "convs.1.2.bias"], keys);
+        var concat = result.Model.Graph!.Nodes.Single(node => node.Operation is ConcatOp);
+        Assert.Equal("8x16x16", Dims(concat));
+    }
+
+    [Fact]
+    public void An_aux_head_taps_a_nested_layer_by_its_path_reads_the_input_and_is_registered_last()
+    {
+        var result = Pipeline.Compile("""
+            name: Net
+            input: [3, 32, 32]
+            layers:
+              backbone:
+                stem: conv(8, k=3, s=2, p=1)
+                layer3: conv(16, k=3, s=2, p=1)
+                layer4: conv(32, k=3, p=1)
+              classifier: conv(2, k=1)
+              out: upsample(to=input)
+            aux:
+              aux_classifier:
+                at: backbone.layer3
+                layers: [conv(2, k=1), upsample(to=input)]
+            """);
+        Assert.False(result.HasErrors, string.Join("\n", result.Problems));
+        var model = result.Model!;
+        // torchvision's segmentation models: backbone, classifier, then aux_classifier.
+        Assert.Equal(["backbone", "classifier", "aux_classifier"], model.Root.Children.Select(child => child.Name)); // "out" has no state, no module
+        var graph = model.Graph!;
+        var aux = Assert.Single(graph.AuxOutputs);
+        Assert.Equal("backbone.layer3", aux.TappedAt);
+        Assert.Equal("2x32x32", string.Join("x", aux.Shape.Dims.Select(d => d.Value)));
+        var auxResize = graph.Nodes.Single(node => node.Aux == "aux_classifier" && node.Operation is ResizeToOp);
+        Assert.Equal(NetworkGraph.InputValue, auxResize.Inputs[1]);
+        Assert.Equal(At(graph, "backbone.layer3", "conv").Output, graph.Nodes.First(node => node.Aux == "aux_classifier").Inputs[0]);
+    }
+
+    [Fact]
+    public void An_aux_head_at_a_path_nothing_has_gets_the_nearest_path()
+    {
+        var yaml = "name: Net\ninput: [3, 8, 8]\nlayers:\n  backbone:\n    layer3: conv(4, k=1)\naux:\n  head:\n    at: backbone.layr3\n    layers: [conv(2, k=1)]\n";
+        var problem = Assert.Single(Pipeline.Compile(yaml).Problems, problem => problem.Severity == Diagnostics.ProblemSeverity.Error);
+        Assert.Equal("CNN0004", problem.Id);
+        Assert.Contains("did you mean 'backbone.layer3'?", problem.Message);
+    }
 }

@@ -26,11 +26,13 @@ namespace CnnGen.Runtime.Onnx;
 /// <remarks>
 /// <para>
 /// Height and width fixed (<c>fixedSize</c>) are what torch.onnx.export writes unless dynamic_axes names them; the batch
-/// stays dynamic. ONNX Runtime's memory planner shares a buffer between two tensors, or adds a residual into its
-/// convolution's output in place, only where it knows their sizes equal, and it cannot follow a symbolic height through
-/// a convolution (not even with the names in value_info, which only reach its fusions): a file with a dynamic height
-/// and width runs about 2% slower there (ResNet-50 at batch 1; torch.onnx's own file with dynamic height and width
-/// costs the same; docs/performance.md, ONNX Runtime).
+/// stays dynamic. ONNX Runtime optimizes a file with dynamic height and width to the same graph as the fixed-size file
+/// (the same fused nodes, op for op), yet runs it a few percent slower at some networks and batches (ResNet-50 at batch 1:
+/// 0.95x torch.onnx's file in every run, the fixed-size export 0.99x-1.0x; docs/performance.md, ONNX Runtime). The
+/// likely cause: ONNX Runtime's allocation planner reuses a freed buffer, or runs an op in place, only between tensors
+/// whose shapes it knows equal, by value or by the same symbol (SameShape in its allocation_planner.cc), and ONNX's shape
+/// inference leaves a convolution's output height unknown when the input's is a symbol, so the maps of its NCHWc
+/// layout, which it creates after reading the file's value_info, have no known size to share.
 /// </para>
 /// <para>
 /// The protobuf is written by Google.Protobuf through OnnxSharp's classes, generated from the official onnx.proto:

@@ -15,17 +15,29 @@ namespace CnnGen.Runtime.Onnx;
 /// Writes a generated network as an ONNX model (IR 8, opset 17) from its <see cref="NetworkGraph"/> and its current
 /// weights, in eval semantics: batch norms that follow a convolution folded into it, dropout and stochastic depth
 /// gone, aux heads left out. Input <c>input</c> [batch, C, H, W], output <c>output</c>; the batch is dynamic, and
-/// height and width too when no layer needs the declared size. Every map's shape is in the file's value_info, its height
-/// and width symbols that say how they follow the input's where those vary (<see cref="OnnxMapShapes"/>), so ONNX
-/// Runtime can show a residual's two inputs alike and fuse the Add into its convolution as it does for
-/// <c>torch.onnx.export</c>'s fixed-size file; a concat read only by another concat is written into it, and dropout
-/// and stochastic depth write nothing. Metadata: <c>cnngen.class</c>,
+/// height and width too when no layer needs the declared size, unless the caller fixes them (<c>fixedSize</c>). Every
+/// map's shape is in the file's value_info, its height and width symbols that say how they follow the input's where
+/// those vary (<see cref="OnnxMapShapes"/>), so ONNX Runtime can show a residual's two inputs alike and fuse the Add
+/// into its convolution as it does for <c>torch.onnx.export</c>'s fixed-size file; a concat read only by another concat
+/// is written into it, and dropout and stochastic depth write nothing. Metadata: <c>cnngen.class</c>,
 /// <c>cnngen.parameters</c>, <c>cnngen.graph_sha256</c>. The model is built completely before the first byte is
 /// written, so an operation the export cannot write or a missing tensor leaves no file behind.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Height and width fixed (<c>fixedSize</c>) are what torch.onnx.export writes unless dynamic_axes names them; the batch
+/// stays dynamic. ONNX Runtime optimizes a file with dynamic height and width to the same graph as the fixed-size file
+/// (the same fused nodes, op for op), yet runs it a few percent slower at some networks and batches (ResNet-50 at batch 1:
+/// 0.95x torch.onnx's file in every run, the fixed-size export 0.99x-1.0x; docs/performance.md, ONNX Runtime). The
+/// likely cause: ONNX Runtime's allocation planner reuses a freed buffer, or runs an op in place, only between tensors
+/// whose shapes it knows equal, by value or by the same symbol (SameShape in its allocation_planner.cc), and ONNX's shape
+/// inference leaves a convolution's output height unknown when the input's is a symbol, so the maps of its NCHWc
+/// layout, which it creates after reading the file's value_info, have no known size to share.
+/// </para>
+/// <para>
 /// The protobuf is written by Google.Protobuf through OnnxSharp's classes, generated from the official onnx.proto:
 /// the ONNX wire format is never written by hand here.
+/// </para>
 /// </remarks>
 public static class OnnxExport
 {
@@ -36,11 +48,14 @@ public static class OnnxExport
     public const string ClassKey = "cnngen.class", ParametersKey = "cnngen.parameters", GraphHashKey = "cnngen.graph_sha256",
         InputShapeKey = "cnngen.input_shape", DynamicSpatialKey = "cnngen.dynamic_spatial";
 
-    /// <summary>Writes <paramref name="network"/> with its current weights to <paramref name="path"/> (through a temporary file beside it).</summary>
-    public static void Write<TNetwork>(TNetwork network, string path) where TNetwork : torch.nn.Module, IGeneratedNetwork
+    /// <summary>
+    /// Writes <paramref name="network"/> with its current weights to <paramref name="path"/> (through a temporary file
+    /// beside it); <paramref name="fixedSize"/> fixes height and width at the declared input size (see the class remarks).
+    /// </summary>
+    public static void Write<TNetwork>(TNetwork network, string path, bool fixedSize = false) where TNetwork : torch.nn.Module, IGeneratedNetwork
     {
         ArgumentNullException.ThrowIfNull(path);
-        WriteFile(Build(network), path);
+        WriteFile(Build(network, fixedSize), path);
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> through a temporary file beside it, so a reader never sees half a model.</summary>
@@ -60,24 +75,27 @@ public static class OnnxExport
         }
     }
 
-    /// <summary>Writes <paramref name="network"/> with its current weights to <paramref name="stream"/>.</summary>
-    public static void Write<TNetwork>(TNetwork network, Stream stream) where TNetwork : torch.nn.Module, IGeneratedNetwork
+    /// <summary>Writes <paramref name="network"/> with its current weights to <paramref name="stream"/>; <paramref name="fixedSize"/> as in <see cref="Build(NetworkGraph, IOnnxWeights, bool)"/>.</summary>
+    public static void Write<TNetwork>(TNetwork network, Stream stream, bool fixedSize = false) where TNetwork : torch.nn.Module, IGeneratedNetwork
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Build(network).WriteTo(stream);
+        Build(network, fixedSize).WriteTo(stream);
     }
 
-    /// <summary>The ONNX model of <paramref name="network"/> with its current weights.</summary>
-    public static ModelProto Build<TNetwork>(TNetwork network) where TNetwork : torch.nn.Module, IGeneratedNetwork
+    /// <summary>The ONNX model of <paramref name="network"/> with its current weights; <paramref name="fixedSize"/> as in <see cref="Build(NetworkGraph, IOnnxWeights, bool)"/>.</summary>
+    public static ModelProto Build<TNetwork>(TNetwork network, bool fixedSize = false) where TNetwork : torch.nn.Module, IGeneratedNetwork
     {
         ArgumentNullException.ThrowIfNull(network);
         if (network.InInferenceForm)
             throw new InvalidOperationException($"{network.GetType().Name} is in its inference form (ToInference), whose weights hold the batch norms already; export the network before ToInference (the export folds them itself). Nothing was written.");
-        return Build(network.GetGraph(), new ModuleOnnxWeights(network));
+        return Build(network.GetGraph(), new ModuleOnnxWeights(network), fixedSize);
     }
 
-    /// <summary>The ONNX model of a graph with weights read by state-dict key.</summary>
-    public static ModelProto Build(NetworkGraph graph, IOnnxWeights weights)
+    /// <summary>
+    /// The ONNX model of a graph with weights read by state-dict key; <paramref name="fixedSize"/> fixes height and width
+    /// at the declared input size even where every layer allows others (see the class remarks).
+    /// </summary>
+    public static ModelProto Build(NetworkGraph graph, IOnnxWeights weights, bool fixedSize = false)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(weights);
@@ -120,7 +138,7 @@ public static class OnnxExport
         if (graph.Output == NetworkGraph.InputValue || names[graph.Output] != outputName)
             onnx.Node("Identity", "output", new[] { names[graph.Output] }, outputName);
 
-        var dynamic = DynamicSpatial(graph, nodes);
+        var dynamic = !fixedSize && DynamicSpatial(graph, nodes);
         var input = graph.Input;
         var (height, width) = dynamic ? ((object?)"height", (object?)"width") : (input[1], input[2]);
         onnx.Graph.Input.Add(OnnxGraphBuilder.Value("input", new object?[] { "batch", input[0], height, width }));

@@ -11,8 +11,8 @@ namespace CnnGen.Samples.Performance;
 /// </summary>
 internal sealed class PyTorch : IDisposable
 {
-    /// <summary>The script's names for the networks the sample measures.</summary>
-    private static readonly Dictionary<string, string> TorchvisionName = new()
+    /// <summary>The script's names for the networks the sample measures (torchvision's, and the keys of the reference weights).</summary>
+    public static readonly IReadOnlyDictionary<string, string> TorchvisionName = new Dictionary<string, string>
     {
         ["ResNet50"] = "resnet50",
         ["InceptionV3"] = "inception_v3",

@@ -55,6 +55,30 @@ public sealed class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
+    public void A_fixed_size_export_fixes_height_and_width_and_gives_the_eval_output()
+    {
+        manual_seed(7);
+        using var network = new ResNet18();
+        RandomizeNorms(network);
+        network.eval();
+        var path = Path.Combine(Path.GetTempPath(), $"cnngen-onnx-fixed-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExport.Write(network, path, fixedSize: true);
+            CheckWithOnnx(path);
+            using var session = new InferenceSession(path);
+            Assert.Equal("false", session.ModelMetadata.CustomMetadataMap[OnnxExport.DynamicSpatialKey]);
+            Assert.Equal([-1, 3, 224, 224], session.InputMetadata["input"].Dimensions);
+            foreach (var batch in new[] { 1, 3 })
+                AssertSameOutput("ResNet18", network, session, batch, ResNet18.InputShape);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void A_network_in_its_inference_form_is_refused_and_nothing_is_written()
     {
         using var network = new ResNet18();

@@ -19,9 +19,10 @@ public class ExportCommandTests
     }
 
     [Theory]
-    [InlineData("resnet18.cnn.yaml", "resnet18", null)]
-    [InlineData("densenet.cnn.yaml", "densenet121", "DenseNet121")]
-    public void The_exported_file_gives_torchvisions_output_in_ONNX_Runtime(string file, string key, string? className)
+    [InlineData("resnet18.cnn.yaml", "resnet18", null, false)]
+    [InlineData("resnet18.cnn.yaml", "resnet18", null, true)]
+    [InlineData("densenet.cnn.yaml", "densenet121", "DenseNet121", false)]
+    public void The_exported_file_gives_torchvisions_output_in_ONNX_Runtime(string file, string key, string? className, bool fixedSize)
     {
         var folder = ReferenceData.Get(key);
         var onnx = Path.Combine(Path.GetTempPath(), $"cnngen-export-{key}-{Guid.NewGuid():N}.onnx");
@@ -29,6 +30,7 @@ public class ExportCommandTests
         {
             var words = new List<string> { Path.Combine(AnalysedZoo.Folder, file), "--onnx", onnx, "--weights", Path.Combine(folder, "weights.safetensors") };
             if (className is not null) words.AddRange(["--class", className]);
+            if (fixedSize) words.Add("--fixed-size");
             var (code, output, error) = Export([.. words]);
             Assert.True(code == 0, error);
             Assert.Contains("ONNX opset 17", output);
@@ -36,6 +38,8 @@ public class ExportCommandTests
             using var input = io.ReadTensor("input");
             using var expected = io.ReadTensor("output");
             using var session = new InferenceSession(onnx);
+            // torch.onnx.export's default: the batch dynamic, height and width as declared; otherwise all three dynamic.
+            Assert.Equal(fixedSize ? [-1, 3, 224, 224] : [-1, 3, -1, -1], session.InputMetadata["input"].Dimensions);
             using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor(input.data<float>().ToArray(), input.shape.Select(d => (int)d).ToArray()))]);
             var actual = results.Single().AsEnumerable<float>().ToArray();
             var reference = expected.data<float>().ToArray();
@@ -78,5 +82,8 @@ public class ExportCommandTests
         var (code, _, error) = Export(Path.Combine(AnalysedZoo.Folder, "resnet18.cnn.yaml"), "--onnx", "x.onnx");
         Assert.Equal(2, code);
         Assert.Contains("needs --onnx and --weights", error);
+        (code, _, error) = Export(Path.Combine(AnalysedZoo.Folder, "resnet18.cnn.yaml"), "--pytorch", "x.py", "--fixed-size");
+        Assert.Equal(2, code);
+        Assert.Contains("--fixed-size applies to --onnx", error);
     }
 }

@@ -64,7 +64,7 @@ public sealed class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         var path = Path.Combine(Path.GetTempPath(), $"cnngen-onnx-fixed-{Guid.NewGuid():N}.onnx");
         try
         {
-            OnnxExport.Write(network, path, fixedSize: true);
+            network.ExportOnnx(path, fixedSize: true);
             CheckWithOnnx(path);
             using var session = new InferenceSession(path);
             Assert.Equal("false", session.ModelMetadata.CustomMetadataMap[OnnxExport.DynamicSpatialKey]);

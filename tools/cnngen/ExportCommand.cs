@@ -21,18 +21,20 @@ namespace CnnGen.Tool;
 public static class ExportCommand
 {
     public const string Usage =
-        "cnngen export <net.cnn.yaml> [--onnx <out.onnx> --weights <file.safetensors>] [--pytorch <out.py>] [--class Name] [--arg name=value]...";
+        "cnngen export <net.cnn.yaml> [--onnx <out.onnx> --weights <file.safetensors> [--fixed-size]] [--pytorch <out.py>] [--class Name] [--arg name=value]...";
 
     /// <summary>Exit code 0 when the files were written, 1 when the network or the weights cannot be exported, 2 for a usage error.</summary>
     public static int Run(IReadOnlyList<string> words, TextWriter output, TextWriter error)
     {
         string? onnx = null, weights = null, pytorch = null;
+        var fixedSize = false;
         var rest = new List<string>();
         for (var i = 0; i < words.Count; i++)
         {
             if (words[i] == "--onnx" && i + 1 < words.Count) onnx = words[++i];
             else if (words[i] == "--weights" && i + 1 < words.Count) weights = words[++i];
             else if (words[i] == "--pytorch" && i + 1 < words.Count) pytorch = words[++i];
+            else if (words[i] == "--fixed-size") fixedSize = true;
             else rest.Add(words[i]);
         }
         if (onnx is null && pytorch is null || (onnx is null) != (weights is null))
@@ -42,15 +44,20 @@ public static class ExportCommand
                 : "cnngen export needs --onnx and --weights together") + $"\nusage: {Usage}");
             return 2;
         }
+        if (fixedSize && onnx is null)
+        {
+            error.WriteLine($"cnngen export: --fixed-size applies to --onnx\nusage: {Usage}");
+            return 2;
+        }
         if (onnx is not null)
         {
-            var code = Onnx(rest, onnx, weights!, output, error);
+            var code = Onnx(rest, onnx, weights!, fixedSize, output, error);
             if (code != 0) return code;
         }
         return pytorch is null ? 0 : PyTorch(rest, pytorch, output, error);
     }
 
-    private static int Onnx(List<string> rest, string onnx, string weights, TextWriter output, TextWriter error)
+    private static int Onnx(List<string> rest, string onnx, string weights, bool fixedSize, TextWriter output, TextWriter error)
     {
         // The network file, --class and --arg read as 'weights check' reads them.
         var request = WeightsCheckRequest.Parse(rest.Append(weights).ToList(), out var problem);
@@ -71,14 +78,14 @@ public static class ExportCommand
         {
             var graph = NetworkGraph.Parse(GraphTextEmitter.Text(analysed), null);
             using var tensors = new SafetensorsOnnxWeights(weights);
-            OnnxExport.WriteFile(OnnxExport.Build(graph, tensors), onnx);
+            OnnxExport.WriteFile(OnnxExport.Build(graph, tensors, fixedSize), onnx);
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or InvalidDataException or SafetensorsFormatException or IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"{request.NetworkPath}: cannot export {model.ClassName} with {weights}: {e.Message} Nothing was written.");
             return 1;
         }
-        output.WriteLine($"{onnx}: {model.ClassName}, {analysed.Nodes.Count} graph nodes, weights from {weights} (ONNX opset {OnnxExport.Opset})");
+        output.WriteLine($"{onnx}: {model.ClassName}, {analysed.Nodes.Count} graph nodes, weights from {weights} (ONNX opset {OnnxExport.Opset}{(fixedSize ? ", height and width fixed" : "")})");
         return 0;
     }
 

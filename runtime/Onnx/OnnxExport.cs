@@ -110,7 +110,8 @@ public static class OnnxExport
         onnx.Graph.Name = graph.ClassName;
         var names = new Dictionary<int, string> { [NetworkGraph.InputValue] = onnx.Reserve("input") };
         var outputName = onnx.Reserve("output");
-        var writer = new OnnxNodeWriter(onnx, weights, graph);
+        var dynamic = !fixedSize && DynamicSpatial(graph, nodes);
+        var writer = new OnnxNodeWriter(onnx, weights, graph, dynamic);
         var readers = Readers(graph, nodes);
         var folded = FoldedNorms(graph, nodes, readers);
         var inner = InnerConcats(graph, nodes, readers);
@@ -138,7 +139,6 @@ public static class OnnxExport
         if (graph.Output == NetworkGraph.InputValue || names[graph.Output] != outputName)
             onnx.Node("Identity", "output", new[] { names[graph.Output] }, outputName);
 
-        var dynamic = !fixedSize && DynamicSpatial(graph, nodes);
         var input = graph.Input;
         var (height, width) = dynamic ? ((object?)"height", (object?)"width") : (input[1], input[2]);
         onnx.Graph.Input.Add(OnnxGraphBuilder.Value("input", new object?[] { "batch", input[0], height, width }));

@@ -32,7 +32,9 @@ internal static class OnnxMapShapes
             extents[NetworkGraph.InputValue] = dynamic ? ("height", "width") : (Number(graph.Input[1]), Number(graph.Input[2]));
         foreach (var node in nodes)
         {
-            if (node.Shape.Count != 3 || node.Inputs.Count == 0 || !extents.TryGetValue(node.Inputs[0], out var input)) continue;
+            // A crop or a resize to another map has that map's size (its second input).
+            var from = node.Op is "center_crop" or "resize_to" && node.Inputs.Count == 2 ? node.Inputs[1] : node.Inputs.Count > 0 ? node.Inputs[0] : -1;
+            if (node.Shape.Count != 3 || from < 0 || !extents.TryGetValue(from, out var input)) continue;
             if (!dynamic || (IsNumber(input.H) && IsNumber(input.W)))
             {
                 // A map's size is a function of its input's alone, so a fixed input size gives the declared one.
@@ -54,6 +56,18 @@ internal static class OnnxMapShapes
             case "bn" or "activation" or "leaky_relu" or "dropout" or "stochastic_depth" or "lrn" or "layer_norm" or "layer_scale"
                 or "permute" or "scale" or "channel_shuffle" or "add" or "mul" or "concat" or "slice" or "linear":
                 return input;
+            // The reference's size (Extents passes the reference's extents for these).
+            case "center_crop" or "resize_to":
+                return input;
+            case "conv_transpose":
+            {
+                var (kh, kw) = node.Pair("kernel");
+                var (sh, sw) = node.Pair("stride");
+                var (ph, pw) = node.Pair("padding");
+                var (oh, ow) = node.Pair("output_padding");
+                var (dh, dw) = node.Pair("dilation");
+                return (Transposed(input.H, kh, sh, ph, dh, oh), Transposed(input.W, kw, sw, pw, dw, ow));
+            }
             case "conv":
             {
                 var (kh, kw) = node.Pair("kernel");
@@ -110,6 +124,21 @@ internal static class OnnxMapShapes
         if (stride == 1)
             return offset + 1 == 0 ? x : $"{Operand(x)}{Signed(offset + 1)}";
         return $"floor(({Operand(x)}{Signed(offset)})/{stride})+1";
+    }
+
+    /// <summary>
+    /// A transposed convolution's output size along one axis, (x - 1)s - 2p + d(k - 1) + output_padding + 1, written
+    /// as x*s plus a constant: the U-Net's 2x2/2 up-convolution gives x*2, the same symbol as an upsample by 2.
+    /// </summary>
+    private static string Transposed(string x, long kernel, long stride, long padding, long dilation, long outputPadding)
+    {
+        if (IsNumber(x))
+            throw new InvalidOperationException("a fixed size is not followed symbolically");
+        var offset = -stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
+        if (stride == 1)
+            return offset == 0 ? x : $"{Operand(x)}{Signed(offset)}"; // as a stride-1 window writes x + c
+        var scaled = $"{Operand(x)}*{stride}";
+        return offset == 0 ? scaled : $"{scaled}{Signed(offset)}";
     }
 
     /// <summary>A symbol as an operand: in parentheses unless it is a name.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Onnx;
 using static CnnGen.Runtime.Onnx.OnnxGraphBuilder;
 
 namespace CnnGen.Runtime.Onnx;
@@ -18,14 +19,18 @@ internal sealed class OnnxNodeWriter
     {
         "conv", "bn", "activation", "leaky_relu", "maxpool", "avgpool", "gap", "adaptive_avgpool", "flatten", "linear",
         "dropout", "stochastic_depth", "lrn", "layer_norm", "layer_scale", "permute", "scale", "channel_shuffle",
-        "upsample", "subsample", "table_conv", "add", "mul", "concat", "slice",
+        "upsample", "subsample", "table_conv", "add", "mul", "concat", "slice", "conv_transpose", "center_crop", "resize_to",
     };
 
     private readonly OnnxGraphBuilder _onnx;
     private readonly IOnnxWeights _weights;
     private readonly NetworkGraph _graph;
 
-    public OnnxNodeWriter(OnnxGraphBuilder onnx, IOnnxWeights weights, NetworkGraph graph) => (_onnx, _weights, _graph) = (onnx, weights, graph);
+    /// <summary>Height and width may vary: sizes taken from another map are read at run time, else they are constants.</summary>
+    private readonly bool _dynamic;
+
+    public OnnxNodeWriter(OnnxGraphBuilder onnx, IOnnxWeights weights, NetworkGraph graph, bool dynamic) =>
+        (_onnx, _weights, _graph, _dynamic) = (onnx, weights, graph, dynamic);
 
     /// <summary>
     /// Writes <paramref name="node"/> reading <paramref name="inputs"/> with its result named <paramref name="output"/>;
@@ -39,6 +44,9 @@ internal sealed class OnnxNodeWriter
         {
             case "conv": Conv(node, x, output, foldedNorm); break;
             case "table_conv": TableConv(node, x, output); break;
+            case "conv_transpose": ConvTranspose(node, x, output); break;
+            case "center_crop": CenterCrop(node, name, x, inputs[1], output); break;
+            case "resize_to": ResizeTo(node, name, x, inputs[1], output); break;
             case "subsample": Subsample(node, x, output); break;
             case "bn":
                 var channels = node.Long("channels");
@@ -154,6 +162,66 @@ internal sealed class OnnxNodeWriter
             Ints("pads", Pads(node)), Ints("dilations", Pair(node, "dilation")), Int("group", node.Long("groups")));
     }
 
+    /// <summary>PyTorch's ConvTranspose2d: the weight is [in, out/groups, kh, kw], as ONNX's ConvTranspose reads it.</summary>
+    private void ConvTranspose(GraphNode node, string x, string output)
+    {
+        var (kh, kw) = node.Pair("kernel");
+        var groups = node.Long("groups");
+        var outChannels = node.Long("out");
+        var (weight, shape) = Read(node, "weight", node.Long("in"), outChannels / groups, kh, kw);
+        var inputs = new List<string> { x, _onnx.Initializer(node.Key("weight"), weight, shape) };
+        if (node.Bool("bias")) inputs.Add(_onnx.Initializer(node.Key("bias"), Read(node, "bias", outChannels).Values, new[] { outChannels }));
+        // Explicit pads and output_padding, so the output size is PyTorch's (H - 1)s - 2p + d(k - 1) + output_padding + 1.
+        _onnx.Node("ConvTranspose", node.Path, inputs, output, Ints("kernel_shape", new[] { kh, kw }), Ints("strides", Pair(node, "stride")),
+            Ints("pads", Pads(node)), Ints("output_padding", Pair(node, "output_padding")), Ints("dilations", Pair(node, "dilation")), Int("group", groups));
+    }
+
+    /// <summary>
+    /// The centre of <paramref name="x"/> at <paramref name="reference"/>'s height and width, its corner at
+    /// ((H - h) // 2, (W - w) // 2): a Slice on height and width, whose bounds are read off both shapes at run time
+    /// when the input size may vary, else constants.
+    /// </summary>
+    private void CenterCrop(GraphNode node, string name, string x, string reference, string output)
+    {
+        var axes = _onnx.Int64s(2, 3);
+        if (!_dynamic)
+        {
+            var input = InputShape(node);
+            long height = node.Shape[1], width = node.Shape[2];
+            long top = (input[1] - height) / 2, left = (input[2] - width) / 2;
+            _onnx.Node("Slice", name, new[] { x, _onnx.Int64s(top, left), _onnx.Int64s(top + height, left + width), axes }, output);
+            return;
+        }
+        var size = _onnx.Node("Shape", name, new[] { x }, null, Int("start", 2), Int("end", 4));
+        var target = _onnx.Node("Shape", name, new[] { reference }, null, Int("start", 2), Int("end", 4));
+        // Sizes are positive, so ONNX's integer Div (truncating) is Python's floor division here.
+        var starts = _onnx.Node("Div", name, new[] { _onnx.Node("Sub", name, new[] { size, target }), _onnx.Int64s(2) });
+        var ends = _onnx.Node("Add", name, new[] { starts, target });
+        _onnx.Node("Slice", name, new[] { x, starts, ends, axes }, output);
+    }
+
+    /// <summary>
+    /// <c>F.interpolate(x, size=reference.shape[-2:])</c>: Resize with <c>sizes</c>, the batch and channels read off
+    /// <paramref name="x"/>, height and width off the reference at run time when they may vary, else the declared ones.
+    /// </summary>
+    private void ResizeTo(GraphNode node, string name, string x, string reference, string output)
+    {
+        var leading = _onnx.Node("Shape", name, new[] { x }, null, Int("start", 0), Int("end", 2));
+        var spatial = _dynamic
+            ? _onnx.Node("Shape", name, new[] { reference }, null, Int("start", 2), Int("end", 4))
+            : _onnx.Int64s(node.Shape[1], node.Shape[2]);
+        var sizes = _onnx.Node("Concat", name, new[] { leading, spatial }, null, Int("axis", 0));
+        _onnx.Node("Resize", name, new[] { x, "", "", sizes }, output, ResizeAttributes(node.Text("mode"), node.Bool("align_corners")));
+    }
+
+    /// <summary>Resize's attributes for PyTorch's interpolate: bilinear (corners aligned or not), or nearest (floor of the scaled index).</summary>
+    private static AttributeProto[] ResizeAttributes(string mode, bool alignCorners) => mode switch
+    {
+        "bilinear" => new[] { Text("mode", "linear"), Text("coordinate_transformation_mode", alignCorners ? "align_corners" : "pytorch_half_pixel") },
+        "nearest" => new[] { Text("mode", "nearest"), Text("coordinate_transformation_mode", "asymmetric"), Text("nearest_mode", "floor") },
+        _ => throw new NotSupportedException($"The ONNX export does not know the interpolation mode '{mode}'."),
+    };
+
     /// <summary>LeNet-5's C3: the connected kernels [connections, kh, kw] scattered into a dense [out, in, kh, kw] one, as TableConv2d does.</summary>
     private void TableConv(GraphNode node, string x, string output)
     {
@@ -235,10 +303,8 @@ internal sealed class OnnxNodeWriter
     {
         var factor = node.Long("factor");
         var scales = _onnx.Initializer(name + ".scales", new float[] { 1, 1, factor, factor }, new long[] { 4 });
-        var attributes = node.Text("mode") == "bilinear"
-            ? new[] { Text("mode", "linear"), Text("coordinate_transformation_mode", "pytorch_half_pixel") }
-            : new[] { Text("mode", "nearest"), Text("coordinate_transformation_mode", "asymmetric"), Text("nearest_mode", "floor") };
-        _onnx.Node("Resize", name, new[] { x, "", scales }, output, attributes);
+        var alignCorners = node.Attributes.TryGetValue("align_corners", out var aligned) && aligned.AsBool();
+        _onnx.Node("Resize", name, new[] { x, "", scales }, output, ResizeAttributes(node.Text("mode"), alignCorners));
     }
 
     /// <summary>A norm's scale and shift: its tensors, or ones and zeros without affine parameters.</summary>

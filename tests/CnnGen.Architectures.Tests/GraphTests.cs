@@ -32,7 +32,7 @@ public class GraphTests
         if (!info.Type.GetConstructors().Single().GetParameters().Any(p => p.Name == "numClasses")) return;
         using var model = Zoo.Create(info, "numClasses", 10);
         var graph = ((IGeneratedNetwork)model).GetGraph();
-        // A classifier's output is [10]; a segmentation network's (FcnResNet18) a 10-channel map.
+        // A classifier's output is [10]; a segmentation network's (FcnResNet18, UNet, UNetPadded) a 10-channel map.
         Assert.Equal(10, graph.OutputShape[0]);
         Assert.Equal(graph.OutputShape, graph.Nodes.Single(node => node.Output == graph.Output).Shape);
         AssertDescribes(graph, model);

@@ -33,6 +33,16 @@ public sealed class PyTorchExportTests(PyTorchZoo zoo, ITestOutputHelper log) : 
     [MemberData(nameof(ArgumentCases))]
     public void Model_arguments_are_constructor_arguments(string key) => AssertSame(key);
 
+    /// <summary>UNetPadded's Python module has milesial/Pytorch-UNet's state-dict names, so that repository's checkpoints load by name.</summary>
+    [Fact]
+    public void UNetPadded_has_milesials_module_names()
+    {
+        var keys = zoo.Result("UNetPadded").GetProperty("keys").EnumerateArray().Select(entry => entry[0].GetString()).ToHashSet();
+        foreach (var key in new[] { "inc.double_conv.0.weight", "inc.double_conv.1.running_var", "down1.maxpool_conv.1.double_conv.0.weight",
+                     "down4.maxpool_conv.1.double_conv.4.weight", "up1.up.weight", "up1.up.bias", "up1.conv.double_conv.0.weight", "outc.conv.weight" })
+            Assert.Contains(key, keys);
+    }
+
     public static TheoryData<string> ArgumentCases()
     {
         var data = new TheoryData<string>();

@@ -46,6 +46,8 @@ public static class Zoo
         ["ResNet18"] = "resnet18",
         ["ResNet34"] = "resnet34",
         ["ResNet50"] = "resnet50",
+        ["UNet"] = null,
+        ["UNetPadded"] = null,
         ["Vgg16"] = "vgg16",
         ["Vgg16Bn"] = "vgg16_bn",
         ["Vgg19"] = "vgg19",

@@ -11,6 +11,9 @@ public class SnapshotTests
     [InlineData("shufflenet_v2.cnn.yaml", "ShuffleNetV2")]
     // permute to channels-last and back, layer norm (both layouts), layer scale, stochastic depth
     [InlineData("convnext.cnn.yaml", "ConvNeXtTiny")]
+    // named outputs: a block reading an outside value (the skip), transposed convolution, crop to another output, concat
+    [InlineData("unet.cnn.yaml", "UNet")]
+    [InlineData("unet_padded.cnn.yaml", "UNetPadded")]
     public void Generated_source_matches_snapshot(string file, string name)
     {
         // Through the Roslyn driver, as the compiler runs the generator: its output must compile and be what

@@ -34,7 +34,7 @@ internal sealed class OperationWriter
     public static bool IsSupported(Operation operation) => operation is Conv2dOp or BatchNormOp or ActivationOp or LeakyReluOp or MaxPoolOp
         or AvgPoolOp or GlobalAvgPoolOp or AdaptiveAvgPoolOp or FlattenOp or LinearOp or DropoutOp or StochasticDepthOp
         or LocalResponseNormOp or LayerNormOp or LayerScaleOp or PermuteOp or ScaleOp or ChannelShuffleOp or UpsampleOp
-        or TrainableSubsampleOp or TableConvOp or AddOp or MulOp or ConcatOp or ChannelSliceOp;
+        or TrainableSubsampleOp or TableConvOp or AddOp or MulOp or ConcatOp or ChannelSliceOp or ConvTranspose2dOp or CenterCropOp or ResizeToOp;
 
     private static readonly IReadOnlyDictionary<string, (string Module, string Function)> Activations = new Dictionary<string, (string, string)>
     {
@@ -61,6 +61,13 @@ internal sealed class OperationWriter
                     .Keyword("stride", PyValue.Of(conv.Stride), "1", local).Keyword("padding", PyValue.Of(conv.Padding), "0", local)
                     .Keyword("dilation", PyValue.Of(conv.Dilation), "1", local).Keyword("groups", Of(conv.Groups), "1", local)
                     .Keyword("bias", PyValue.Of(conv.Bias), "True", local).Add(")");
+                break;
+            case ConvTranspose2dOp transposed:
+                t.Add("nn.ConvTranspose2d(").Value(Of(transposed.In), "in_channels", local).Add(", ").Value(Of(transposed.Out), "out_channels", local).Add(", ")
+                    .Value(PyValue.Of(transposed.Kernel), "kernel_size", local)
+                    .Keyword("stride", PyValue.Of(transposed.Stride), "1", local).Keyword("padding", PyValue.Of(transposed.Padding), "0", local)
+                    .Keyword("output_padding", PyValue.Of(transposed.OutputPadding), "0", local).Keyword("groups", Of(transposed.Groups), "1", local)
+                    .Keyword("bias", PyValue.Of(transposed.Bias), "True", local).Keyword("dilation", PyValue.Of(transposed.Dilation), "1", local).Add(")");
                 break;
             case BatchNormOp bn:
                 t.Add(layout.Shape(node.Inputs[0]).Dims.Count == 1 ? "nn.BatchNorm1d(" : "nn.BatchNorm2d(").Value(Of(bn.Channels), "num_features", local)
@@ -138,18 +145,18 @@ internal sealed class OperationWriter
                 break;
             case UpsampleOp upsample:
                 t.Add("nn.Upsample(scale_factor=").Value(PyValue.Of(upsample.Factor), "scale_factor", local)
-                    .Add(UpsampleMode(upsample) == "bilinear" ? ", mode=\"bilinear\", align_corners=False)" : ")");
+                    .Add(UpsampleMode(upsample.Mode) == "bilinear" ? $", mode=\"bilinear\", align_corners={PythonText.Bool(upsample.AlignCorners)})" : ")");
                 break;
             default:
                 throw Unsupported(node);
         }
     }
 
-    private static string UpsampleMode(UpsampleOp upsample) => upsample.Mode switch
+    private static string UpsampleMode(string mode) => mode switch
     {
         "bilinear" => "bilinear",
         "nearest" => "nearest",
-        _ => throw new PyTorchExportException(PyTorchExport.Unsupported, $"upsample mode '{PythonText.Comment(upsample.Mode)}' has no PyTorch form"),
+        _ => throw new PyTorchExportException(PyTorchExport.Unsupported, $"upsample mode '{PythonText.Comment(mode)}' has no PyTorch form"),
     };
 
     /// <summary>The expression a forward computes for a node without a module of its own, from its inputs' names.</summary>
@@ -197,7 +204,15 @@ internal sealed class OperationWriter
                 break;
             case UpsampleOp upsample:
                 t.Add($"F.interpolate({x}, scale_factor=").Value(PyValue.Of(upsample.Factor), "scale_factor", local)
-                    .Add(UpsampleMode(upsample) == "bilinear" ? ", mode=\"bilinear\", align_corners=False)" : ", mode=\"nearest\")");
+                    .Add(UpsampleMode(upsample.Mode) == "bilinear" ? $", mode=\"bilinear\", align_corners={PythonText.Bool(upsample.AlignCorners)})" : ", mode=\"nearest\")");
+                break;
+            case ResizeToOp resize:
+                // F.interpolate to the reference's height and width, read at run time.
+                t.Add($"F.interpolate({x}, size={inputs[1]}.shape[-2:]")
+                    .Add(UpsampleMode(resize.Mode) == "bilinear" ? $", mode=\"bilinear\", align_corners={PythonText.Bool(resize.AlignCorners)})" : ", mode=\"nearest\")");
+                break;
+            case CenterCropOp:
+                t.Add($"{Helper("_center_crop")}({x}, {inputs[1]})");
                 break;
             case AddOp add:
                 // inputs[1] + scale * inputs[0]: the shortcut plus the (scaled) body.

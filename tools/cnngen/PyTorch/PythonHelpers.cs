@@ -48,6 +48,15 @@ def _channel_shuffle(x, groups):
     n, c, h, w = x.shape
     return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
 """),
+        ("_center_crop", """
+def _center_crop(x, reference):
+    # The U-Net's crop-and-copy (Forward.CenterCrop): the centre of x with the reference's height and width, its
+    # top-left corner at ((H - h) // 2, (W - w) // 2).
+    h, w = reference.shape[-2:]
+    top = (x.shape[-2] - h) // 2
+    left = (x.shape[-1] - w) // 2
+    return x[:, :, top:top + h, left:left + w]
+"""),
         ("StochasticDepth", """
 class StochasticDepth(nn.Module):
     # torchvision.ops.StochasticDepth(p, "row").

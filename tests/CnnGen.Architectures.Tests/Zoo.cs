@@ -23,6 +23,8 @@ public static class Zoo
         ["DenseNet169"] = "densenet169",
         ["DenseNet201"] = "densenet201",
         ["FcnResNet18"] = null,
+        ["FcnResNet50"] = "fcn_resnet50",
+        ["DeepLabV3ResNet50"] = "deeplabv3_resnet50",
         ["GoogLeNet"] = "googlenet",
         ["GoogLeNetAux"] = "googlenet_aux",
         ["GoogLeNetCaffe"] = null,

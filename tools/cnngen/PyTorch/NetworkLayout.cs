@@ -111,6 +111,7 @@ internal sealed class NetworkLayout
         }
         foreach (var node in graph.Nodes)
             if (node.Operation is AddOp) ShortcutFirst(node);
+        HeadsTappingDeeperLast();
         _attach = new PathNode[graph.Nodes.Count];
         for (var i = 0; i < graph.Nodes.Count; i++)
         {
@@ -207,6 +208,21 @@ internal sealed class NetworkLayout
         var at = bodyChildren.Min(child => group.Children.IndexOf(child));
         foreach (var child in moved) group.Children.Remove(child);
         group.Children.InsertRange(Math.Min(at, group.Children.Count), moved);
+    }
+
+    /// <summary>
+    /// An aux head that taps a layer below the top level (<c>backbone.layer3</c>) is registered after every top-level
+    /// module, as the C# class registers it (torchvision's segmentation models register <c>aux_classifier</c> last); one
+    /// that taps a top-level layer stays right after it (GoogLeNet's aux1).
+    /// </summary>
+    private void HeadsTappingDeeperLast()
+    {
+        foreach (var aux in Graph.AuxOutputs.Where(aux => aux.TappedAt.Contains('.')))
+            if (Root.Child(aux.Name) is { } head)
+            {
+                Root.Children.Remove(head);
+                Root.Children.Add(head);
+            }
     }
 
     /// <summary>The nodes a value is computed from, within the module path <paramref name="under"/>.</summary>

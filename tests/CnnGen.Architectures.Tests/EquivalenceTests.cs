@@ -113,6 +113,29 @@ public class EquivalenceTests(ITestOutputHelper output)
         AssertClose("Inception-v3 AuxLogits", outputs.AuxLogits!, io.ReadTensor("aux"));
     }
 
+    /// <summary>
+    /// torchvision's segmentation models with aux_loss=True compute their aux head in eval too (BN statistics, no
+    /// dropout); the generated class computes it in training (ForwardWithAux), which with BN and dropout in eval is the
+    /// same arithmetic, so its aux output must equal torchvision's "aux".
+    /// </summary>
+    [Theory]
+    [InlineData("FcnResNet50", "fcn_resnet50")]
+    [InlineData("DeepLabV3ResNet50", "deeplabv3_resnet50")]
+    public void Segmentation_aux_output_equals_torchvisions(string name, string key)
+    {
+        using var model = Zoo.Get(name).Create();
+        using var io = LoadReference(model, key);
+        TrainWithoutNoise(model);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var forwardWithAux = model.GetType().GetMethod("ForwardWithAux")!;
+        var outputs = forwardWithAux.Invoke(model, [io.ReadTensor("input")])!;
+        var main = (Tensor)outputs.GetType().GetProperty("Output")!.GetValue(outputs)!;
+        var aux = (Tensor)outputs.GetType().GetProperty("AuxClassifier")!.GetValue(outputs)!;
+        AssertClose($"{name} out", main, io.ReadTensor("output"));
+        AssertClose($"{name} aux", aux, io.ReadTensor("aux"));
+    }
+
     /// <summary>The inference form's largest relative distance from a float64 run, whatever float32 does to the eval network.</summary>
     private const double AbsoluteInferenceError = 1e-3;
 

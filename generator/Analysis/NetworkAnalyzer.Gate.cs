@@ -33,18 +33,26 @@ public sealed partial class NetworkAnalyzer
             Report(DiagnosticCatalog.GateShape, key.Span, Where(group), s, x, hint);
             return new Flow(scale.Var, null);
         }
-        // torchvision's SqueezeExcitation returns scale * input: the same product, element by element. Autograd
-        // needs x for the scale's gradient, so x is overwritten only when nothing is recorded (no_grad, eval).
+        // torchvision's SqueezeExcitation returns scale * input: the same product, element by element.
+        return Multiply(flow, scale, group.Path, $"{(group.Path.Length == 0 ? "gate" : group.Path)}: x * gate -> {x}", key.Span);
+    }
+
+    /// <summary>
+    /// The step <c>x * scale</c> (a gate's, or a <c>mul(x, s)</c> join's). Autograd needs x for the scale's gradient,
+    /// so x is overwritten only when nothing is recorded (no_grad, eval).
+    /// </summary>
+    private Flow Multiply(Flow x, Flow scale, string path, string comment, Model.SourceSpan site)
+    {
         var output = NewVar();
-        _model.Steps.Add(new ForwardStep(output, new[] { flow.Var, scale.Var }, "{0}.mul({1})", null, $"{(group.Path.Length == 0 ? "gate" : group.Path)}: x * gate -> {x}")
+        _model.Steps.Add(new ForwardStep(output, new[] { x.Var, scale.Var }, "{0}.mul({1})", null, comment)
         {
             ConsumingTemplate = "Forward.MulConsuming({0}, {1})",
-            Path = group.Path,
-            OutputShape = x,
+            Path = path,
+            OutputShape = x.Shape,
             Operation = new Graph.MulOp(),
-            Site = key.Span,
+            Site = site,
             Blocks = BlockFrames(),
         });
-        return new Flow(output, x);
+        return new Flow(output, x.Shape);
     }
 }

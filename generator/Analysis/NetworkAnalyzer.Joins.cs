@@ -95,17 +95,7 @@ public sealed partial class NetworkAnalyzer
                         "the second must have the first's channels and its height and width, or 1x1 (broadcast over the map)");
                     return new Flow(parts[0].Var, null);
                 }
-                var product = NewVar();
-                _model.Steps.Add(new ForwardStep(product, new[] { parts[0].Var, parts[1].Var }, "{0}.mul({1})", null, $"{where}: mul({names[0]}, {names[1]}) -> {x}")
-                {
-                    ConsumingTemplate = "Forward.MulConsuming({0}, {1})",
-                    Path = group.Path,
-                    OutputShape = x,
-                    Operation = new Graph.MulOp(),
-                    Site = entry.Scalar.Span,
-                    Blocks = BlockFrames(),
-                });
-                return new Flow(product, x);
+                return Multiply(parts[0], parts[1], group.Path, $"{where}: mul({names[0]}, {names[1]}) -> {x}", entry.Scalar.Span);
         }
     }
 }

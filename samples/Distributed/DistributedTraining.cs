@@ -165,17 +165,22 @@ public static class DistributedTraining
         }
     }
 
-    /// <summary>Runs the launcher, its output passed on line by line; kills it and its workers when it outlives <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Runs the launcher, its output passed on line by line with the seconds since the start; kills it and its workers
+    /// when it outlives <paramref name="timeout"/>, after listing which of them were still running (the launcher
+    /// waiting on its rendezvous, or a worker that did not exit, are different faults).
+    /// </summary>
     private static int Launch(string python, IEnumerable<string> arguments, TextWriter log, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = new Process { StartInfo = start };
+        var clock = Stopwatch.StartNew();
         var gate = new object();
         void Write(string? line)
         {
             if (line is null) return;
-            lock (gate) log.WriteLine(line);
+            lock (gate) log.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {line}");
         }
         process.OutputDataReceived += (_, e) => Write(e.Data);
         process.ErrorDataReceived += (_, e) => Write(e.Data);
@@ -184,9 +189,10 @@ public static class DistributedTraining
         process.BeginErrorReadLine();
         if (!process.WaitForExit(timeout))
         {
+            var alive = ProcessTree.Describe(process.Id);
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            throw new TimeoutException($"torchrun did not finish in {timeout.TotalMinutes:F0} min and was killed");
+            throw new TimeoutException($"torchrun did not finish in {timeout.TotalMinutes:F0} min and was killed; still running then:\n{alive}");
         }
         process.WaitForExit();
         return process.ExitCode;

@@ -167,7 +167,21 @@ def main():
         same = len({r["weights"] for r in ranks}) == 1
         done = ", ".join(f"rank {r['rank']} pid {r['pid']}: {r['images']} images in {r['steps']} steps" for r in ranks)
         print(f"rank 0: {world} ranks ({done}), weights {'identical on every rank' if same else 'DIFFER between ranks'}", flush=True)
-    dist.destroy_process_group()
+    dist.barrier()  # every rank has finished every collective and rank 0 has written its files
+    leave()
+
+
+def leave():
+    """
+    Ends the process without tearing down the gloo process group. In torch 1.13 (Debian 12's python3-torch) that
+    teardown can deadlock: the group's destructor joins its worker threads while holding the GIL, and a worker that is
+    still releasing a Python-owned tensor from the last collective waits for the GIL (pytorch/pytorch#56297, open).
+    Seen here: rank 0 hung in ~ProcessGroupGloo, called from ~Reducer when the DistributedDataParallel object was
+    freed, after its files were written; torchrun then waits for it forever. Nothing is left to flush but stdio.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

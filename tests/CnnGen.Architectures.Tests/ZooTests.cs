@@ -160,6 +160,10 @@ public class ZooTests
         var eval = model.ForwardWithAux(input);
         Assert.Null(eval.AuxClassifier);
         Assert.Equal(new long[] { 2, 5, 96, 96 }, model.forward(input).shape);
+        // Both heads resize to the input (upsample(to=input)), so a size that is no multiple of 32 comes back whole.
+        Assert.Equal(new long[] { 1, 5, 100, 75 }, model.forward(randn(1, 3, 100, 75)).shape);
+        model.train();
+        Assert.Equal(new long[] { 2, 5, 100, 75 }, model.ForwardWithAux(randn(2, 3, 100, 75)).AuxClassifier!.shape);
     }
 
     [Fact]

@@ -24,6 +24,9 @@ public sealed partial class NetworkAnalyzer
         /// <summary>The <c>from=</c> argument: the output the entry reads instead of the previous one (see NetworkAnalyzer.Outputs).</summary>
         public NamedArgument? From { get; init; }
 
+        /// <summary>The <c>output=</c> argument: the name a list item's output takes for the entries after it (see NetworkAnalyzer.Outputs).</summary>
+        public NamedArgument? Output { get; init; }
+
         public Model.SourceSpan SpanOf(Expr expr) => Scalar.SpanOf(Offset + expr.Start, Offset + expr.End);
 
         public Model.SourceSpan NameSpan => Scalar.SpanOf(Offset + Target.Start, Offset + Target.Start + Name.Length);
@@ -34,6 +37,14 @@ public sealed partial class NetworkAnalyzer
     /// takes the group's next index and a list-bodied block splices its layers into the list.
     /// </summary>
     private Flow RunEntry(YamlScalar scalar, Flow flow, Group group, string? name, Scope scope, bool anonymous = false, string? namePattern = null)
+    {
+        var output = RunEntryItself(scalar, flow, group, name, scope, anonymous, namePattern);
+        // Only a parsed entry can carry output=; one that failed to parse has been reported and is not parsed again.
+        if (_parsedEntries.TryGetValue(scalar, out var entry) && entry.Output is { } outputName) NameEntryOutput(entry, outputName, name, output, scope);
+        return output;
+    }
+
+    private Flow RunEntryItself(YamlScalar scalar, Flow flow, Group group, string? name, Scope scope, bool anonymous, string? namePattern)
     {
         var entry = ParseEntry(scalar);
         if (entry is not null) entry = ChosenByParameter(entry, scope);
@@ -213,8 +224,8 @@ public sealed partial class NetworkAnalyzer
             case NameExpr bare:
                 return new Entry(scalar, count, countOffset, bare.Name, null, offset, target) { NamePattern = pattern };
             case CallExpr call:
-                var (rest, from) = SplitFrom(call);
-                return new Entry(scalar, count, countOffset, call.Name, rest, offset, target) { NamePattern = pattern, From = from };
+                var (rest, from, output) = SplitFromAndOutput(call);
+                return new Entry(scalar, count, countOffset, call.Name, rest, offset, target) { NamePattern = pattern, From = from, Output = output };
             default:
                 Report(DiagnosticCatalog.ExpressionError, scalar.Span,
                     $"'{text.Trim()}' is not a layer entry; write a layer or block name with optional arguments, e.g. 'conv(64, k=3)' or '3x bottleneck(64)'");

@@ -180,10 +180,10 @@ public sealed partial class NetworkAnalyzer
         // Inception-ResNet scales the residual before adding it: out = shortcut + scale * body.
         _model.Steps.Add(scale.AsDouble == 1.0
             ? new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, "Forward.Add({0}, {1})", "Forward.Add_({0}, {1})", $"{where}: body + shortcut -> {bodyFlow.Shape}")
-                { Path = group.Path, OutputShape = bodyFlow.Shape, Operation = new Graph.AddOp(1.0), Site = key.Span, Blocks = BlockFrames() }
+                { Path = group.Path, OutputShape = bodyFlow.Shape, Operation = new Graph.AddOp(1.0) { Residual = true }, Site = key.Span, Blocks = BlockFrames() }
             : new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, $"Forward.ScaleAdd({{0}}, {Value.FormatDouble(scale.AsDouble)}, {{1}})", $"Forward.ScaleAdd_({{0}}, {Value.FormatDouble(scale.AsDouble)}, {{1}})",
                 $"{where}: shortcut + {scale} * body -> {bodyFlow.Shape}")
-                { Path = group.Path, OutputShape = bodyFlow.Shape, Operation = new Graph.AddOp(scale.AsDouble), Site = key.Span, Blocks = BlockFrames() });
+                { Path = group.Path, OutputShape = bodyFlow.Shape, Operation = new Graph.AddOp(scale.AsDouble) { Residual = true }, Site = key.Span, Blocks = BlockFrames() });
         return Then(spec, new Flow(sum, Joined(bodyFlow.Shape, new[] { bodyFlow.Shape, shortcutFlow.Shape })), group, scope);
     }
 

@@ -9,8 +9,10 @@ namespace CnnGen.Generator.Analysis;
 /// Named outputs: every key of a mapping names its entry's output for the entries after it (and the mappings nested
 /// in them), and <c>input</c> names the network's or the block's input. An entry reads another output than the
 /// previous one with <c>from=name</c>, a join reads several (<c>concat(enc4, up)</c>), a layer sizes itself by one
-/// (<c>upsample(to=enc1)</c>), and a block takes outputs as arguments (<c>up(512, skip=enc4)</c>). Ultralytics' model
-/// YAML names inputs by index (<c>[[-1, 6], 1, Concat, [1]]</c>); here they are names, checked where they are written.
+/// (<c>upsample(to=enc1)</c>), and a block takes outputs as arguments (<c>up(512, skip=enc4)</c>). A list item has no
+/// key, so <c>output=name</c> names its output (its module keeps its index: torchvision's <c>backbone.4</c> tapped as
+/// "low", Ultralytics' <c>model.6</c> read by the neck). Ultralytics' model YAML names inputs by index
+/// (<c>[[-1, 6], 1, Concat, [1]]</c>); here they are names, checked where they are written.
 /// </summary>
 public sealed partial class NetworkAnalyzer
 {
@@ -65,10 +67,42 @@ public sealed partial class NetworkAnalyzer
         return named;
     }
 
-    /// <summary>An entry's call without its <c>from=</c> argument, and that argument; every layer and block takes it.</summary>
-    private static (CallExpr Call, NamedArgument? From) SplitFrom(CallExpr call)
+    /// <summary>An entry's call without its <c>from=</c> and <c>output=</c> arguments, and those; every layer, block and join takes them.</summary>
+    private static (CallExpr Call, NamedArgument? From, NamedArgument? Output) SplitFromAndOutput(CallExpr call)
     {
         var from = call.Named.FirstOrDefault(argument => argument.Name == "from");
-        return from is null ? (call, null) : (call with { Named = call.Named.Where(argument => argument != from).ToList() }, from);
+        var output = call.Named.FirstOrDefault(argument => argument.Name == "output");
+        if (from is null && output is null) return (call, null, null);
+        return (call with { Named = call.Named.Where(argument => argument != from && argument != output).ToList() }, from, output);
+    }
+
+    /// <summary>
+    /// <c>output=name</c> on a list item: names its output (after all its repetitions) in the enclosing scope, as a
+    /// mapping's key would. An entry under a key already has its name; 'input' and a name already in use are refused.
+    /// </summary>
+    private void NameEntryOutput(Entry entry, NamedArgument output, string? key, Flow flow, Scope scope)
+    {
+        var span = entry.SpanOf(output.Value);
+        if (output.Value is not NameExpr { Name: var name })
+        {
+            Report(DiagnosticCatalog.UnknownOutput, span, "output=: takes the name the output gets, e.g. 'output=low'");
+            return;
+        }
+        if (key is not null)
+        {
+            Report(DiagnosticCatalog.UnknownOutput, span, $"output=: this entry's key '{key}' already names its output; output= names a list item's");
+            return;
+        }
+        if (name == InputName || !Identifiers.IsStateDictName(name))
+        {
+            Report(DiagnosticCatalog.UnknownOutput, span, $"output=: '{name}' cannot name an output ({(name == InputName ? $"'{InputName}' is the network's or block's input" : "use letters, digits and '_'")})");
+            return;
+        }
+        if (scope.LookupTensor(name) is not null || scope.IsPending(name))
+        {
+            Report(DiagnosticCatalog.UnknownOutput, span, $"output=: '{name}' already names {(scope.IsPending(name) ? "a later entry's output (its key)" : "an earlier output")} here; choose another name");
+            return;
+        }
+        NameOutput(scope, name, flow);
     }
 }

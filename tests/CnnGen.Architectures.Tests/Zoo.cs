@@ -25,6 +25,7 @@ public static class Zoo
         ["FcnResNet18"] = null,
         ["FcnResNet50"] = "fcn_resnet50",
         ["DeepLabV3ResNet50"] = "deeplabv3_resnet50",
+        ["LRASPPMobileNetV3Large"] = "lraspp_mobilenet_v3_large",
         ["GoogLeNet"] = "googlenet",
         ["GoogLeNetAux"] = "googlenet_aux",
         ["GoogLeNetCaffe"] = null,

@@ -62,4 +62,22 @@ public class DslDocExampleTests
         Assert.Equal([Node("logits").Output, Node("side_up").Output], add.Inputs.ToArray());
         Assert.Equal(graph.Output, add.Output);
     }
+
+    [Fact]
+    public void The_output_example_taps_a_list_item_that_keeps_its_index()
+    {
+        var result = Pipeline.Compile(Example("TwoTaps"));
+        Assert.False(result.HasErrors, string.Join("\n", result.Problems));
+        var graph = result.Model!.Graph!;
+        Graph.GraphNode Node(string path) => graph.Nodes.Single(node => node.Path == path && node.Operation.Kind != "add");
+        string Dims(Graph.GraphNode node) => string.Join("x", node.Shape.Dims.Select(d => d.Value));
+        Assert.Equal("32x16x16", Dims(Node("backbone.1")));
+        Assert.Equal([Node("backbone.2").Output], Node("high").Inputs.ToArray());
+        Assert.Equal("3x16x16", Dims(Node("resized")));
+        Assert.Equal([Node("backbone.1").Output], Node("low_classifier").Inputs.ToArray());
+        var add = graph.Nodes.Single(node => node.Operation is Graph.AddOp);
+        Assert.Equal([Node("low_classifier").Output, Node("resized").Output], add.Inputs.ToArray());
+        Assert.Equal("3x16x16", Dims(add));
+        Assert.Equal(graph.Output, add.Output);
+    }
 }

@@ -127,6 +127,12 @@ public class NamedOutputTests
     [InlineData("  a: conv(8, k=1)\n  b: upsample(2, to=a)\n", "CNN0007", "and 'to' both set the size")]
     [InlineData("  a: conv(8, k=1)\n  b: upsample(bilinear=false, align_corners=true)\n", "CNN0007", "bilinear upsampling only")]
     [InlineData("  a: unit(4)\n", "CNN0025", "a block sees its own keys")]
+    [InlineData("  a: conv(8, k=1, output=b)\n", "CNN0025", "this entry's key 'a' already names its output")]
+    [InlineData("  a:\n    - conv(8, k=1, output=input)\n", "CNN0025", "'input' is the network's or block's input")]
+    [InlineData("  a:\n    - conv(8, k=1, output=low)\n    - conv(8, k=1, output=low)\n", "CNN0025", "'low' already names an earlier output")]
+    [InlineData("  a:\n    - conv(8, k=1, output=b)\n  b: conv(8, k=1)\n", "CNN0025", "'b' already names a later entry's output (its key)")]
+    [InlineData("  a:\n    - conv(8, k=1, output=2)\n", "CNN0025", "output=: takes the name the output gets")]
+    [InlineData("  a:\n    - conv(8, k=1, from=low)\n    - conv(8, k=1, output=low)\n", "CNN0025", "'low' is not an output here")]
     public void Mistakes_are_located_errors(string layers, string id, string fact)
     {
         var yaml = "name: Net\ninput: [3, 8, 8]\nargs: { width: 4 }\nblocks:\n  unit(c):\n    x: conv(c, k=1, from=a)\nlayers:\n" + layers;
@@ -135,6 +141,33 @@ public class NamedOutputTests
         var problem = Assert.Single(problems);
         Assert.Equal(id, problem.Id);
         Assert.True(problem.Message.Contains(fact), problem.Message);
+    }
+
+    [Fact]
+    public void Output_names_a_list_items_output_while_its_module_keeps_its_index()
+    {
+        // torchvision's LR-ASPP taps backbone.4 as "low"; Ultralytics' neck reads model.6 by index. The item's module
+        // stays backbone.N; output= names what it returns (after all repetitions) for the entries after it.
+        var graph = Graph("""
+            name: Net
+            input: [3, 32, 32]
+            layers:
+              backbone:
+                - conv(8, k=3, s=2, p=1)
+                - 2x conv(16, k=3, p=1, output=low)
+                - conv(32, k=3, s=2, p=1)
+                - concat(low, low, output=both)
+              high: conv(16, k=1, from=low)
+              out: concat(high, both)
+            """);
+        var low = At(graph, "backbone.2", "conv");
+        Assert.Equal("16x16x16", Dims(low));
+        var concat = graph.Nodes.First(node => node.Operation is ConcatOp);
+        Assert.Equal([low.Output, low.Output], concat.Inputs.ToArray());
+        Assert.Equal([low.Output], At(graph, "high", "conv").Inputs.ToArray());
+        Assert.Equal("48x16x16", Dims(graph.Nodes.Last(node => node.Operation is ConcatOp)));
+        Assert.Equal(["backbone.0", "backbone.1", "backbone.2", "backbone.3", "high"],
+            graph.Nodes.Where(node => node.Operation.Kind == "conv").Select(node => node.Path).ToArray());
     }
 
     [Fact]

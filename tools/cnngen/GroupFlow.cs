@@ -35,6 +35,7 @@ public sealed class GroupFlow
     private static string? Join(ForwardStep step, JoinKind? kind) => kind switch
     {
         JoinKind.Residual => "residual",
+        JoinKind.Sum => $"sum of {step.Inputs.Count} outputs",
         JoinKind.Split => $"split into {step.Inputs.Count} parts",
         JoinKind.Concat => $"concat of {step.Inputs.Count} branches",
         JoinKind.Gate => "gate x * s(x)",

@@ -9,6 +9,8 @@ public enum JoinKind
 {
     /// <summary>A residual's sum (<see cref="AddOp"/>), scaled or not.</summary>
     Residual,
+    /// <summary>An <c>add(a, b, ...)</c> of named outputs (<see cref="AddOp"/> not made by a residual).</summary>
+    Sum,
     /// <summary>A gate's product <c>x * s(x)</c> (<see cref="MulOp"/>).</summary>
     Gate,
     /// <summary>A <c>concat</c> of branches.</summary>
@@ -39,7 +41,8 @@ public sealed class StepJoins
     /// <summary>The join <paramref name="step"/> makes; null for a layer.</summary>
     public JoinKind? Of(ForwardStep step) => step.Operation switch
     {
-        AddOp => JoinKind.Residual,
+        AddOp { Residual: true } => JoinKind.Residual,
+        AddOp => JoinKind.Sum,
         MulOp => JoinKind.Gate,
         ChannelSliceOp => JoinKind.Part,
         ConcatOp when step.Output.IsAlias => JoinKind.Dense,

@@ -84,7 +84,7 @@ namespace Consumer.Networks
             19|conv|18|4$2x32x32|m|block.denselayer2.conv2||288|294912|block.denselayer2.conv2|conv|3x3|in=8$1;out=4$2;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             20|concat|3,12,19|16$4x32x32||block||0|0||||
             21|conv|20|16$4x32x32|m|mixed.conv||272|262144|mixed.conv|conv|1x1|in=16$4;out=16$4;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=true
-            22|add|21,20|16$4x32x32||mixed||0|0||||scale=0.17
+            22|add|21,20|16$4x32x32||mixed||0|0||||scale=0.17;residual=true
             23|activation|22|16$4x32x32||mixed||0|0|mixed.relu|relu||function=relu
             24|gap|23|16$4||pool||0|0|pool|gap||
             25|linear|24|10$0|m|fc||170|160|fc|linear||in=16$4;out=10$0;bias=true

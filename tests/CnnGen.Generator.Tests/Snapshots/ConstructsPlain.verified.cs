@@ -81,7 +81,7 @@ namespace Consumer.Networks
             16|conv|15|4$1x32x32|m|block.denselayer2.conv2||288|294912|block.denselayer2.conv2|conv|3x3|in=8$0;out=4$1;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             17|concat|3,9,16|16$3x32x32||block||0|0||||
             18|conv|17|16$3x32x32|m|mixed.conv||272|262144|mixed.conv|conv|1x1|in=16$3;out=16$3;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=true
-            19|add|18,17|16$3x32x32||mixed||0|0||||scale=0.17
+            19|add|18,17|16$3x32x32||mixed||0|0||||scale=0.17;residual=true
             20|activation|19|16$3x32x32||mixed||0|0|mixed.relu|relu||function=relu
             21|gap|20|16$3||pool||0|0|pool|gap||
             22|linear|21|10$4|m|fc||170|160|fc|linear||in=16$3;out=10$4;bias=true

@@ -78,7 +78,7 @@ namespace CnnGen.Architectures
             9|permute|8|96x56x56||features.1.0.block.6||0|0|features.1.0.block.6|permute|to channels-first|to_channels_last=false
             10|layer_scale|9|96x56x56|m|features.1.0.layer_scale||96|0|features.1.0.layer_scale|layer_scale|init%3D1E-06|channels=96;init=1E-06
             11|stochastic_depth|10|96x56x56||features.1.0.stochastic_depth||0|0|features.1.0.stochastic_depth|stochastic_depth|p%3D0|p=0$1
-            12|add|11,2|96x56x56||features.1.0||0|0||||scale=1
+            12|add|11,2|96x56x56||features.1.0||0|0||||scale=1;residual=true
             13|conv|12|96x56x56|m|features.1.1.block.0||4800|14751744|features.1.1.block.0|dwconv|dw 7x7|in=96;out=96;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=96;bias=true
             14|permute|13|96x56x56|c|features.1.1.block.1||0|0|features.1.1.block.1|permute|to channels-last|to_channels_last=true
             15|layer_norm|14|96x56x56|mc|features.1.1.block.2||192|0|features.1.1.block.2|layernorm||channels=96;eps=1E-06;affine=true;over_map_channels=false
@@ -88,7 +88,7 @@ namespace CnnGen.Architectures
             19|permute|18|96x56x56||features.1.1.block.6||0|0|features.1.1.block.6|permute|to channels-first|to_channels_last=false
             20|layer_scale|19|96x56x56|m|features.1.1.layer_scale||96|0|features.1.1.layer_scale|layer_scale|init%3D1E-06|channels=96;init=1E-06
             21|stochastic_depth|20|96x56x56||features.1.1.stochastic_depth||0|0|features.1.1.stochastic_depth|stochastic_depth|p%3D0.005882|p=0.0058823529411764705$2
-            22|add|21,12|96x56x56||features.1.1||0|0||||scale=1
+            22|add|21,12|96x56x56||features.1.1||0|0||||scale=1;residual=true
             23|conv|22|96x56x56|m|features.1.2.block.0||4800|14751744|features.1.2.block.0|dwconv|dw 7x7|in=96;out=96;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=96;bias=true
             24|permute|23|96x56x56|c|features.1.2.block.1||0|0|features.1.2.block.1|permute|to channels-last|to_channels_last=true
             25|layer_norm|24|96x56x56|mc|features.1.2.block.2||192|0|features.1.2.block.2|layernorm||channels=96;eps=1E-06;affine=true;over_map_channels=false
@@ -98,7 +98,7 @@ namespace CnnGen.Architectures
             29|permute|28|96x56x56||features.1.2.block.6||0|0|features.1.2.block.6|permute|to channels-first|to_channels_last=false
             30|layer_scale|29|96x56x56|m|features.1.2.layer_scale||96|0|features.1.2.layer_scale|layer_scale|init%3D1E-06|channels=96;init=1E-06
             31|stochastic_depth|30|96x56x56||features.1.2.stochastic_depth||0|0|features.1.2.stochastic_depth|stochastic_depth|p%3D0.01176|p=0.011764705882352941$3
-            32|add|31,22|96x56x56||features.1.2||0|0||||scale=1
+            32|add|31,22|96x56x56||features.1.2||0|0||||scale=1;residual=true
             33|layer_norm|32|96x56x56|m|features.2.0||192|0|features.2.0|layernorm|over channels (2d)|channels=96;eps=1E-06;affine=true;over_map_channels=true
             34|conv|33|192x28x28|m|features.2.1||73920|57802752|features.2.1|conv|2x2/2|in=96;out=192;kernel=2,2;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=true
             35|conv|34|192x28x28|m|features.3.0.block.0||9600|7375872|features.3.0.block.0|dwconv|dw 7x7|in=192;out=192;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=192;bias=true
@@ -110,7 +110,7 @@ namespace CnnGen.Architectures
             41|permute|40|192x28x28||features.3.0.block.6||0|0|features.3.0.block.6|permute|to channels-first|to_channels_last=false
             42|layer_scale|41|192x28x28|m|features.3.0.layer_scale||192|0|features.3.0.layer_scale|layer_scale|init%3D1E-06|channels=192;init=1E-06
             43|stochastic_depth|42|192x28x28||features.3.0.stochastic_depth||0|0|features.3.0.stochastic_depth|stochastic_depth|p%3D0.01765|p=0.017647058823529415$4
-            44|add|43,34|192x28x28||features.3.0||0|0||||scale=1
+            44|add|43,34|192x28x28||features.3.0||0|0||||scale=1;residual=true
             45|conv|44|192x28x28|m|features.3.1.block.0||9600|7375872|features.3.1.block.0|dwconv|dw 7x7|in=192;out=192;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=192;bias=true
             46|permute|45|192x28x28|c|features.3.1.block.1||0|0|features.3.1.block.1|permute|to channels-last|to_channels_last=true
             47|layer_norm|46|192x28x28|mc|features.3.1.block.2||384|0|features.3.1.block.2|layernorm||channels=192;eps=1E-06;affine=true;over_map_channels=false
@@ -120,7 +120,7 @@ namespace CnnGen.Architectures
             51|permute|50|192x28x28||features.3.1.block.6||0|0|features.3.1.block.6|permute|to channels-first|to_channels_last=false
             52|layer_scale|51|192x28x28|m|features.3.1.layer_scale||192|0|features.3.1.layer_scale|layer_scale|init%3D1E-06|channels=192;init=1E-06
             53|stochastic_depth|52|192x28x28||features.3.1.stochastic_depth||0|0|features.3.1.stochastic_depth|stochastic_depth|p%3D0.02353|p=0.023529411764705882$5
-            54|add|53,44|192x28x28||features.3.1||0|0||||scale=1
+            54|add|53,44|192x28x28||features.3.1||0|0||||scale=1;residual=true
             55|conv|54|192x28x28|m|features.3.2.block.0||9600|7375872|features.3.2.block.0|dwconv|dw 7x7|in=192;out=192;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=192;bias=true
             56|permute|55|192x28x28|c|features.3.2.block.1||0|0|features.3.2.block.1|permute|to channels-last|to_channels_last=true
             57|layer_norm|56|192x28x28|mc|features.3.2.block.2||384|0|features.3.2.block.2|layernorm||channels=192;eps=1E-06;affine=true;over_map_channels=false
@@ -130,7 +130,7 @@ namespace CnnGen.Architectures
             61|permute|60|192x28x28||features.3.2.block.6||0|0|features.3.2.block.6|permute|to channels-first|to_channels_last=false
             62|layer_scale|61|192x28x28|m|features.3.2.layer_scale||192|0|features.3.2.layer_scale|layer_scale|init%3D1E-06|channels=192;init=1E-06
             63|stochastic_depth|62|192x28x28||features.3.2.stochastic_depth||0|0|features.3.2.stochastic_depth|stochastic_depth|p%3D0.02941|p=0.029411764705882353$6
-            64|add|63,54|192x28x28||features.3.2||0|0||||scale=1
+            64|add|63,54|192x28x28||features.3.2||0|0||||scale=1;residual=true
             65|layer_norm|64|192x28x28|m|features.4.0||384|0|features.4.0|layernorm|over channels (2d)|channels=192;eps=1E-06;affine=true;over_map_channels=true
             66|conv|65|384x14x14|m|features.4.1||295296|57802752|features.4.1|conv|2x2/2|in=192;out=384;kernel=2,2;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=true
             67|conv|66|384x14x14|m|features.5.0.block.0||19200|3687936|features.5.0.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
@@ -142,7 +142,7 @@ namespace CnnGen.Architectures
             73|permute|72|384x14x14||features.5.0.block.6||0|0|features.5.0.block.6|permute|to channels-first|to_channels_last=false
             74|layer_scale|73|384x14x14|m|features.5.0.layer_scale||384|0|features.5.0.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             75|stochastic_depth|74|384x14x14||features.5.0.stochastic_depth||0|0|features.5.0.stochastic_depth|stochastic_depth|p%3D0.03529|p=0.03529411764705883$7
-            76|add|75,66|384x14x14||features.5.0||0|0||||scale=1
+            76|add|75,66|384x14x14||features.5.0||0|0||||scale=1;residual=true
             77|conv|76|384x14x14|m|features.5.1.block.0||19200|3687936|features.5.1.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
             78|permute|77|384x14x14|c|features.5.1.block.1||0|0|features.5.1.block.1|permute|to channels-last|to_channels_last=true
             79|layer_norm|78|384x14x14|mc|features.5.1.block.2||768|0|features.5.1.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
@@ -152,7 +152,7 @@ namespace CnnGen.Architectures
             83|permute|82|384x14x14||features.5.1.block.6||0|0|features.5.1.block.6|permute|to channels-first|to_channels_last=false
             84|layer_scale|83|384x14x14|m|features.5.1.layer_scale||384|0|features.5.1.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             85|stochastic_depth|84|384x14x14||features.5.1.stochastic_depth||0|0|features.5.1.stochastic_depth|stochastic_depth|p%3D0.04118|p=0.0411764705882353$8
-            86|add|85,76|384x14x14||features.5.1||0|0||||scale=1
+            86|add|85,76|384x14x14||features.5.1||0|0||||scale=1;residual=true
             87|conv|86|384x14x14|m|features.5.2.block.0||19200|3687936|features.5.2.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
             88|permute|87|384x14x14|c|features.5.2.block.1||0|0|features.5.2.block.1|permute|to channels-last|to_channels_last=true
             89|layer_norm|88|384x14x14|mc|features.5.2.block.2||768|0|features.5.2.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
@@ -162,7 +162,7 @@ namespace CnnGen.Architectures
             93|permute|92|384x14x14||features.5.2.block.6||0|0|features.5.2.block.6|permute|to channels-first|to_channels_last=false
             94|layer_scale|93|384x14x14|m|features.5.2.layer_scale||384|0|features.5.2.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             95|stochastic_depth|94|384x14x14||features.5.2.stochastic_depth||0|0|features.5.2.stochastic_depth|stochastic_depth|p%3D0.04706|p=0.047058823529411764$9
-            96|add|95,86|384x14x14||features.5.2||0|0||||scale=1
+            96|add|95,86|384x14x14||features.5.2||0|0||||scale=1;residual=true
             97|conv|96|384x14x14|m|features.5.3.block.0||19200|3687936|features.5.3.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
             98|permute|97|384x14x14|c|features.5.3.block.1||0|0|features.5.3.block.1|permute|to channels-last|to_channels_last=true
             99|layer_norm|98|384x14x14|mc|features.5.3.block.2||768|0|features.5.3.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
@@ -172,7 +172,7 @@ namespace CnnGen.Architectures
             103|permute|102|384x14x14||features.5.3.block.6||0|0|features.5.3.block.6|permute|to channels-first|to_channels_last=false
             104|layer_scale|103|384x14x14|m|features.5.3.layer_scale||384|0|features.5.3.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             105|stochastic_depth|104|384x14x14||features.5.3.stochastic_depth||0|0|features.5.3.stochastic_depth|stochastic_depth|p%3D0.05294|p=0.052941176470588235$10
-            106|add|105,96|384x14x14||features.5.3||0|0||||scale=1
+            106|add|105,96|384x14x14||features.5.3||0|0||||scale=1;residual=true
             107|conv|106|384x14x14|m|features.5.4.block.0||19200|3687936|features.5.4.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
             108|permute|107|384x14x14|c|features.5.4.block.1||0|0|features.5.4.block.1|permute|to channels-last|to_channels_last=true
             109|layer_norm|108|384x14x14|mc|features.5.4.block.2||768|0|features.5.4.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
@@ -182,7 +182,7 @@ namespace CnnGen.Architectures
             113|permute|112|384x14x14||features.5.4.block.6||0|0|features.5.4.block.6|permute|to channels-first|to_channels_last=false
             114|layer_scale|113|384x14x14|m|features.5.4.layer_scale||384|0|features.5.4.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             115|stochastic_depth|114|384x14x14||features.5.4.stochastic_depth||0|0|features.5.4.stochastic_depth|stochastic_depth|p%3D0.05882|p=0.058823529411764705$11
-            116|add|115,106|384x14x14||features.5.4||0|0||||scale=1
+            116|add|115,106|384x14x14||features.5.4||0|0||||scale=1;residual=true
             117|conv|116|384x14x14|m|features.5.5.block.0||19200|3687936|features.5.5.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
             118|permute|117|384x14x14|c|features.5.5.block.1||0|0|features.5.5.block.1|permute|to channels-last|to_channels_last=true
             119|layer_norm|118|384x14x14|mc|features.5.5.block.2||768|0|features.5.5.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
@@ -192,7 +192,7 @@ namespace CnnGen.Architectures
             123|permute|122|384x14x14||features.5.5.block.6||0|0|features.5.5.block.6|permute|to channels-first|to_channels_last=false
             124|layer_scale|123|384x14x14|m|features.5.5.layer_scale||384|0|features.5.5.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             125|stochastic_depth|124|384x14x14||features.5.5.stochastic_depth||0|0|features.5.5.stochastic_depth|stochastic_depth|p%3D0.06471|p=0.06470588235294118$12
-            126|add|125,116|384x14x14||features.5.5||0|0||||scale=1
+            126|add|125,116|384x14x14||features.5.5||0|0||||scale=1;residual=true
             127|conv|126|384x14x14|m|features.5.6.block.0||19200|3687936|features.5.6.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
             128|permute|127|384x14x14|c|features.5.6.block.1||0|0|features.5.6.block.1|permute|to channels-last|to_channels_last=true
             129|layer_norm|128|384x14x14|mc|features.5.6.block.2||768|0|features.5.6.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
@@ -202,7 +202,7 @@ namespace CnnGen.Architectures
             133|permute|132|384x14x14||features.5.6.block.6||0|0|features.5.6.block.6|permute|to channels-first|to_channels_last=false
             134|layer_scale|133|384x14x14|m|features.5.6.layer_scale||384|0|features.5.6.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             135|stochastic_depth|134|384x14x14||features.5.6.stochastic_depth||0|0|features.5.6.stochastic_depth|stochastic_depth|p%3D0.07059|p=0.07058823529411766$13
-            136|add|135,126|384x14x14||features.5.6||0|0||||scale=1
+            136|add|135,126|384x14x14||features.5.6||0|0||||scale=1;residual=true
             137|conv|136|384x14x14|m|features.5.7.block.0||19200|3687936|features.5.7.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
             138|permute|137|384x14x14|c|features.5.7.block.1||0|0|features.5.7.block.1|permute|to channels-last|to_channels_last=true
             139|layer_norm|138|384x14x14|mc|features.5.7.block.2||768|0|features.5.7.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
@@ -212,7 +212,7 @@ namespace CnnGen.Architectures
             143|permute|142|384x14x14||features.5.7.block.6||0|0|features.5.7.block.6|permute|to channels-first|to_channels_last=false
             144|layer_scale|143|384x14x14|m|features.5.7.layer_scale||384|0|features.5.7.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             145|stochastic_depth|144|384x14x14||features.5.7.stochastic_depth||0|0|features.5.7.stochastic_depth|stochastic_depth|p%3D0.07647|p=0.07647058823529412$14
-            146|add|145,136|384x14x14||features.5.7||0|0||||scale=1
+            146|add|145,136|384x14x14||features.5.7||0|0||||scale=1;residual=true
             147|conv|146|384x14x14|m|features.5.8.block.0||19200|3687936|features.5.8.block.0|dwconv|dw 7x7|in=384;out=384;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=384;bias=true
             148|permute|147|384x14x14|c|features.5.8.block.1||0|0|features.5.8.block.1|permute|to channels-last|to_channels_last=true
             149|layer_norm|148|384x14x14|mc|features.5.8.block.2||768|0|features.5.8.block.2|layernorm||channels=384;eps=1E-06;affine=true;over_map_channels=false
@@ -222,7 +222,7 @@ namespace CnnGen.Architectures
             153|permute|152|384x14x14||features.5.8.block.6||0|0|features.5.8.block.6|permute|to channels-first|to_channels_last=false
             154|layer_scale|153|384x14x14|m|features.5.8.layer_scale||384|0|features.5.8.layer_scale|layer_scale|init%3D1E-06|channels=384;init=1E-06
             155|stochastic_depth|154|384x14x14||features.5.8.stochastic_depth||0|0|features.5.8.stochastic_depth|stochastic_depth|p%3D0.08235|p=0.0823529411764706$15
-            156|add|155,146|384x14x14||features.5.8||0|0||||scale=1
+            156|add|155,146|384x14x14||features.5.8||0|0||||scale=1;residual=true
             157|layer_norm|156|384x14x14|m|features.6.0||768|0|features.6.0|layernorm|over channels (2d)|channels=384;eps=1E-06;affine=true;over_map_channels=true
             158|conv|157|768x7x7|m|features.6.1||1180416|57802752|features.6.1|conv|2x2/2|in=384;out=768;kernel=2,2;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=true
             159|conv|158|768x7x7|m|features.7.0.block.0||38400|1843968|features.7.0.block.0|dwconv|dw 7x7|in=768;out=768;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=768;bias=true
@@ -234,7 +234,7 @@ namespace CnnGen.Architectures
             165|permute|164|768x7x7||features.7.0.block.6||0|0|features.7.0.block.6|permute|to channels-first|to_channels_last=false
             166|layer_scale|165|768x7x7|m|features.7.0.layer_scale||768|0|features.7.0.layer_scale|layer_scale|init%3D1E-06|channels=768;init=1E-06
             167|stochastic_depth|166|768x7x7||features.7.0.stochastic_depth||0|0|features.7.0.stochastic_depth|stochastic_depth|p%3D0.08824|p=0.08823529411764706$16
-            168|add|167,158|768x7x7||features.7.0||0|0||||scale=1
+            168|add|167,158|768x7x7||features.7.0||0|0||||scale=1;residual=true
             169|conv|168|768x7x7|m|features.7.1.block.0||38400|1843968|features.7.1.block.0|dwconv|dw 7x7|in=768;out=768;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=768;bias=true
             170|permute|169|768x7x7|c|features.7.1.block.1||0|0|features.7.1.block.1|permute|to channels-last|to_channels_last=true
             171|layer_norm|170|768x7x7|mc|features.7.1.block.2||1536|0|features.7.1.block.2|layernorm||channels=768;eps=1E-06;affine=true;over_map_channels=false
@@ -244,7 +244,7 @@ namespace CnnGen.Architectures
             175|permute|174|768x7x7||features.7.1.block.6||0|0|features.7.1.block.6|permute|to channels-first|to_channels_last=false
             176|layer_scale|175|768x7x7|m|features.7.1.layer_scale||768|0|features.7.1.layer_scale|layer_scale|init%3D1E-06|channels=768;init=1E-06
             177|stochastic_depth|176|768x7x7||features.7.1.stochastic_depth||0|0|features.7.1.stochastic_depth|stochastic_depth|p%3D0.09412|p=0.09411764705882353$17
-            178|add|177,168|768x7x7||features.7.1||0|0||||scale=1
+            178|add|177,168|768x7x7||features.7.1||0|0||||scale=1;residual=true
             179|conv|178|768x7x7|m|features.7.2.block.0||38400|1843968|features.7.2.block.0|dwconv|dw 7x7|in=768;out=768;kernel=7,7;stride=1,1;padding=3,3;dilation=1,1;groups=768;bias=true
             180|permute|179|768x7x7|c|features.7.2.block.1||0|0|features.7.2.block.1|permute|to channels-last|to_channels_last=true
             181|layer_norm|180|768x7x7|mc|features.7.2.block.2||1536|0|features.7.2.block.2|layernorm||channels=768;eps=1E-06;affine=true;over_map_channels=false
@@ -254,7 +254,7 @@ namespace CnnGen.Architectures
             185|permute|184|768x7x7||features.7.2.block.6||0|0|features.7.2.block.6|permute|to channels-first|to_channels_last=false
             186|layer_scale|185|768x7x7|m|features.7.2.layer_scale||768|0|features.7.2.layer_scale|layer_scale|init%3D1E-06|channels=768;init=1E-06
             187|stochastic_depth|186|768x7x7||features.7.2.stochastic_depth||0|0|features.7.2.stochastic_depth|stochastic_depth|p%3D0.1|p=0.1$18
-            188|add|187,178|768x7x7||features.7.2||0|0||||scale=1
+            188|add|187,178|768x7x7||features.7.2||0|0||||scale=1;residual=true
             189|adaptive_avgpool|188|768x1x1||avgpool||0|0|avgpool|adaptive_avgpool|1|size=1,1
             190|layer_norm|189|768x1x1|m|classifier.0||1536|0|classifier.0|layernorm|over channels (2d)|channels=768;eps=1E-06;affine=true;over_map_channels=true
             191|flatten|190|768||classifier.1||0|0|classifier.1|flatten||

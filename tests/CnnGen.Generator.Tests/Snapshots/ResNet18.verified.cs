@@ -76,14 +76,14 @@ namespace CnnGen.Architectures
             7|activation|6|64x56x56||layer1.0.relu1||0|0|layer1.0.relu1|relu||function=relu
             8|conv|7|64x56x56|m|layer1.0.conv2||36864|115605504|layer1.0.conv2|conv|3x3|in=64;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             9|bn|8|64x56x56|m|layer1.0.bn2||128|0|layer1.0.bn2|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
-            10|add|9,4|64x56x56||layer1.0||0|0||||scale=1
+            10|add|9,4|64x56x56||layer1.0||0|0||||scale=1;residual=true
             11|activation|10|64x56x56||layer1.0||0|0|layer1.0.relu|relu||function=relu
             12|conv|11|64x56x56|m|layer1.1.conv1||36864|115605504|layer1.1.conv1|conv|3x3|in=64;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             13|bn|12|64x56x56|m|layer1.1.bn1||128|0|layer1.1.bn1|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
             14|activation|13|64x56x56||layer1.1.relu1||0|0|layer1.1.relu1|relu||function=relu
             15|conv|14|64x56x56|m|layer1.1.conv2||36864|115605504|layer1.1.conv2|conv|3x3|in=64;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             16|bn|15|64x56x56|m|layer1.1.bn2||128|0|layer1.1.bn2|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
-            17|add|16,11|64x56x56||layer1.1||0|0||||scale=1
+            17|add|16,11|64x56x56||layer1.1||0|0||||scale=1;residual=true
             18|activation|17|64x56x56||layer1.1||0|0|layer1.1.relu|relu||function=relu
             19|conv|18|128x28x28|m|layer2.0.conv1||73728|57802752|layer2.0.conv1|conv|3x3/2|in=64;out=128;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=1;bias=false
             20|bn|19|128x28x28|m|layer2.0.bn1||256|0|layer2.0.bn1|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
@@ -92,14 +92,14 @@ namespace CnnGen.Architectures
             23|bn|22|128x28x28|m|layer2.0.bn2||256|0|layer2.0.bn2|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
             24|conv|18|128x28x28|m|layer2.0.downsample.0||8192|6422528|layer2.0.downsample.0|conv|1x1/2|in=64;out=128;kernel=1,1;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=false
             25|bn|24|128x28x28|m|layer2.0.downsample.1||256|0|layer2.0.downsample.1|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
-            26|add|23,25|128x28x28||layer2.0||0|0||||scale=1
+            26|add|23,25|128x28x28||layer2.0||0|0||||scale=1;residual=true
             27|activation|26|128x28x28||layer2.0||0|0|layer2.0.relu|relu||function=relu
             28|conv|27|128x28x28|m|layer2.1.conv1||147456|115605504|layer2.1.conv1|conv|3x3|in=128;out=128;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             29|bn|28|128x28x28|m|layer2.1.bn1||256|0|layer2.1.bn1|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
             30|activation|29|128x28x28||layer2.1.relu1||0|0|layer2.1.relu1|relu||function=relu
             31|conv|30|128x28x28|m|layer2.1.conv2||147456|115605504|layer2.1.conv2|conv|3x3|in=128;out=128;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             32|bn|31|128x28x28|m|layer2.1.bn2||256|0|layer2.1.bn2|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
-            33|add|32,27|128x28x28||layer2.1||0|0||||scale=1
+            33|add|32,27|128x28x28||layer2.1||0|0||||scale=1;residual=true
             34|activation|33|128x28x28||layer2.1||0|0|layer2.1.relu|relu||function=relu
             35|conv|34|256x14x14|m|layer3.0.conv1||294912|57802752|layer3.0.conv1|conv|3x3/2|in=128;out=256;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=1;bias=false
             36|bn|35|256x14x14|m|layer3.0.bn1||512|0|layer3.0.bn1|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
@@ -108,14 +108,14 @@ namespace CnnGen.Architectures
             39|bn|38|256x14x14|m|layer3.0.bn2||512|0|layer3.0.bn2|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
             40|conv|34|256x14x14|m|layer3.0.downsample.0||32768|6422528|layer3.0.downsample.0|conv|1x1/2|in=128;out=256;kernel=1,1;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=false
             41|bn|40|256x14x14|m|layer3.0.downsample.1||512|0|layer3.0.downsample.1|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
-            42|add|39,41|256x14x14||layer3.0||0|0||||scale=1
+            42|add|39,41|256x14x14||layer3.0||0|0||||scale=1;residual=true
             43|activation|42|256x14x14||layer3.0||0|0|layer3.0.relu|relu||function=relu
             44|conv|43|256x14x14|m|layer3.1.conv1||589824|115605504|layer3.1.conv1|conv|3x3|in=256;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             45|bn|44|256x14x14|m|layer3.1.bn1||512|0|layer3.1.bn1|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
             46|activation|45|256x14x14||layer3.1.relu1||0|0|layer3.1.relu1|relu||function=relu
             47|conv|46|256x14x14|m|layer3.1.conv2||589824|115605504|layer3.1.conv2|conv|3x3|in=256;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             48|bn|47|256x14x14|m|layer3.1.bn2||512|0|layer3.1.bn2|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
-            49|add|48,43|256x14x14||layer3.1||0|0||||scale=1
+            49|add|48,43|256x14x14||layer3.1||0|0||||scale=1;residual=true
             50|activation|49|256x14x14||layer3.1||0|0|layer3.1.relu|relu||function=relu
             51|conv|50|512x7x7|m|layer4.0.conv1||1179648|57802752|layer4.0.conv1|conv|3x3/2|in=256;out=512;kernel=3,3;stride=2,2;padding=1,1;dilation=1,1;groups=1;bias=false
             52|bn|51|512x7x7|m|layer4.0.bn1||1024|0|layer4.0.bn1|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
@@ -124,14 +124,14 @@ namespace CnnGen.Architectures
             55|bn|54|512x7x7|m|layer4.0.bn2||1024|0|layer4.0.bn2|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
             56|conv|50|512x7x7|m|layer4.0.downsample.0||131072|6422528|layer4.0.downsample.0|conv|1x1/2|in=256;out=512;kernel=1,1;stride=2,2;padding=0,0;dilation=1,1;groups=1;bias=false
             57|bn|56|512x7x7|m|layer4.0.downsample.1||1024|0|layer4.0.downsample.1|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
-            58|add|55,57|512x7x7||layer4.0||0|0||||scale=1
+            58|add|55,57|512x7x7||layer4.0||0|0||||scale=1;residual=true
             59|activation|58|512x7x7||layer4.0||0|0|layer4.0.relu|relu||function=relu
             60|conv|59|512x7x7|m|layer4.1.conv1||2359296|115605504|layer4.1.conv1|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             61|bn|60|512x7x7|m|layer4.1.bn1||1024|0|layer4.1.bn1|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
             62|activation|61|512x7x7||layer4.1.relu1||0|0|layer4.1.relu1|relu||function=relu
             63|conv|62|512x7x7|m|layer4.1.conv2||2359296|115605504|layer4.1.conv2|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
             64|bn|63|512x7x7|m|layer4.1.bn2||1024|0|layer4.1.bn2|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
-            65|add|64,59|512x7x7||layer4.1||0|0||||scale=1
+            65|add|64,59|512x7x7||layer4.1||0|0||||scale=1;residual=true
             66|activation|65|512x7x7||layer4.1||0|0|layer4.1.relu|relu||function=relu
             67|gap|66|512||avgpool||0|0|avgpool|gap||
             68|linear|67|1000$1|m|fc||513000|512000|fc|linear||in=512;out=1000$1;bias=true

@@ -110,7 +110,7 @@ internal sealed class NetworkLayout
             leaf.Kind = node.Operation is LayerScaleOp ? PathKind.Parameter : node.HasModule ? PathKind.Module : PathKind.Free;
         }
         foreach (var node in graph.Nodes)
-            if (node.Operation is AddOp) ShortcutFirst(node);
+            if (node.Operation is AddOp { Residual: true }) ShortcutFirst(node);
         HeadsTappingDeeperLast();
         _attach = new PathNode[graph.Nodes.Count];
         for (var i = 0; i < graph.Nodes.Count; i++)

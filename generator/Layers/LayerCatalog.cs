@@ -38,6 +38,7 @@ public static class LayerCatalog
         new UpsampleLayer(),
         new ConvTransposeLayer(),
         new CropLayer(),
+        new PadLayer(),
         new SubsampleLayer(),
         new TableConvLayer(),
     };

@@ -21,6 +21,18 @@ public static partial class Forward
     }
 
     /// <summary>
+    /// <paramref name="x"/> zero-padded to <paramref name="reference"/>'s height and width, the extra split as
+    /// milesial/Pytorch-UNet's <c>F.pad(x, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2])</c>.
+    /// </summary>
+    public static Tensor PadTo(Tensor x, Tensor reference)
+    {
+        long dy = reference.size(2) - x.size(2), dx = reference.size(3) - x.size(3);
+        if (dy < 0 || dx < 0)
+            throw new System.ArgumentException($"cannot pad a {x.size(2)}x{x.size(3)} map to {reference.size(2)}x{reference.size(3)}");
+        return nn.functional.pad(x, new[] { dx / 2, dx - dx / 2, dy / 2, dy - dy / 2 });
+    }
+
+    /// <summary>
     /// The centre of <paramref name="x"/> with <paramref name="reference"/>'s height and width (a view), its top-left
     /// corner at ((H - h) // 2, (W - w) // 2): the U-Net's crop-and-copy.
     /// </summary>

@@ -33,7 +33,7 @@ internal static class OnnxMapShapes
         foreach (var node in nodes)
         {
             // A crop or a resize to another map has that map's size (its second input).
-            var from = node.Op is "center_crop" or "resize_to" && node.Inputs.Count == 2 ? node.Inputs[1] : node.Inputs.Count > 0 ? node.Inputs[0] : -1;
+            var from = node.Op is "center_crop" or "pad_to" or "resize_to" && node.Inputs.Count == 2 ? node.Inputs[1] : node.Inputs.Count > 0 ? node.Inputs[0] : -1;
             if (node.Shape.Count != 3 || from < 0 || !extents.TryGetValue(from, out var input)) continue;
             if (!dynamic || (IsNumber(input.H) && IsNumber(input.W)))
             {
@@ -57,7 +57,7 @@ internal static class OnnxMapShapes
                 or "permute" or "scale" or "channel_shuffle" or "add" or "mul" or "concat" or "slice" or "linear":
                 return input;
             // The reference's size (Extents passes the reference's extents for these).
-            case "center_crop" or "resize_to":
+            case "center_crop" or "pad_to" or "resize_to":
                 return input;
             case "conv_transpose":
             {

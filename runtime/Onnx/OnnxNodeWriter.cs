@@ -19,7 +19,7 @@ internal sealed class OnnxNodeWriter
     {
         "conv", "bn", "activation", "leaky_relu", "maxpool", "avgpool", "gap", "adaptive_avgpool", "flatten", "linear",
         "dropout", "stochastic_depth", "lrn", "layer_norm", "layer_scale", "permute", "scale", "channel_shuffle",
-        "upsample", "subsample", "table_conv", "add", "mul", "concat", "slice", "conv_transpose", "center_crop", "resize_to",
+        "upsample", "subsample", "table_conv", "add", "mul", "concat", "slice", "conv_transpose", "center_crop", "pad_to", "resize_to",
     };
 
     private readonly OnnxGraphBuilder _onnx;
@@ -46,6 +46,7 @@ internal sealed class OnnxNodeWriter
             case "table_conv": TableConv(node, x, output); break;
             case "conv_transpose": ConvTranspose(node, x, output); break;
             case "center_crop": CenterCrop(node, name, x, inputs[1], output); break;
+            case "pad_to": PadTo(node, name, x, inputs[1], output); break;
             case "resize_to": ResizeTo(node, name, x, inputs[1], output); break;
             case "subsample": Subsample(node, x, output); break;
             case "bn":
@@ -198,6 +199,29 @@ internal sealed class OnnxNodeWriter
         var starts = _onnx.Node("Div", name, new[] { _onnx.Node("Sub", name, new[] { size, target }), _onnx.Int64s(2) });
         var ends = _onnx.Node("Add", name, new[] { starts, target });
         _onnx.Node("Slice", name, new[] { x, starts, ends, axes }, output);
+    }
+
+    /// <summary>
+    /// <c>F.pad(x, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2])</c> to the reference's height and width: Pad with
+    /// ONNX's begin-then-end order [0, 0, top, left, 0, 0, bottom, right], computed at run time when sizes may vary.
+    /// </summary>
+    private void PadTo(GraphNode node, string name, string x, string reference, string output)
+    {
+        if (!_dynamic)
+        {
+            var input = InputShape(node);
+            long dy = node.Shape[1] - input[1], dx = node.Shape[2] - input[2];
+            _onnx.Node("Pad", name, new[] { x, _onnx.Int64s(0, 0, dy / 2, dx / 2, 0, 0, dy - dy / 2, dx - dx / 2) }, output);
+            return;
+        }
+        var size = _onnx.Node("Shape", name, new[] { x }, null, Int("start", 2), Int("end", 4));
+        var target = _onnx.Node("Shape", name, new[] { reference }, null, Int("start", 2), Int("end", 4));
+        var extra = _onnx.Node("Sub", name, new[] { target, size });
+        // Non-negative (the analysis checked), so ONNX's truncating Div is Python's floor division here.
+        var before = _onnx.Node("Div", name, new[] { extra, _onnx.Int64s(2) });
+        var after = _onnx.Node("Sub", name, new[] { extra, before });
+        var pads = _onnx.Node("Concat", name, new[] { _onnx.Int64s(0, 0), before, _onnx.Int64s(0, 0), after }, null, Int("axis", 0));
+        _onnx.Node("Pad", name, new[] { x, pads }, output);
     }
 
     /// <summary>

@@ -83,6 +83,31 @@ public sealed class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         }
     }
 
+    /// <summary>
+    /// UNetPadded pads each up-convolution to its skip (pad(to=skip), milesial's F.pad), so odd sizes work; the export's
+    /// pads are computed at run time from the two maps' shapes, and are not zero at these sizes.
+    /// </summary>
+    [Fact]
+    public void UNetPadded_exports_pads_that_follow_the_input_size()
+    {
+        manual_seed(7);
+        using var network = new UNetPadded();
+        RandomizeNorms(network);
+        network.eval();
+        var path = Path.Combine(Path.GetTempPath(), $"cnngen-onnx-unet-pad-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            network.ExportOnnx(path);
+            using var session = new InferenceSession(path);
+            foreach (var shape in new long[][] { [3, 100, 75], [3, 37, 50] })
+                AssertSameOutput("UNetPadded", network, session, 1, shape);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void A_network_in_its_inference_form_is_refused_and_nothing_is_written()
     {

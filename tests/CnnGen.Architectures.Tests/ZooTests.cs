@@ -167,6 +167,21 @@ public class ZooTests
     }
 
     [Fact]
+    public void The_padded_UNet_takes_any_input_size_and_returns_it()
+    {
+        // Its decoder pads each 2x2 up-convolution to the skip's size (milesial's F.pad): 100 -> 50 -> 25 -> 12 -> 6 on
+        // the way down, and 12 is padded to 25 on the way up. Without it, the concat of 24 and 25 rows failed.
+        using var model = new UNetPadded();
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Assert.Equal(new long[] { 1, 2, 100, 75 }, model.forward(randn(1, 3, 100, 75)).shape);
+        Assert.Equal(new long[] { 1, 2, 37, 16 }, model.forward(randn(1, 3, 37, 16)).shape);
+        var error = Assert.Throws<ArgumentException>(() => model.forward(randn(1, 3, 15, 64)));
+        Assert.Contains("H >= 16", error.Message);
+    }
+
+    [Fact]
     public void Aux_heads_run_in_training_only()
     {
         using var model = new InceptionV3Aux(numClasses: 7);

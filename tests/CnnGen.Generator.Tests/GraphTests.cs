@@ -200,7 +200,7 @@ public class GraphTests
                 return Map(transposed.Out.Value,
                     (Size(1) - 1) * transposed.Stride.H - 2 * transposed.Padding.H + transposed.Dilation.H * (transposed.Kernel.H - 1) + transposed.OutputPadding.H + 1,
                     (Size(2) - 1) * transposed.Stride.W - 2 * transposed.Padding.W + transposed.Dilation.W * (transposed.Kernel.W - 1) + transposed.OutputPadding.W + 1);
-            case ResizeToOp or CenterCropOp:
+            case ResizeToOp or CenterCropOp or PadToOp:
                 Assert.Equal(2, inputs.Count);
                 return Map(Size(0), inputs[1].Dims[1].Value, inputs[1].Dims[2].Value);
             case ConcatOp:

@@ -124,6 +124,7 @@ public class NamedOutputTests
     [InlineData("  a: conv(8, k=1)\n  b: 2x concat(a, a)\n", "CNN0003", "cannot repeat")]
     [InlineData("  a: conv(8, k=1)\n  b: conv(4, k=1, from=a)\n  c: add(a, b)\n", "CNN0026", "a (8x8x8), b (4x8x8)")]
     [InlineData("  a: conv(8, k=1)\n  b: conv(8, k=3)\n  c: crop(to=a)\n", "CNN0018", "a map at least 8x8")]
+    [InlineData("  a: conv(8, k=3)\n  b: upsample(2)\n  c: pad(to=a)\n", "CNN0018", "a map at most 6x6, the size of 'a' it is padded to")]
     [InlineData("  a: conv(8, k=1)\n  b: upsample(2, to=a)\n", "CNN0007", "and 'to' both set the size")]
     [InlineData("  a: conv(8, k=1)\n  b: upsample(bilinear=false, align_corners=true)\n", "CNN0007", "bilinear upsampling only")]
     [InlineData("  a: unit(4)\n", "CNN0025", "a block sees its own keys")]

@@ -89,4 +89,24 @@ public class ForwardTests
         }
         Assert.Equal(Forward.MostCachedFactors, Forward.CachedFactorCount);
     }
+
+    [Fact]
+    public void PadTo_puts_the_floor_half_of_the_extra_before_and_CenterCrop_takes_it_back()
+    {
+        // milesial's Up: F.pad(x, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2]); here dy = 3 (1 above, 2 below) and
+        // dx = 2 (1 left, 1 right).
+        using var scope = NewDisposeScope();
+        var x = arange(1, 7, dtype: float32).reshape(1, 1, 2, 3);
+        var reference = zeros(1, 4, 5, 5);
+        var padded = Forward.PadTo(x, reference);
+        Assert.Equal(new long[] { 1, 1, 5, 5 }, padded.shape);
+        var expected = zeros(1, 1, 5, 5);
+        expected[.., .., 1..3, 1..4] = x;
+        Assert.True(padded.allclose(expected, rtol: 0, atol: 0));
+        Assert.Equal(x.sum().item<float>(), padded.sum().item<float>());
+        // The crop's corner is ((H - h) // 2, (W - w) // 2) = (1, 1): it undoes this pad.
+        Assert.True(Forward.CenterCrop(padded, x).allclose(x, rtol: 0, atol: 0));
+        var error = Assert.Throws<ArgumentException>(() => Forward.PadTo(reference, x));
+        Assert.Contains("cannot pad a 5x5 map to 2x3", error.Message);
+    }
 }

@@ -102,39 +102,43 @@ namespace CnnGen.Architectures
             33|bn|32|1024x16x16|m|down4.maxpool_conv.1.double_conv.4||2048|0|down4.maxpool_conv.1.double_conv.4|bn||channels=1024;eps=1E-05;momentum=0.1;affine=true
             34|activation|33|1024x16x16||down4.maxpool_conv.1.double_conv.5||0|0|down4.maxpool_conv.1.double_conv.5|relu||function=relu
             35|conv_transpose|34|512x32x32|m|up1.up||2097664|536870912|up1.up|convtranspose|2x2/2 transposed|in=1024;out=512;kernel=2,2;stride=2,2;padding=0,0;output_padding=0,0;dilation=1,1;groups=1;bias=true
-            36|concat|27,35|1024x32x32||up1||0|0||||
-            37|conv|36|512x32x32|m|up1.conv.double_conv.0||4718592|4831838208|up1.conv.double_conv.0|conv|3x3|in=1024;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
-            38|bn|37|512x32x32|m|up1.conv.double_conv.1||1024|0|up1.conv.double_conv.1|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
-            39|activation|38|512x32x32||up1.conv.double_conv.2||0|0|up1.conv.double_conv.2|relu||function=relu
-            40|conv|39|512x32x32|m|up1.conv.double_conv.3||2359296|2415919104|up1.conv.double_conv.3|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
-            41|bn|40|512x32x32|m|up1.conv.double_conv.4||1024|0|up1.conv.double_conv.4|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
-            42|activation|41|512x32x32||up1.conv.double_conv.5||0|0|up1.conv.double_conv.5|relu||function=relu
-            43|conv_transpose|42|256x64x64|m|up2.up||524544|536870912|up2.up|convtranspose|2x2/2 transposed|in=512;out=256;kernel=2,2;stride=2,2;padding=0,0;output_padding=0,0;dilation=1,1;groups=1;bias=true
-            44|concat|20,43|512x64x64||up2||0|0||||
-            45|conv|44|256x64x64|m|up2.conv.double_conv.0||1179648|4831838208|up2.conv.double_conv.0|conv|3x3|in=512;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
-            46|bn|45|256x64x64|m|up2.conv.double_conv.1||512|0|up2.conv.double_conv.1|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
-            47|activation|46|256x64x64||up2.conv.double_conv.2||0|0|up2.conv.double_conv.2|relu||function=relu
-            48|conv|47|256x64x64|m|up2.conv.double_conv.3||589824|2415919104|up2.conv.double_conv.3|conv|3x3|in=256;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
-            49|bn|48|256x64x64|m|up2.conv.double_conv.4||512|0|up2.conv.double_conv.4|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
-            50|activation|49|256x64x64||up2.conv.double_conv.5||0|0|up2.conv.double_conv.5|relu||function=relu
-            51|conv_transpose|50|128x128x128|m|up3.up||131200|536870912|up3.up|convtranspose|2x2/2 transposed|in=256;out=128;kernel=2,2;stride=2,2;padding=0,0;output_padding=0,0;dilation=1,1;groups=1;bias=true
-            52|concat|13,51|256x128x128||up3||0|0||||
-            53|conv|52|128x128x128|m|up3.conv.double_conv.0||294912|4831838208|up3.conv.double_conv.0|conv|3x3|in=256;out=128;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
-            54|bn|53|128x128x128|m|up3.conv.double_conv.1||256|0|up3.conv.double_conv.1|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
-            55|activation|54|128x128x128||up3.conv.double_conv.2||0|0|up3.conv.double_conv.2|relu||function=relu
-            56|conv|55|128x128x128|m|up3.conv.double_conv.3||147456|2415919104|up3.conv.double_conv.3|conv|3x3|in=128;out=128;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
-            57|bn|56|128x128x128|m|up3.conv.double_conv.4||256|0|up3.conv.double_conv.4|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
-            58|activation|57|128x128x128||up3.conv.double_conv.5||0|0|up3.conv.double_conv.5|relu||function=relu
-            59|conv_transpose|58|64x256x256|m|up4.up||32832|536870912|up4.up|convtranspose|2x2/2 transposed|in=128;out=64;kernel=2,2;stride=2,2;padding=0,0;output_padding=0,0;dilation=1,1;groups=1;bias=true
-            60|concat|6,59|128x256x256||up4||0|0||||
-            61|conv|60|64x256x256|m|up4.conv.double_conv.0||73728|4831838208|up4.conv.double_conv.0|conv|3x3|in=128;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
-            62|bn|61|64x256x256|m|up4.conv.double_conv.1||128|0|up4.conv.double_conv.1|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
-            63|activation|62|64x256x256||up4.conv.double_conv.2||0|0|up4.conv.double_conv.2|relu||function=relu
-            64|conv|63|64x256x256|m|up4.conv.double_conv.3||36864|2415919104|up4.conv.double_conv.3|conv|3x3|in=64;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
-            65|bn|64|64x256x256|m|up4.conv.double_conv.4||128|0|up4.conv.double_conv.4|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
-            66|activation|65|64x256x256||up4.conv.double_conv.5||0|0|up4.conv.double_conv.5|relu||function=relu
-            67|conv|66|2$1x256x256|m|outc.conv||130|8388608|outc.conv|conv|1x1|in=64;out=2$1;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=true
-            output|67|2$1x256x256
+            36|pad_to|35,27|512x32x32||up1.padded||0|0|up1.padded|pad|to 32x32|
+            37|concat|27,36|1024x32x32||up1||0|0||||
+            38|conv|37|512x32x32|m|up1.conv.double_conv.0||4718592|4831838208|up1.conv.double_conv.0|conv|3x3|in=1024;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            39|bn|38|512x32x32|m|up1.conv.double_conv.1||1024|0|up1.conv.double_conv.1|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
+            40|activation|39|512x32x32||up1.conv.double_conv.2||0|0|up1.conv.double_conv.2|relu||function=relu
+            41|conv|40|512x32x32|m|up1.conv.double_conv.3||2359296|2415919104|up1.conv.double_conv.3|conv|3x3|in=512;out=512;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            42|bn|41|512x32x32|m|up1.conv.double_conv.4||1024|0|up1.conv.double_conv.4|bn||channels=512;eps=1E-05;momentum=0.1;affine=true
+            43|activation|42|512x32x32||up1.conv.double_conv.5||0|0|up1.conv.double_conv.5|relu||function=relu
+            44|conv_transpose|43|256x64x64|m|up2.up||524544|536870912|up2.up|convtranspose|2x2/2 transposed|in=512;out=256;kernel=2,2;stride=2,2;padding=0,0;output_padding=0,0;dilation=1,1;groups=1;bias=true
+            45|pad_to|44,20|256x64x64||up2.padded||0|0|up2.padded|pad|to 64x64|
+            46|concat|20,45|512x64x64||up2||0|0||||
+            47|conv|46|256x64x64|m|up2.conv.double_conv.0||1179648|4831838208|up2.conv.double_conv.0|conv|3x3|in=512;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            48|bn|47|256x64x64|m|up2.conv.double_conv.1||512|0|up2.conv.double_conv.1|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
+            49|activation|48|256x64x64||up2.conv.double_conv.2||0|0|up2.conv.double_conv.2|relu||function=relu
+            50|conv|49|256x64x64|m|up2.conv.double_conv.3||589824|2415919104|up2.conv.double_conv.3|conv|3x3|in=256;out=256;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            51|bn|50|256x64x64|m|up2.conv.double_conv.4||512|0|up2.conv.double_conv.4|bn||channels=256;eps=1E-05;momentum=0.1;affine=true
+            52|activation|51|256x64x64||up2.conv.double_conv.5||0|0|up2.conv.double_conv.5|relu||function=relu
+            53|conv_transpose|52|128x128x128|m|up3.up||131200|536870912|up3.up|convtranspose|2x2/2 transposed|in=256;out=128;kernel=2,2;stride=2,2;padding=0,0;output_padding=0,0;dilation=1,1;groups=1;bias=true
+            54|pad_to|53,13|128x128x128||up3.padded||0|0|up3.padded|pad|to 128x128|
+            55|concat|13,54|256x128x128||up3||0|0||||
+            56|conv|55|128x128x128|m|up3.conv.double_conv.0||294912|4831838208|up3.conv.double_conv.0|conv|3x3|in=256;out=128;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            57|bn|56|128x128x128|m|up3.conv.double_conv.1||256|0|up3.conv.double_conv.1|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
+            58|activation|57|128x128x128||up3.conv.double_conv.2||0|0|up3.conv.double_conv.2|relu||function=relu
+            59|conv|58|128x128x128|m|up3.conv.double_conv.3||147456|2415919104|up3.conv.double_conv.3|conv|3x3|in=128;out=128;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            60|bn|59|128x128x128|m|up3.conv.double_conv.4||256|0|up3.conv.double_conv.4|bn||channels=128;eps=1E-05;momentum=0.1;affine=true
+            61|activation|60|128x128x128||up3.conv.double_conv.5||0|0|up3.conv.double_conv.5|relu||function=relu
+            62|conv_transpose|61|64x256x256|m|up4.up||32832|536870912|up4.up|convtranspose|2x2/2 transposed|in=128;out=64;kernel=2,2;stride=2,2;padding=0,0;output_padding=0,0;dilation=1,1;groups=1;bias=true
+            63|pad_to|62,6|64x256x256||up4.padded||0|0|up4.padded|pad|to 256x256|
+            64|concat|6,63|128x256x256||up4||0|0||||
+            65|conv|64|64x256x256|m|up4.conv.double_conv.0||73728|4831838208|up4.conv.double_conv.0|conv|3x3|in=128;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            66|bn|65|64x256x256|m|up4.conv.double_conv.1||128|0|up4.conv.double_conv.1|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
+            67|activation|66|64x256x256||up4.conv.double_conv.2||0|0|up4.conv.double_conv.2|relu||function=relu
+            68|conv|67|64x256x256|m|up4.conv.double_conv.3||36864|2415919104|up4.conv.double_conv.3|conv|3x3|in=64;out=64;kernel=3,3;stride=1,1;padding=1,1;dilation=1,1;groups=1;bias=false
+            69|bn|68|64x256x256|m|up4.conv.double_conv.4||128|0|up4.conv.double_conv.4|bn||channels=64;eps=1E-05;momentum=0.1;affine=true
+            70|activation|69|64x256x256||up4.conv.double_conv.5||0|0|up4.conv.double_conv.5|relu||function=relu
+            71|conv|70|2$1x256x256|m|outc.conv||130|8388608|outc.conv|conv|1x1|in=64;out=2$1;kernel=1,1;stride=1,1;padding=0,0;dilation=1,1;groups=1;bias=true
+            output|71|2$1x256x256
             totals|31037698|48171581440
         ";
 
@@ -520,91 +524,103 @@ namespace CnnGen.Architectures
             // up1.up: convtranspose 2x2/2 transposed -> 512x32x32
             var x35 = _up1_up.forward(x33);
             x33.Dispose();
-            // up1.cat: concat(skip, up) -> 1024x32x32
-            var x36 = cat(new[] { x26, x35 }, 1);
-            x26.Dispose();
+            // up1.padded: pad to 32x32 -> 512x32x32
+            var x36 = Forward.PadTo(x35, x26);
             x35.Dispose();
-            // up1.conv.double_conv.0: conv 3x3 -> 512x32x32
-            var x37 = Forward.Conv2d(_up1_conv_double_conv_0, x36);
+            // up1.cat: concat(skip, padded) -> 1024x32x32
+            var x37 = cat(new[] { x26, x36 }, 1);
+            x26.Dispose();
             x36.Dispose();
+            // up1.conv.double_conv.0: conv 3x3 -> 512x32x32
+            var x38 = Forward.Conv2d(_up1_conv_double_conv_0, x37);
+            x37.Dispose();
             // up1.conv.double_conv.1: bn -> 512x32x32
-            var x38 = Inference.BatchNorm(_up1_conv_double_conv_1, x37, folded: _inference);
+            var x39 = Inference.BatchNorm(_up1_conv_double_conv_1, x38, folded: _inference);
             // up1.conv.double_conv.2: relu -> 512x32x32
-            x38.relu_();
+            x39.relu_();
             // up1.conv.double_conv.3: conv 3x3 -> 512x32x32
-            var x40 = Forward.Conv2d(_up1_conv_double_conv_3, x38);
-            x38.Dispose();
+            var x41 = Forward.Conv2d(_up1_conv_double_conv_3, x39);
+            x39.Dispose();
             // up1.conv.double_conv.4: bn -> 512x32x32
-            var x41 = Inference.BatchNorm(_up1_conv_double_conv_4, x40, folded: _inference);
+            var x42 = Inference.BatchNorm(_up1_conv_double_conv_4, x41, folded: _inference);
             // up1.conv.double_conv.5: relu -> 512x32x32
-            x41.relu_();
+            x42.relu_();
             // up2.up: convtranspose 2x2/2 transposed -> 256x64x64
-            var x43 = _up2_up.forward(x41);
-            x41.Dispose();
-            // up2.cat: concat(skip, up) -> 512x64x64
-            var x44 = cat(new[] { x19, x43 }, 1);
-            x19.Dispose();
-            x43.Dispose();
-            // up2.conv.double_conv.0: conv 3x3 -> 256x64x64
-            var x45 = Forward.Conv2d(_up2_conv_double_conv_0, x44);
+            var x44 = _up2_up.forward(x42);
+            x42.Dispose();
+            // up2.padded: pad to 64x64 -> 256x64x64
+            var x45 = Forward.PadTo(x44, x19);
             x44.Dispose();
-            // up2.conv.double_conv.1: bn -> 256x64x64
-            var x46 = Inference.BatchNorm(_up2_conv_double_conv_1, x45, folded: _inference);
-            // up2.conv.double_conv.2: relu -> 256x64x64
-            x46.relu_();
-            // up2.conv.double_conv.3: conv 3x3 -> 256x64x64
-            var x48 = Forward.Conv2d(_up2_conv_double_conv_3, x46);
+            // up2.cat: concat(skip, padded) -> 512x64x64
+            var x46 = cat(new[] { x19, x45 }, 1);
+            x19.Dispose();
+            x45.Dispose();
+            // up2.conv.double_conv.0: conv 3x3 -> 256x64x64
+            var x47 = Forward.Conv2d(_up2_conv_double_conv_0, x46);
             x46.Dispose();
+            // up2.conv.double_conv.1: bn -> 256x64x64
+            var x48 = Inference.BatchNorm(_up2_conv_double_conv_1, x47, folded: _inference);
+            // up2.conv.double_conv.2: relu -> 256x64x64
+            x48.relu_();
+            // up2.conv.double_conv.3: conv 3x3 -> 256x64x64
+            var x50 = Forward.Conv2d(_up2_conv_double_conv_3, x48);
+            x48.Dispose();
             // up2.conv.double_conv.4: bn -> 256x64x64
-            var x49 = Inference.BatchNorm(_up2_conv_double_conv_4, x48, folded: _inference);
+            var x51 = Inference.BatchNorm(_up2_conv_double_conv_4, x50, folded: _inference);
             // up2.conv.double_conv.5: relu -> 256x64x64
-            x49.relu_();
+            x51.relu_();
             // up3.up: convtranspose 2x2/2 transposed -> 128x128x128
-            var x51 = _up3_up.forward(x49);
-            x49.Dispose();
-            // up3.cat: concat(skip, up) -> 256x128x128
-            var x52 = cat(new[] { x12, x51 }, 1);
-            x12.Dispose();
+            var x53 = _up3_up.forward(x51);
             x51.Dispose();
-            // up3.conv.double_conv.0: conv 3x3 -> 128x128x128
-            var x53 = Forward.Conv2d(_up3_conv_double_conv_0, x52);
-            x52.Dispose();
-            // up3.conv.double_conv.1: bn -> 128x128x128
-            var x54 = Inference.BatchNorm(_up3_conv_double_conv_1, x53, folded: _inference);
-            // up3.conv.double_conv.2: relu -> 128x128x128
-            x54.relu_();
-            // up3.conv.double_conv.3: conv 3x3 -> 128x128x128
-            var x56 = Forward.Conv2d(_up3_conv_double_conv_3, x54);
+            // up3.padded: pad to 128x128 -> 128x128x128
+            var x54 = Forward.PadTo(x53, x12);
+            x53.Dispose();
+            // up3.cat: concat(skip, padded) -> 256x128x128
+            var x55 = cat(new[] { x12, x54 }, 1);
+            x12.Dispose();
             x54.Dispose();
-            // up3.conv.double_conv.4: bn -> 128x128x128
-            var x57 = Inference.BatchNorm(_up3_conv_double_conv_4, x56, folded: _inference);
-            // up3.conv.double_conv.5: relu -> 128x128x128
+            // up3.conv.double_conv.0: conv 3x3 -> 128x128x128
+            var x56 = Forward.Conv2d(_up3_conv_double_conv_0, x55);
+            x55.Dispose();
+            // up3.conv.double_conv.1: bn -> 128x128x128
+            var x57 = Inference.BatchNorm(_up3_conv_double_conv_1, x56, folded: _inference);
+            // up3.conv.double_conv.2: relu -> 128x128x128
             x57.relu_();
-            // up4.up: convtranspose 2x2/2 transposed -> 64x256x256
-            var x59 = _up4_up.forward(x57);
+            // up3.conv.double_conv.3: conv 3x3 -> 128x128x128
+            var x59 = Forward.Conv2d(_up3_conv_double_conv_3, x57);
             x57.Dispose();
-            // up4.cat: concat(skip, up) -> 128x256x256
-            var x60 = cat(new[] { x5, x59 }, 1);
-            x5.Dispose();
-            x59.Dispose();
-            // up4.conv.double_conv.0: conv 3x3 -> 64x256x256
-            var x61 = Forward.Conv2d(_up4_conv_double_conv_0, x60);
+            // up3.conv.double_conv.4: bn -> 128x128x128
+            var x60 = Inference.BatchNorm(_up3_conv_double_conv_4, x59, folded: _inference);
+            // up3.conv.double_conv.5: relu -> 128x128x128
+            x60.relu_();
+            // up4.up: convtranspose 2x2/2 transposed -> 64x256x256
+            var x62 = _up4_up.forward(x60);
             x60.Dispose();
-            // up4.conv.double_conv.1: bn -> 64x256x256
-            var x62 = Inference.BatchNorm(_up4_conv_double_conv_1, x61, folded: _inference);
-            // up4.conv.double_conv.2: relu -> 64x256x256
-            x62.relu_();
-            // up4.conv.double_conv.3: conv 3x3 -> 64x256x256
-            var x64 = Forward.Conv2d(_up4_conv_double_conv_3, x62);
+            // up4.padded: pad to 256x256 -> 64x256x256
+            var x63 = Forward.PadTo(x62, x5);
             x62.Dispose();
+            // up4.cat: concat(skip, padded) -> 128x256x256
+            var x64 = cat(new[] { x5, x63 }, 1);
+            x5.Dispose();
+            x63.Dispose();
+            // up4.conv.double_conv.0: conv 3x3 -> 64x256x256
+            var x65 = Forward.Conv2d(_up4_conv_double_conv_0, x64);
+            x64.Dispose();
+            // up4.conv.double_conv.1: bn -> 64x256x256
+            var x66 = Inference.BatchNorm(_up4_conv_double_conv_1, x65, folded: _inference);
+            // up4.conv.double_conv.2: relu -> 64x256x256
+            x66.relu_();
+            // up4.conv.double_conv.3: conv 3x3 -> 64x256x256
+            var x68 = Forward.Conv2d(_up4_conv_double_conv_3, x66);
+            x66.Dispose();
             // up4.conv.double_conv.4: bn -> 64x256x256
-            var x65 = Inference.BatchNorm(_up4_conv_double_conv_4, x64, folded: _inference);
+            var x69 = Inference.BatchNorm(_up4_conv_double_conv_4, x68, folded: _inference);
             // up4.conv.double_conv.5: relu -> 64x256x256
-            x65.relu_();
+            x69.relu_();
             // outc.conv: conv 1x1 -> 2x256x256
-            var x67 = Forward.Conv2d(_outc_conv, x65);
-            x65.Dispose();
-            return x67;
+            var x71 = Forward.Conv2d(_outc_conv, x69);
+            x69.Dispose();
+            return x71;
         }
 
         /// <summary>Rejects an input whose sample shape is not the declared one, naming the expected shape.</summary>

@@ -34,7 +34,7 @@ internal sealed class OperationWriter
     public static bool IsSupported(Operation operation) => operation is Conv2dOp or BatchNormOp or ActivationOp or LeakyReluOp or MaxPoolOp
         or AvgPoolOp or GlobalAvgPoolOp or AdaptiveAvgPoolOp or FlattenOp or LinearOp or DropoutOp or StochasticDepthOp
         or LocalResponseNormOp or LayerNormOp or LayerScaleOp or PermuteOp or ScaleOp or ChannelShuffleOp or UpsampleOp
-        or TrainableSubsampleOp or TableConvOp or AddOp or MulOp or ConcatOp or ChannelSliceOp or ConvTranspose2dOp or CenterCropOp or ResizeToOp;
+        or TrainableSubsampleOp or TableConvOp or AddOp or MulOp or ConcatOp or ChannelSliceOp or ConvTranspose2dOp or CenterCropOp or PadToOp or ResizeToOp;
 
     private static readonly IReadOnlyDictionary<string, (string Module, string Function)> Activations = new Dictionary<string, (string, string)>
     {
@@ -213,6 +213,9 @@ internal sealed class OperationWriter
                 break;
             case CenterCropOp:
                 t.Add($"{Helper("_center_crop")}({x}, {inputs[1]})");
+                break;
+            case PadToOp:
+                t.Add($"{Helper("_pad_to")}({x}, {inputs[1]})");
                 break;
             case AddOp add:
                 // inputs[1] + scale * inputs[0]: the shortcut plus the (scaled) body.

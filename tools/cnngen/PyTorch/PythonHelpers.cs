@@ -57,6 +57,14 @@ def _center_crop(x, reference):
     left = (x.shape[-1] - w) // 2
     return x[:, :, top:top + h, left:left + w]
 """),
+        ("_pad_to", """
+def _pad_to(x, reference):
+    # The padded U-Net's decoder (Forward.PadTo, milesial/Pytorch-UNet's Up): zeros up to the reference's height and
+    # width, floor half of the extra before, the rest after.
+    dy = reference.shape[-2] - x.shape[-2]
+    dx = reference.shape[-1] - x.shape[-1]
+    return F.pad(x, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2])
+"""),
         ("StochasticDepth", """
 class StochasticDepth(nn.Module):
     # torchvision.ops.StochasticDepth(p, "row").

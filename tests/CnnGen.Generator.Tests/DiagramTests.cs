@@ -22,6 +22,25 @@ public class DiagramTests
     }
 
     [Fact]
+    public void An_output_read_again_further_down_is_drawn_as_an_arc_from_its_box()
+    {
+        // The U-Net's decoder reads the four encoder stages: four arcs, the longest (inc into up4) outermost; the stages
+        // take part in skips, so they are drawn one by one, not collapsed into "x4".
+        var unet = Pipeline.CompileZoo("unet_padded.cnn.yaml").Model!;
+        var boxes = Diagram.Boxes(unet);
+        string Name(int index) => index < 0 ? "input" : boxes[index].Title;
+        Assert.Equal(["down3.maxpool_conv > up1", "down2.maxpool_conv > up2", "down1.maxpool_conv > up3", "inc.double_conv > up4"],
+            Diagram.SkipsOf(unet, boxes).Select(skip => $"{Name(skip.From)} > {Name(skip.To)}").ToArray());
+        Assert.Equal(4, Regex.Matches(Diagram.Render(unet), "<g class=\"reads\">").Count);
+        // LR-ASPP's head taps backbone.4, and its output is resized to the input's size; a ResNet reads nothing again.
+        var lraspp = Pipeline.CompileZoo("lraspp_mobilenet_v3.cnn.yaml").Model!;
+        var headBoxes = Diagram.Boxes(lraspp);
+        Assert.Contains(Diagram.SkipsOf(lraspp, headBoxes), skip => skip.From >= 0 && headBoxes[skip.From].Title == "backbone.4");
+        Assert.Contains(Diagram.SkipsOf(lraspp, headBoxes), skip => skip.From == -1);
+        Assert.DoesNotContain("class=\"reads\"", Diagram.Render(Pipeline.CompileZoo("resnet50.cnn.yaml").Model!));
+    }
+
+    [Fact]
     public void Boxes_are_named_by_their_yaml_blocks_and_branches_by_what_they_hold()
     {
         var inception = Pipeline.CompileZoo("inception_v4.cnn.yaml").Model!;

@@ -11,7 +11,9 @@ namespace CnnGen.Tool;
 /// concat of N branches, split, dense); repeated blocks of the same structure drawn once with an "xN" badge,
 /// branches fanned out side by side as what they hold (1x1-3x3, a split's identity part empty), a gate's
 /// scale path in a row of its own with the product drawn on the left, residual skips as arrows on the right,
-/// each box's output shape on the edge below it, and the parameter count in the title.
+/// an earlier output read again further down (a U-Net's encoder into its decoder, a segmentation head's tap, the input
+/// an output is resized to) as an arc on the left from the box that makes it to the box that reads it, longer arcs
+/// outside shorter ones, each box's output shape on the edge below it, and the parameter count in the title.
 /// <see cref="DiagramBoxes"/> decides the boxes.
 /// </summary>
 public static class Diagram
@@ -26,7 +28,13 @@ public static class Diagram
     private const int BranchGap = 6;
 
     /// <summary>The boxes drawn, in order: one per block, repeats collapsed (what the rendered-DOM tests count).</summary>
-    public static List<DiagramBox> Boxes(NetworkModel model) => Collapse(DiagramBoxes.Build(model));
+    public static List<DiagramBox> Boxes(NetworkModel model)
+    {
+        var boxes = DiagramBoxes.Build(model);
+        // A box an arc starts or ends at stays a box of its own: a U-Net's four stages, not "x4".
+        var inSkips = new HashSet<int>(SkipsOf(model, boxes).SelectMany(skip => new[] { skip.From, skip.To }));
+        return Collapse(boxes, inSkips);
+    }
 
     /// <summary>
     /// The SVG. Each box is a <c>g.box</c> whose first rect is its frame, holding its texts; a branch, the gate's
@@ -38,14 +46,21 @@ public static class Diagram
         var body = new StringBuilder();
         var y = Terminal(body, 64, $"input {model.Input}");
         string? shape = null;
-        foreach (var box in Boxes(model))
+        var boxes = Boxes(model);
+        // Each box's top and bottom; the input's frame is "box" -1.
+        var extents = new List<(int Top, int Bottom)>();
+        foreach (var box in boxes)
         {
             y = Edge(body, y, shape);
+            var top = y;
             y = Box(body, y, box);
+            extents.Add((top, y));
             shape = box.Output;
         }
         y = Edge(body, y, shape);
         var total = Terminal(body, y, "output") + 16;
+        var inputLeft = (Width - (int)Math.Ceiling(TextWidth.Of($"input {model.Input}", 11)) - 24) / 2;
+        Skips(body, SkipsOf(model, boxes), extents, inputLeft);
 
         var svg = new StringBuilder();
         svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{total}\" viewBox=\"0 0 {Width} {total}\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n");
@@ -125,6 +140,43 @@ public static class Diagram
     }
 
     /// <summary>
+    /// The (maker, reader) pairs of boxes where a box reads a tensor that a box before its predecessor makes (-1: the
+    /// network's input), which the edges between consecutive boxes do not show.
+    /// </summary>
+    public static List<(int From, int To)> SkipsOf(NetworkModel model, IReadOnlyList<DiagramBox> boxes)
+    {
+        var maker = new Dictionary<TensorVar, int> { [model.InputVar] = -1 };
+        for (var i = 0; i < boxes.Count; i++)
+            foreach (var tensor in boxes[i].Produces) maker[tensor] = i;
+        var skips = new List<(int From, int To)>();
+        for (var i = 0; i < boxes.Count; i++)
+            foreach (var tensor in boxes[i].Reads)
+                if (maker.TryGetValue(tensor, out var from) && from < i - 1 && !skips.Contains((from, i)))
+                    skips.Add((from, i));
+        return skips;
+    }
+
+    /// <summary>
+    /// Each skip as an arc on the left, from the maker's bottom (the input frame's, for -1) to the reader's top; a longer
+    /// arc further out, so nested skips (a U-Net's) nest.
+    /// </summary>
+    private static void Skips(StringBuilder svg, List<(int From, int To)> skips, List<(int Top, int Bottom)> extents, int inputLeft)
+    {
+        var byLength = skips.OrderBy(skip => skip.To - skip.From).ToList();
+        for (var rank = 0; rank < byLength.Count; rank++)
+        {
+            var (from, to) = byLength[rank];
+            var start = from < 0 ? 64 + 11 : extents[from].Bottom - 8;
+            var end = extents[to].Top + 12;
+            var startX = from < 0 ? inputLeft : Left;
+            var x = Math.Max(4, Left - 10 - 8 * rank);
+            svg.Append("<g class=\"reads\">\n");
+            svg.Append($"<path d=\"M {startX} {start} C {x} {start}, {x} {start}, {x} {start + 12} L {x} {end - 12} C {x} {end}, {x} {end}, {Left} {end}\" fill=\"none\" stroke=\"#c05a1a\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\" marker-end=\"url(#arrow)\"/>\n");
+            svg.Append("</g>\n");
+        }
+    }
+
+    /// <summary>
     /// Branches side by side from <paramref name="top"/>, joined by the concatenation below; a split's identity part
     /// passes through, so it is drawn empty. A label too wide for its part breaks after a "-"; returns the row's bottom.
     /// </summary>
@@ -170,14 +222,22 @@ public static class Diagram
     }
 
     /// <summary>Consecutive blocks of one structure become one box with an "xN" badge.</summary>
-    private static List<DiagramBox> Collapse(List<DiagramBox> boxes)
+    private static List<DiagramBox> Collapse(List<DiagramBox> boxes, HashSet<int> keep)
     {
         var result = new List<DiagramBox>();
-        foreach (var box in boxes)
+        for (var i = 0; i < boxes.Count; i++)
         {
+            var box = boxes[i];
             var last = result.Count > 0 ? result[^1] : null;
-            if (last is not null && last.Signature == box.Signature && box.Signature != "plain" && last.Label == box.Label && SameGroup(last.Title, box.Title))
-                result[^1] = last with { Repeats = last.Repeats + 1, Output = box.Output, Title = RangeTitle(last.Title, box.Title) };
+            if (last is not null && !keep.Contains(i) && !keep.Contains(i - 1) && last.Signature == box.Signature && box.Signature != "plain" && last.Label == box.Label && SameGroup(last.Title, box.Title))
+            {
+                var produces = last.Produces.Concat(box.Produces).ToHashSet();
+                result[^1] = last with
+                {
+                    Repeats = last.Repeats + 1, Output = box.Output, Title = RangeTitle(last.Title, box.Title),
+                    Produces = produces, Reads = last.Reads.Concat(box.Reads).Where(tensor => !produces.Contains(tensor)).Distinct().ToList(),
+                };
+            }
             else
                 result.Add(box);
         }

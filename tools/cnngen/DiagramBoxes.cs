@@ -16,6 +16,19 @@ public sealed record DiagramBox(string Title, string Kind, IReadOnlyList<string>
     public string? Label { get; init; }
     public string? Notes { get; init; }
     public string? Gate { get; init; }
+
+    /// <summary>The tensors the box's steps make.</summary>
+    public IReadOnlyCollection<TensorVar> Produces { get; init; } = Array.Empty<TensorVar>();
+
+    /// <summary>The tensors the box's steps read that other boxes (or the input) make: the previous box's output, and any skip.</summary>
+    public IReadOnlyCollection<TensorVar> Reads { get; init; } = Array.Empty<TensorVar>();
+
+    /// <summary>This box with what its steps make and read.</summary>
+    public DiagramBox WithFlow(IReadOnlyCollection<ForwardStep> steps)
+    {
+        var produces = new HashSet<TensorVar>(steps.Select(step => step.Output));
+        return this with { Produces = produces, Reads = steps.SelectMany(step => step.Inputs).Where(input => !produces.Contains(input)).Distinct().ToList() };
+    }
 }
 
 /// <summary>
@@ -28,17 +41,6 @@ public static class DiagramBoxes
     public static List<DiagramBox> Build(NetworkModel model)
     {
         var boxes = new List<DiagramBox>();
-        var plain = new List<LayerRow>();
-        void FlushPlain()
-        {
-            if (plain.Count == 0) return;
-            var names = plain.Select(row => row.Path).ToList();
-            var title = names.Count <= 4 ? string.Join(" > ", names) : $"{names[0]} > ... > {names[^1]} ({names.Count} layers)";
-            var kinds = FirstKinds(plain.Select(row => (row.Type + " " + row.Detail).Trim()));
-            boxes.Add(new DiagramBox(title, kinds, Array.Empty<string>(), false, 1, plain[^1].Output.ToString(), "plain"));
-            plain.Clear();
-        }
-
         // A gate is drawn inside the block that holds it, so it does not make a block of its own.
         var joins = new StepJoins(model.Steps);
         var blockPaths = new HashSet<string>(model.Steps.Where(step => joins.Of(step) is { } join && join != JoinKind.Gate).Select(step => step.Path));
@@ -46,6 +48,17 @@ public static class DiagramBoxes
         string Unit(string path) => UnitOf(path, blockPaths, blockParents);
         // The unit's own steps: a nested unit's (a later block under a two-level fallback) are not.
         var stepsOfUnit = model.Steps.ToLookup(step => Unit(step.Path));
+        var plain = new List<LayerRow>();
+        void FlushPlain()
+        {
+            if (plain.Count == 0) return;
+            var names = plain.Select(row => row.Path).ToList();
+            var title = names.Count <= 4 ? string.Join(" > ", names) : $"{names[0]} > ... > {names[^1]} ({names.Count} layers)";
+            var kinds = FirstKinds(plain.Select(row => (row.Type + " " + row.Detail).Trim()));
+            var steps = plain.Select(row => Unit(row.Path)).Distinct().SelectMany(unit => stepsOfUnit[unit]).ToList();
+            boxes.Add(new DiagramBox(title, kinds, Array.Empty<string>(), false, 1, plain[^1].Output.ToString(), "plain").WithFlow(steps));
+            plain.Clear();
+        }
 
         foreach (var unitRows in model.Layers.GroupBy(row => Unit(row.Path)))
         {
@@ -56,7 +69,8 @@ public static class DiagramBoxes
                 continue;
             }
             FlushPlain();
-            boxes.Add(Block(unitRows.Key, rows, stepsOfUnit[unitRows.Key].ToList(), joins));
+            var steps = stepsOfUnit[unitRows.Key].ToList();
+            boxes.Add(Block(unitRows.Key, rows, steps, joins).WithFlow(steps));
         }
         FlushPlain();
         return boxes;

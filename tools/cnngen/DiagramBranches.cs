@@ -12,12 +12,17 @@ namespace CnnGen.Tool;
 /// </summary>
 public static class DiagramBranches
 {
-    /// <summary>One label per input of <paramref name="concat"/>, among the steps of its block.</summary>
+    /// <summary>
+    /// One label per input of <paramref name="concat"/>, among the steps of its block; an input made outside the block
+    /// that is not the block's own input is "skip" (a U-Net decoder's encoder map, drawn as an arc into the box).
+    /// </summary>
     public static List<string> Of(ForwardStep concat, IReadOnlyList<ForwardStep> steps, StepJoins joins)
     {
         var producers = steps.ToDictionary(step => step.Output);
+        var blockInput = steps.Count > 0 && steps[0].Inputs.Count > 0 ? steps[0].Inputs[0] : null;
         return concat.Inputs.Select(input =>
-            producers.TryGetValue(input, out var producer) && joins.Of(producer) == JoinKind.Part ? "identity" : Describe(Chain(input, producers, joins))).ToList();
+            producers.TryGetValue(input, out var producer) ? joins.Of(producer) == JoinKind.Part ? "identity" : Describe(Chain(input, producers, joins))
+            : input == blockInput ? "input" : "skip").ToList();
     }
 
     /// <summary>A step of a branch, or a concatenation's parts after the steps they share.</summary>
@@ -59,6 +64,8 @@ public static class DiagramBranches
         {
             "conv" or "tableconv" => Kernel(step) ?? "conv",
             "dwconv" => "dw" + (Kernel(step) ?? "conv"),
+            "convtranspose" => "up " + (Kernel(step) ?? "conv"),
+            "crop" => "crop",
             "maxpool" or "avgpool" => step.Kind,
             "linear" => "fc",
             _ => null,
@@ -71,6 +78,7 @@ public static class DiagramBranches
     {
         Conv2dOp conv => Window(conv.Kernel, conv.Stride),
         TableConvOp table => Window(table.Kernel, table.Stride),
+        ConvTranspose2dOp transposed => Window(transposed.Kernel, transposed.Stride),
         _ => null,
     };
 

@@ -27,6 +27,8 @@ public sealed partial class NetworkAnalyzer
     {
         scope.SetTensor(name, Value.TensorRef(name, _outputs.Count));
         _outputs.Add(flow);
+        // The last name given is the outermost (a block's key first, then the key or output= where the block is called).
+        if (name != InputName) _model.OutputNames[flow.Var] = name;
     }
 
     /// <summary>The output an argument names, or null after a located report (null too, silently, when the name is fine but its shape was lost to an earlier error).</summary>

@@ -27,6 +27,12 @@ public sealed class NetworkModel
     public TensorVar? OutputVar { get; set; }
     public List<LayerRow> Layers { get; } = new();
     public List<AuxOutput> AuxOutputs { get; } = new();
+
+    /// <summary>
+    /// The name the YAML gives a tensor for the entries after it (a mapping key, or a list item's <c>output=</c>), the
+    /// outermost one given; readers use it to name what they write (the PyTorch export's local variables).
+    /// </summary>
+    public Dictionary<TensorVar, string> OutputNames { get; } = new();
     /// <summary>The smallest input height and width for which every layer keeps at least one pixel (and branches agree).</summary>
     public (long Height, long Width) MinimumInput { get; set; } = (1, 1);
 

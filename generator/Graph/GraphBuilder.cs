@@ -51,7 +51,10 @@ public static class GraphBuilder
             step.Site,
             step.Blocks.Select(frame => new BlockFrame(frame.Name, frame.Path)).ToEquatableArray(),
             step.Aux,
-            step.Row is { } row ? new GraphRow(row.Path, row.Type, row.Detail) : null);
+            step.Row is { } row ? new GraphRow(row.Path, row.Type, row.Detail) : null)
+        {
+            Name = model.OutputNames.TryGetValue(step.Output, out var name) ? name : null,
+        };
     }
 
     private static TensorShape Of(Shape shape) => new(shape.Dims.Select(Dim.Of).ToEquatableArray(), shape.ChannelsLast);

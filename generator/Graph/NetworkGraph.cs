@@ -86,7 +86,11 @@ public sealed record GraphNode(
     SourceSpan Site,
     EquatableArray<BlockFrame> Blocks,
     string? Aux,
-    GraphRow? Row);
+    GraphRow? Row)
+{
+    /// <summary>The name the YAML gives <see cref="Output"/> for later entries (a mapping key, or <c>output=</c>; the outermost); null if none.</summary>
+    public string? Name { get; init; }
+}
 
 /// <summary>A layer's row in the layer table: its name there (a layer without a name of its own is listed under its kind, <c>layer1.0.relu</c>), kind and detail (<c>3x3/2</c>).</summary>
 public sealed record GraphRow(string Path, string Type, string Detail);

@@ -167,6 +167,12 @@ public class NamedOutputTests
         Assert.Equal([low.Output, low.Output], concat.Inputs.ToArray());
         Assert.Equal([low.Output], At(graph, "high", "conv").Inputs.ToArray());
         Assert.Equal("48x16x16", Dims(graph.Nodes.Last(node => node.Operation is ConcatOp)));
+        // The names reach the graph (graph JSON's "name"), and the PyTorch export names its variables by them.
+        Assert.Equal("low", low.Name);
+        Assert.Equal("backbone", concat.Name); // named 'both', then 'backbone' by the key whose list it ends: the outermost wins
+        Assert.Null(At(graph, "backbone.0", "conv").Name);
+        var python = CnnGen.Tool.PyTorch.PyTorchExport.Write([graph], "net.cnn.yaml").Text!;
+        Assert.Contains("low = self.backbone[2](", python);
         Assert.Equal(["backbone.0", "backbone.1", "backbone.2", "backbone.3", "high"],
             graph.Nodes.Where(node => node.Operation.Kind == "conv").Select(node => node.Path).ToArray());
     }

@@ -95,6 +95,7 @@ public static class GraphJson
     {
         json.WriteStartObject();
         json.WriteNumber("value", node.Output);
+        if (node.Name is not null) json.WriteString("name", node.Name);
         json.WriteString("op", node.Operation.Kind);
         json.WriteStartObject("attributes");
         foreach (var (name, value) in OperationAttributes.Of(node.Operation))

@@ -403,7 +403,10 @@ internal sealed class ModuleWriter
     {
         var target = unit.Target;
         string stem;
-        if (target is not null && PythonText.IsPlainName(target.Segment) && !target.Segment.StartsWith("_", StringComparison.Ordinal)) stem = target.Segment;
+        // The YAML's own name for the value (output=low, or the key of a join), else the layer's, else what the node is.
+        var named = layout.NameOf(unit.Output);
+        if (named is not null && PythonText.IsPlainName(named) && !named.StartsWith("_", StringComparison.Ordinal)) stem = named;
+        else if (target is not null && PythonText.IsPlainName(target.Segment) && !target.Segment.StartsWith("_", StringComparison.Ordinal)) stem = target.Segment;
         else
         {
             var operation = layout.Node(unit.Node >= 0 ? unit.Node : unit.Last).Operation;

@@ -138,6 +138,9 @@ internal sealed class NetworkLayout
 
     public GraphNode Node(int index) => Graph.Nodes[index];
 
+    /// <summary>The YAML's name for a value (<see cref="GraphNode.Name"/>), or null.</summary>
+    public string? NameOf(int value) => _producer.TryGetValue(value, out var index) ? Graph.Nodes[index].Name : null;
+
     /// <summary>Every path below <paramref name="top"/> (itself first), parents before children, in registration order.</summary>
     public static IEnumerable<PathNode> Walk(PathNode top)
     {

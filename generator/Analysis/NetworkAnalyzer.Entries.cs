@@ -299,6 +299,7 @@ public sealed partial class NetworkAnalyzer
         if (input is not null) callScope.Set("in", input.Channels);
         var blockScope = new Scope(_globals);
         if (input is not null) blockScope.Set("in", input.Channels);
+        SetBlockPosition(block, blockScope);
         NameOutput(blockScope, InputName, flow);
 
         var call = entry.Call;

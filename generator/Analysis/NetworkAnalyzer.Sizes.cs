@@ -116,7 +116,7 @@ public sealed partial class NetworkAnalyzer
                 return model;
             }
             var found = new List<Problem>();
-            var trial = new NetworkAnalyzer(document, variant, found, cancellationToken) { _inputOverride = candidate, _customLayers = first._customLayers };
+            var trial = new NetworkAnalyzer(document, variant, found, cancellationToken) { _inputOverride = candidate, _customLayers = first._customLayers, _blockTotals = first._blockTotals };
             var analysed = trial.Run(fallbackClassName);
             if (analysed is null || analysed.Output is null || found.Any(p => p.Severity == ProblemSeverity.Error)) continue;
             if (!symbolic)

@@ -31,6 +31,18 @@ public sealed partial class NetworkAnalyzer
     private Scope _networkScope;
     private readonly Dictionary<string, BlockDefinition> _blocks;
     private readonly Stack<(BlockDefinition Block, SourceSpan Site, string Path)> _instantiations = new();
+
+    /// <summary>How many instances of each block this analysis has made so far: a body's <c>block_index</c>.</summary>
+    private readonly Dictionary<string, int> _blockInstances = new();
+
+    /// <summary>
+    /// Every block's number of instances in the network, from a first analysis: a body's <c>block_count</c>. Null in
+    /// that first analysis, where <c>block_count</c> reads <see cref="UnknownBlockCount"/> and is noted as read.
+    /// </summary>
+    private IReadOnlyDictionary<string, int>? _blockTotals;
+
+    /// <summary><c>block_count</c> in the first analysis: large, so a rate such as p * block_index / block_count stays in range.</summary>
+    private const int UnknownBlockCount = 1 << 20;
     private int _nextVar = 1;
     private int _instances;
     private bool _tooLarge;
@@ -75,6 +87,15 @@ public sealed partial class NetworkAnalyzer
         var found = new List<Problem>();
         var analyzer = new NetworkAnalyzer(document, variant, found, cancellationToken) { _customLayers = customLayers ?? Array.Empty<LayerKind>() };
         var model = analyzer.Run(fallbackClassName);
+        if (analyzer.ReadBlockCount())
+        {
+            // block_count is the number of instances the whole network makes: known only once it has been walked.
+            var totals = new Dictionary<string, int>(analyzer._blockInstances);
+            found = new List<Problem>();
+            analyzer = new NetworkAnalyzer(document, variant, found, cancellationToken) { _customLayers = analyzer._customLayers, _blockTotals = totals };
+            model = analyzer.Run(fallbackClassName);
+            analyzer.CheckBlockTotals();
+        }
         var symbolic = model is not null && (model.InputSymbols.Height is not null || model.InputSymbols.Width is not null);
         var errors = found.Where(problem => problem.Severity == ProblemSeverity.Error).ToList();
         var clean = model?.Output is not null && errors.Count == 0;

@@ -85,9 +85,9 @@ public class DiagramTests
         Assert.Contains(">features.2.0<", efficient);
         Assert.Contains(">features.6.1 - features.6.3<", efficient);
         Assert.Contains(">silu, stochastic depth<", efficient);
-        // Named by the YAML's blocks, a one-block stage as the blocks of the longer ones.
+        // Named by the YAML's blocks (the list-bodied mbconv_block that chooses mbconv or mbconv_res shows too).
         var efficientBoxes = Diagram.Boxes(Pipeline.CompileZoo("efficientnet.cnn.yaml").Models.Single(m => m.ClassName == "EfficientNetB0"));
-        Assert.Equal(new[] { "stage · mbconv", "stage · mbconv", "stage · mbconv_res" }, new[] { "features.1", "features.2.0", "features.2.1" }.Select(path => efficientBoxes.Single(box => box.Title == path).Label));
+        Assert.Equal(new[] { "stage · mbconv_block", "stage · mbconv_block · mbconv", "stage · mbconv_block · mbconv_res" }, new[] { "features.1", "features.2.0", "features.2.1" }.Select(path => efficientBoxes.Single(box => box.Title == path).Label));
 
         var convnext = Diagram.Render(Pipeline.CompileZoo("convnext.cnn.yaml").Model!);
         Assert.Contains(">channels-last, layer norm, linear per pixel, gelu, layer scale,<", convnext);

@@ -36,7 +36,11 @@ public sealed record CompileResult(string Path, string Namespace, EquatableArray
 }
 
 /// <summary>One generated class.</summary>
-public sealed record GeneratedNetwork(string ClassName, string Source, bool IsPublished);
+public sealed record GeneratedNetwork(string ClassName, string Source, bool IsPublished)
+{
+    /// <summary>The names of the outputs it returns as a record (<c>outputs:</c>); empty when it returns one tensor.</summary>
+    public EquatableArray<string> Outputs { get; init; }
+}
 
 /// <summary>
 /// The whole pure pipeline for one file: YAML -> document -> analysis -> C#. No Roslyn types, no
@@ -89,7 +93,10 @@ public static class CompileNetwork
                 foreach (var model in models.Where(m => m.Output is not null))
                 {
                     model.CompleteWithoutErrors();
-                    networks.Add(new GeneratedNetwork(model.ClassName, NetworkEmitter.Emit(model, @namespace), model.PublishedParameters is not null));
+                    networks.Add(new GeneratedNetwork(model.ClassName, NetworkEmitter.Emit(model, @namespace), model.PublishedParameters is not null)
+                    {
+                        Outputs = model.NamedOutputs.Select(output => output.Name).ToEquatableArray(),
+                    });
                 }
             }
             // A mistake inside a block (or shared by variants) is met once per instance; report it once.

@@ -39,8 +39,8 @@ public sealed partial class NetworkAnalyzer
 
     private Flow RunMapping(YamlMapping mapping, Flow flow, Group group, Scope outer)
     {
-        // The keys name their entries' outputs for the entries after them (NetworkAnalyzer.Outputs); a nested
-        // mapping's keys stay inside it.
+        // The keys name their entries' outputs for the entries after them (NetworkAnalyzer.Outputs); after a nested
+        // mapping they are read by path (body.layer1), after the network's own by name (its 'outputs:' reads them).
         var scope = new Scope(outer);
         foreach (var entry in mapping.Entries)
             if (Identifiers.IsStateDictName(entry.Key.Text)) scope.SetPending(entry.Key.Text);
@@ -49,6 +49,8 @@ public sealed partial class NetworkAnalyzer
             flow = RunMappingEntry(entry, flow, group, scope);
             if (Identifiers.IsStateDictName(entry.Key.Text) && !Keywords.Contains(entry.Key.Text)) NameOutput(scope, entry.Key.Text, flow);
         }
+        if (group.Node == _model.Root && outer == _networkScope) scope.ExportTensors(outer, prefix: null);
+        else if (Identifiers.IsName(group.Node.Name)) scope.ExportTensors(outer, group.Node.Name);
         return flow;
     }
 

@@ -131,14 +131,15 @@ public sealed partial class NetworkAnalyzer
         RegisterLateHeads();
         CheckUniqueNames(_model.Root, "");
         CollectStateDict();
-        _model.OutputVar = flow.Var;
-        _model.Output = flow.Shape;
+        var result = ReadNetworkOutputs(flow);
+        _model.OutputVar = result?.Var ?? flow.Var;
+        _model.Output = result is null ? null : result.Shape;
 
         var errors = _problems.Count(problem => problem.Severity == ProblemSeverity.Error) - errorsBefore;
         if (errors == 0) ReadHeadFacts();
         if (errors == 0) _model.Head = HeadCut.Find(_model);
         if (errors == 0) ReportUnused();
-        if (errors == 0 && flow.Shape is not null) CheckPublished();
+        if (errors == 0 && result?.Shape is not null) CheckPublished();
         return _model;
     }
 

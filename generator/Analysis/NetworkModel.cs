@@ -29,6 +29,15 @@ public sealed class NetworkModel
     public List<AuxOutput> AuxOutputs { get; } = new();
 
     /// <summary>
+    /// The outputs the network returns when <c>outputs:</c> lists several (empty otherwise): the class returns them as a
+    /// record, in this order; <see cref="OutputVar"/> is the first.
+    /// </summary>
+    public List<NamedOutput> NamedOutputs { get; } = new();
+
+    /// <summary>The network returns several outputs (a record), not one tensor.</summary>
+    public bool ReturnsRecord => NamedOutputs.Count > 1;
+
+    /// <summary>
     /// The name the YAML gives a tensor for the entries after it (a mapping key, or a list item's <c>output=</c>), the
     /// outermost one given; readers use it to name what they write (the PyTorch export's local variables).
     /// </summary>
@@ -198,6 +207,9 @@ public sealed record ForwardStep(TensorVar Output, IReadOnlyList<TensorVar> Inpu
 
 /// <summary>An auxiliary output (GoogLeNet's aux1, Inception-v3's AuxLogits, a deep-supervision head).</summary>
 public sealed record AuxOutput(string Name, string PropertyName, string TappedAt, TensorVar Var, Layers.Shape Shape);
+
+/// <summary>One of the outputs a network with <c>outputs:</c> returns: its YAML name, the record's property, the tensor and its shape.</summary>
+public sealed record NamedOutput(string Name, string PropertyName, TensorVar Var, Layers.Shape Shape);
 
 /// <summary>One row of the layer table.</summary>
 public sealed record LayerRow(string Path, string Type, string Detail, Shape Output, long Parameters, long Macs)

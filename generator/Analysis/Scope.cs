@@ -27,6 +27,18 @@ internal sealed class Scope
         _pending.Remove(name);
     }
 
+    /// <summary>
+    /// Makes this scope's outputs visible in <paramref name="outer"/> once its mapping has run: by their own names for the
+    /// network's top-level mapping (<paramref name="prefix"/> null), else by path (<c>body.layer1</c>), as the state dict
+    /// names the module that makes them.
+    /// </summary>
+    public void ExportTensors(Scope outer, string? prefix)
+    {
+        foreach (var pair in _tensors)
+            if (prefix is not null || !outer._tensors.ContainsKey(pair.Key))
+                outer._tensors[prefix is null ? pair.Key : prefix + "." + pair.Key] = pair.Value;
+    }
+
     /// <summary>Keys of the mapping being run whose entries come later: naming one is a located "not yet" error.</summary>
     public void SetPending(string name) => _pending.Add(name);
 

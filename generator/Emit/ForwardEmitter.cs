@@ -37,6 +37,11 @@ internal static class ForwardEmitter
 
     public static void Write(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Layout layout)
     {
+        if (model.ReturnsRecord)
+        {
+            WriteRecordForward(writer, model, plan);
+            return;
+        }
         var aux = model.AuxOutputs;
         if (aux.Count == 0)
         {
@@ -94,6 +99,39 @@ internal static class ForwardEmitter
         }
         writer.Close();
         WriteFeaturesAndHead(writer, model, layout);
+    }
+
+    /// <summary>
+    /// A network that returns several outputs (<c>outputs:</c>): its <c>Outputs</c> record and a <c>forward</c> that returns
+    /// it. Such a network has no head and no taps (its outputs are its feature maps), so the steps are written here once.
+    /// </summary>
+    private static void WriteRecordForward(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
+    {
+        var outputs = model.NamedOutputs;
+        writer.Line("/// <summary>What one forward pass returns, in the order of the YAML's <c>outputs:</c>; disposing it disposes every tensor.</summary>");
+        foreach (var output in outputs)
+            writer.Line($"/// <param name=\"{output.PropertyName}\">'{output.Name}', {output.Shape} per sample.</param>");
+        writer.Open($"public sealed record Outputs({string.Join(", ", outputs.Select(output => $"Tensor {output.PropertyName}"))}) : INetworkOutputs");
+        writer.Line("/// <summary>The outputs' names in the YAML, in order.</summary>");
+        writer.Line($"public static IReadOnlyList<string> Names {{ get; }} = new[] {{ {string.Join(", ", outputs.Select(output => Expressions.Value.Of(output.Name).ToCSharp()))} }};");
+        writer.Line();
+        writer.Line("IReadOnlyList<string> INetworkOutputs.Names => Names;");
+        writer.Line();
+        writer.Line("/// <summary>The outputs in the order of <see cref=\"Names\"/>.</summary>");
+        writer.Line($"public IReadOnlyList<Tensor> ToList() => new[] {{ {string.Join(", ", outputs.Select(output => output.PropertyName))} }};");
+        writer.Line();
+        writer.Open("public void Dispose()");
+        foreach (var output in outputs) writer.Line($"{output.PropertyName}.Dispose();");
+        writer.Close();
+        writer.Close();
+        writer.Line();
+        writer.Line($"/// <summary>Every output the YAML lists ({string.Join(", ", outputs.Select(output => output.Name))}), as one record.</summary>");
+        writer.Open("public override Outputs forward(Tensor input)");
+        writer.Line("CheckInput(input);");
+        InferenceFolding.WriteForwardPrologue(writer);
+        var nameOf = WriteSteps(writer, model, plan);
+        writer.Line($"return new Outputs({string.Join(", ", outputs.Select(output => nameOf(output.Var)))});");
+        writer.Close();
     }
 
     /// <summary>The arguments after <c>input</c> of a <c>TrunkSteps</c> call: the aux outputs' array when the network has aux heads, the stages and maps when it has taps.</summary>
@@ -234,7 +272,9 @@ internal static class ForwardEmitter
         bool Owned(TensorVar tensor) => tensor.IsInput || tensor == part?.Given;
         var (folded, preActivations) = (plan.FoldedBatchNorms, plan.PreActivations);
         var reluOfPreActivation = new HashSet<int>(preActivations.Values.Select(triple => triple.Relu));
-        var results = part is null ? new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var)) { model.OutputVar! } : new HashSet<TensorVar>(part.KeptUnlessNull.Keys) { part.Result };
+        var results = part is null
+            ? new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var).Concat(model.NamedOutputs.Select(output => output.Var))) { model.OutputVar! }
+            : new HashSet<TensorVar>(part.KeptUnlessNull.Keys) { part.Result };
         if (part is { WithAux: true }) results.UnionWith(model.AuxOutputs.Select(head => head.Var));
         var uses = new Dictionary<TensorVar, int>();
         var lastUse = new Dictionary<TensorVar, int>();

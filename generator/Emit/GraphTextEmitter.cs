@@ -17,7 +17,7 @@ namespace CnnGen.Generator.Emit;
 /// The form (docs/graph-json.md, "The graph in the generated class"): <c>input|3x224x224</c>, then a line a node
 /// <c>value|op|inputs|shape|flags|path|aux|parameters|macs|row path|row type|row detail|attributes</c>
 /// (the row fields are the node's layer-table row, empty for a join; the layer table is read off the graph), then <c>output</c>,
-/// <c>aux</c>, <c>head</c> and <c>totals</c> lines. A size that follows the model arguments is written at its
+/// <c>aux</c>, <c>returns</c> (a network that returns several outputs: <c>returns|name|value|shape</c>), <c>head</c> and <c>totals</c> lines. A size that follows the model arguments is written at its
 /// default with a slot, <c>1000$0</c>; <c>GetGraph()</c> fills the slots from the instance's arguments with the
 /// same C# expressions the constructor uses, so a network built with 10 classes describes itself with 10. YAML
 /// positions stay out (the graph's JSON has them), so an edit that only moves lines changes no generated code.
@@ -81,6 +81,8 @@ public static class GraphTextEmitter
         yield return $"output|{Number(graph.Output)}|{Shape(graph.OutputShape, slots)}";
         foreach (var aux in graph.AuxOutputs)
             yield return $"aux|{Escape(aux.Name)}|{Escape(aux.TappedAt)}|{Number(aux.Value)}|{Shape(aux.Shape, slots)}";
+        foreach (var output in graph.Outputs)
+            yield return $"returns|{Escape(output.Name)}|{Number(output.Value)}|{Shape(output.Shape, slots)}";
         if (graph.Head is { } head) yield return $"head|{Escape(head.Path)}|{Number(head.FirstNode)}|{(head.Clean ? 1 : 0)}";
         yield return $"totals|{Number(graph.Parameters)}|{Number(graph.Macs)}";
     }

@@ -31,7 +31,7 @@ public static class NetworkEmitter
         writer.Open($"namespace {@namespace}");
         WriteClassDocs(writer, model);
         writer.Line("[System.CodeDom.Compiler.GeneratedCode(\"CnnGen\", \"1.0\")]");
-        writer.Open($"public sealed partial class {model.ClassName} : Module<Tensor, Tensor>, IGeneratedNetwork, INetworkFacts");
+        writer.Open($"public sealed partial class {model.ClassName} : Module<Tensor, {(model.ReturnsRecord ? model.ClassName + ".Outputs" : "Tensor")}>, IGeneratedNetwork, INetworkFacts");
         WriteConstants(writer, model);
         WriteFields(writer, model);
         WriteWeightFacts(writer, model);
@@ -64,7 +64,8 @@ public static class NetworkEmitter
             writer.Line($"/// {Escape(line.TrimEnd())}");
         writer.Line("/// </summary>");
         writer.Line("/// <remarks>");
-        writer.Line($"/// Input {model.Input} (C x H x W), output {model.Output}; {model.ParameterCount:N0} parameters" +
+        var returns = model.ReturnsRecord ? "outputs " + string.Join(", ", model.NamedOutputs.Select(output => $"{Escape(output.Name)} {output.Shape}")) : $"output {model.Output}";
+        writer.Line($"/// Input {model.Input} (C x H x W), {returns}; {model.ParameterCount:N0} parameters" +
                     (model.PublishedParameters is { } published ? $" (published: {published:N0}, {Escape(model.PublishedSource ?? "")})" : "") +
                     $". Generated from {Escape(System.IO.Path.GetFileName(model.SourcePath))}.");
         writer.Line("/// </remarks>");
@@ -100,9 +101,17 @@ public static class NetworkEmitter
         writer.Line("/// <summary>The network accepts its declared input size only (a flatten sees the raw feature map).</summary>");
         writer.Line($"public static bool FixedInputSize => {(model.FixedInputSize ? "true" : "false")};");
         writer.Line();
-        writer.Line("/// <summary>The shape of one output sample with the default arguments.</summary>");
+        writer.Line(model.ReturnsRecord
+            ? $"/// <summary>The shape of one sample of the first output ('{model.NamedOutputs[0].Name}') with the default arguments; <see cref=\"OutputShapes\"/> has every output's.</summary>"
+            : "/// <summary>The shape of one output sample with the default arguments.</summary>");
         writer.Line($"public static long[] OutputShape => new long[] {{ {Shape(model.Output!)} }};");
         writer.Line();
+        if (model.ReturnsRecord)
+        {
+            writer.Line("/// <summary>The shape of one sample of each output, by its YAML name, in the order of <c>Outputs</c>.</summary>");
+            writer.Line($"public static IReadOnlyList<KeyValuePair<string, long[]>> OutputShapes => new KeyValuePair<string, long[]>[] {{ {string.Join(", ", model.NamedOutputs.Select(output => $"new({Value.Of(output.Name).ToCSharp()}, new long[] {{ {Shape(output.Shape)} }})"))} }};");
+            writer.Line();
+        }
         writer.Line("/// <summary>Every layer with its output shape, parameters and MACs, as inferred at compile time (like Keras' summary()).</summary>");
         writer.Line("public static IReadOnlyList<LayerInfo> LayerTable => s_graph.Value.LayerTable;");
         writer.Line();
@@ -181,7 +190,7 @@ public static class NetworkEmitter
     private static readonly string[] Reserved =
     {
         "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape", "MinimumInputShape", "FixedInputSize",
-        "LayerTable", "Summary", "Outputs", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType", "TrunkSteps", "HeadSteps", "DisposedTap", "Graph", "GetGraph", "ExportOnnx", "InInferenceForm",
+        "LayerTable", "Summary", "Outputs", "OutputShapes", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType", "TrunkSteps", "HeadSteps", "DisposedTap", "Graph", "GetGraph", "ExportOnnx", "InInferenceForm",
         "ToString", "Equals", "GetHashCode",
     };
 

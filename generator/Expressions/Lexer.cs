@@ -33,7 +33,7 @@ internal static class Lexer
             }
             if (char.IsLetter(c) || c == '_')
             {
-                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_' || text[i] == '-' && IsNameContinuation(text, i))) i++;
+                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_' || text[i] == '-' && IsNameContinuation(text, i) || text[i] == '.' && IsPathContinuation(text, i))) i++;
                 tokens.Add(new Token(TokenKind.Name, text.Substring(start, i - start), start, i));
                 continue;
             }
@@ -67,6 +67,10 @@ internal static class Lexer
         tokens.Add(new Token(TokenKind.End, "", text.Length, text.Length));
         return tokens;
     }
+
+    /// <summary>A dot followed by a letter continues a name: an output inside a nested mapping read by its path (<c>body.layer1</c>).</summary>
+    private static bool IsPathContinuation(string text, int i) =>
+        i + 1 < text.Length && (char.IsLetter(text[i + 1]) || text[i + 1] == '_');
 
     /// <summary>
     /// Block names may contain dashes as in the papers (<c>inception-A</c>, <c>reduction-B</c>); a dash

@@ -30,7 +30,10 @@ public static class GraphBuilder
             model.Macs,
             model.PublishedParameters,
             model.PublishedSource,
-            model.Head is { } head ? new GraphHead(head.Path, head.Start, head.Clean) : null);
+            model.Head is { } head ? new GraphHead(head.Path, head.Start, head.Clean) : null)
+        {
+            Outputs = model.NamedOutputs.Select(output => new GraphNamedOutput(output.Name, output.Var.Id, Of(output.Shape))).ToEquatableArray(),
+        };
     }
 
     private static GraphNode Node(NetworkModel model, ForwardStep step)

@@ -38,7 +38,16 @@ public sealed record NetworkGraph(
 {
     /// <summary>The id of the network's input value.</summary>
     public const int InputValue = 0;
+
+    /// <summary>
+    /// What the network returns when its YAML lists several <c>outputs:</c> (a typed record, in this order; the first is
+    /// <see cref="Output"/>); empty for a network that returns one tensor.
+    /// </summary>
+    public EquatableArray<GraphNamedOutput> Outputs { get; init; }
 }
+
+/// <summary>One of the outputs a network with several returns: its YAML name, its value and shape.</summary>
+public sealed record GraphNamedOutput(string Name, int Value, TensorShape Shape);
 
 /// <summary>
 /// The classifier head (the YAML's <c>head:</c>): its module path, its first node, and whether the network cuts cleanly

@@ -104,14 +104,14 @@ public sealed class CnnGenerator : IIncrementalGenerator
             .GroupBy(item => item.Network.ClassName)
             .OrderBy(group => group.Key, System.StringComparer.Ordinal)
             .ToList();
-        var unique = new List<(string Namespace, string ClassName, bool Published)>();
+        var unique = new List<(string Namespace, GeneratedNetwork Network)>();
         foreach (var group in generated)
         {
             var paths = group.Select(item => item.Path).Distinct().OrderBy(p => p, System.StringComparer.Ordinal).ToList();
             if (group.Count() == 1)
             {
                 var item = group.Single();
-                unique.Add((item.Namespace, item.Network.ClassName, item.Network.IsPublished));
+                unique.Add((item.Namespace, item.Network));
                 continue;
             }
             foreach (var path in paths)

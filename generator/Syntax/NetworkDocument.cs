@@ -20,8 +20,16 @@ public sealed class NetworkDocument
     public YamlNodeSyntax? Aux { get; set; }
     /// <summary><c>head: fc</c>: the module path of the classifier head (what a new class count replaces).</summary>
     public YamlScalar? Head { get; set; }
+    /// <summary>
+    /// <c>outputs: [out, aux]</c> or <c>outputs: { p2: fpn.p2, ... }</c>: what the network returns, in order (a typed
+    /// record when several); null: the last entry's output.
+    /// </summary>
+    public IReadOnlyList<NetworkOutputSyntax>? Outputs { get; set; }
     public SourceSpan FileStart { get; set; }
 }
+
+/// <summary>One of <c>outputs:</c>: the name it is returned under and the layers' output it is (the same scalar in a list).</summary>
+public sealed record NetworkOutputSyntax(YamlScalar Name, YamlScalar Reference);
 
 /// <summary>A model argument: <c>num_classes: 1000</c>.</summary>
 public sealed record ArgumentDefinition(YamlScalar Key, YamlScalar DefaultText, Expr? Default);

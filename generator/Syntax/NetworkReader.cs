@@ -10,7 +10,7 @@ namespace CnnGen.Generator.Syntax;
 /// <summary>Reads the top-level keys of a network file into a <see cref="NetworkDocument"/>.</summary>
 public static class NetworkReader
 {
-    public static readonly string[] TopLevelKeys = { "name", "description", "input", "published", "args", "blocks", "layers", "aux", "head", "variants" };
+    public static readonly string[] TopLevelKeys = { "name", "description", "input", "published", "args", "blocks", "layers", "aux", "head", "outputs", "variants" };
 
     public static NetworkDocument? Read(string path, YamlNodeSyntax? root, List<Problem> problems)
     {
@@ -55,6 +55,9 @@ public static class NetworkReader
                 case "head":
                     document.Head = RequireScalar(entry.Value, "head", "the module path of the classifier head, e.g. fc or classifier.6", problems);
                     break;
+                case "outputs":
+                    document.Outputs = ReadOutputs(entry.Value, problems);
+                    break;
                 case "variants":
                     ReadVariants(document, entry.Value, problems);
                     break;
@@ -73,6 +76,22 @@ public static class NetworkReader
         if (document.Layers is null)
             problems.Add(Problem.Create(DiagnosticCatalog.MissingKey, firstKey, "layers", "the layer sequence of the network"));
         return document;
+    }
+
+    /// <summary>
+    /// <c>outputs: [out, aux]</c> (or one name), each an output of the layers returned under its own name, or
+    /// <c>outputs: { p2: fpn.p2, pool: pool }</c>, each returned under the key.
+    /// </summary>
+    private static IReadOnlyList<NetworkOutputSyntax>? ReadOutputs(YamlNodeSyntax node, List<Problem> problems)
+    {
+        if (node is YamlScalar scalar) return new[] { new NetworkOutputSyntax(scalar, scalar) };
+        if (node is YamlSequence sequence && sequence.Items.Count > 0 && sequence.Items.All(item => item is YamlScalar))
+            return sequence.Items.Cast<YamlScalar>().Select(item => new NetworkOutputSyntax(item, item)).ToList();
+        if (node is YamlMapping mapping && mapping.Entries.Count > 0 && mapping.Entries.All(entry => entry.Value is YamlScalar))
+            return mapping.Entries.Select(entry => new NetworkOutputSyntax(entry.Key, (YamlScalar)entry.Value)).ToList();
+        problems.Add(Problem.Create(DiagnosticCatalog.InvalidValue, node.Span, "outputs",
+            "must list the outputs the network returns by name, e.g. 'outputs: [out, aux]', or map names to them, e.g. 'outputs: { p2: fpn.p2, pool: pool }'"));
+        return null;
     }
 
     private static YamlScalar? RequireScalar(YamlNodeSyntax node, string key, string what, List<Problem> problems)

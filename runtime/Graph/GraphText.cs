@@ -7,7 +7,7 @@ namespace CnnGen.Runtime;
 
 /// <summary>
 /// Reads the graph text the generator writes into every class (generator/Emit/GraphTextEmitter.cs; the form is in
-/// docs/graph-json.md): the class name, <c>input|C x H x W</c>, a line a node, then <c>output</c>, <c>aux</c>, <c>head</c>
+/// docs/graph-json.md): the class name, <c>input|C x H x W</c>, a line a node, then <c>output</c>, <c>aux</c>, <c>returns</c>, <c>head</c>
 /// and <c>totals</c>. Fields are percent-escaped where they could hold a separator.
 /// </summary>
 internal static class GraphText
@@ -22,6 +22,7 @@ internal static class GraphText
         var output = -1;
         var nodes = new List<GraphNode>();
         var aux = new List<GraphAuxOutput>();
+        var returns = new List<GraphNamedOutput>();
         GraphHeadInfo? head = null;
         long parameters = 0, macs = 0;
         for (var i = 1; i < lines.Count; i++)
@@ -34,6 +35,7 @@ internal static class GraphText
                     case "input": input = Shape(fields[1], sizes); break;
                     case "output": output = Int(fields[1]); outputShape = Shape(fields[2], sizes); break;
                     case "aux": aux.Add(new GraphAuxOutput(Unescape(fields[1]), Unescape(fields[2]), Int(fields[3]), Shape(fields[4], sizes))); break;
+                    case "returns": returns.Add(new GraphNamedOutput(Unescape(fields[1]), Int(fields[2]), Shape(fields[3], sizes))); break;
                     case "head": head = new GraphHeadInfo(Unescape(fields[1]), Int(fields[2]), fields[3] == "1"); break;
                     case "totals": parameters = Long(fields[1]); macs = Long(fields[2]); break;
                     default: nodes.Add(Node(fields, sizes)); break;
@@ -45,7 +47,7 @@ internal static class GraphText
             }
         }
         if (input is null || outputShape is null) throw new FormatException($"{className}'s graph has no input or output line");
-        return new NetworkGraph(className, input, nodes, output, outputShape, aux, head, parameters, macs);
+        return new NetworkGraph(className, input, nodes, output, outputShape, aux, head, parameters, macs) { Outputs = returns };
     }
 
     private static GraphNode Node(string[] fields, double[]? sizes)

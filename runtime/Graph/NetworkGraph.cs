@@ -55,6 +55,15 @@ public sealed class NetworkGraph
     /// <summary>Where the classifier head starts; null for a network without <c>head:</c>.</summary>
     public GraphHeadInfo? Head { get; }
 
+    /// <summary>
+    /// What the network returns when its YAML lists several <c>outputs:</c> (its class returns them as a record, in this
+    /// order; the first is <see cref="Output"/>); empty for a network that returns one tensor.
+    /// </summary>
+    public IReadOnlyList<GraphNamedOutput> Outputs { get; init; } = Array.Empty<GraphNamedOutput>();
+
+    /// <summary>The values the network returns: every one of <see cref="Outputs"/>, or <see cref="Output"/> alone.</summary>
+    public IReadOnlyList<int> ReturnedValues => Outputs.Count > 0 ? Outputs.Select(output => output.Value).ToArray() : new[] { Output };
+
     /// <summary>Every layer with its output shape, parameters and MACs (the generated class's <c>LayerTable</c>): the nodes but the joins.</summary>
     public IReadOnlyList<LayerInfo> LayerTable { get; }
 
@@ -72,16 +81,16 @@ public sealed class NetworkGraph
     /// </summary>
     public IReadOnlyList<GraphNode> MainPath()
     {
-        var needed = new HashSet<int> { Output };
+        var needed = new HashSet<int>(ReturnedValues);
         for (var i = Nodes.Count - 1; i >= 0; i--)
             if (needed.Contains(Nodes[i].Output)) needed.UnionWith(Nodes[i].Inputs);
         return Nodes.Where(node => needed.Contains(node.Output)).ToList();
     }
 
-    /// <summary>How many nodes read each value (the network's output counts as one more reader).</summary>
+    /// <summary>How many nodes read each value (each value the network returns counts as one more reader).</summary>
     public IReadOnlyDictionary<int, int> Readers()
     {
-        var readers = new Dictionary<int, int> { [Output] = 1 };
+        var readers = ReturnedValues.ToDictionary(value => value, _ => 1);
         foreach (var node in Nodes)
             foreach (var input in node.Inputs)
                 readers[input] = readers.TryGetValue(input, out var count) ? count + 1 : 1;
@@ -100,6 +109,9 @@ public sealed class NetworkGraph
 
 /// <summary>An auxiliary head's output: its name, the top-level layer it taps, its value and shape.</summary>
 public sealed record GraphAuxOutput(string Name, string TappedAt, int Value, IReadOnlyList<long> Shape);
+
+/// <summary>One of the outputs a network with several returns: its YAML name, its value and shape.</summary>
+public sealed record GraphNamedOutput(string Name, int Value, IReadOnlyList<long> Shape);
 
 /// <summary>The classifier head: its module path, its first node's index, and whether the forward cuts cleanly there.</summary>
 public sealed record GraphHeadInfo(string Path, int FirstNode, bool Clean);

@@ -109,7 +109,11 @@ public static class OnnxExport
         var onnx = new OnnxGraphBuilder();
         onnx.Graph.Name = graph.ClassName;
         var names = new Dictionary<int, string> { [NetworkGraph.InputValue] = onnx.Reserve("input") };
-        var outputName = onnx.Reserve("output");
+        // One output 'output', or one per name a network with several outputs gives them (docs/onnx.md).
+        var returned = graph.Outputs.Count > 0
+            ? graph.Outputs.Select(output => (output.Value, Name: onnx.Reserve(output.Name), output.Shape)).ToList()
+            : new List<(int Value, string Name, IReadOnlyList<long> Shape)> { (graph.Output, onnx.Reserve("output"), graph.OutputShape) };
+        var outputNames = returned.ToDictionary(output => output.Value, output => output.Name);
         var dynamic = !fixedSize && DynamicSpatial(graph, nodes);
         var writer = new OnnxNodeWriter(onnx, weights, graph, dynamic);
         var readers = Readers(graph, nodes);
@@ -132,19 +136,23 @@ public static class OnnxExport
                 continue;
             }
             var norm = folded.TryGetValue(node, out var next) ? next : null;
-            var result = (norm?.Output ?? node.Output) == graph.Output ? outputName : "v" + node.Output.ToString(CultureInfo.InvariantCulture);
+            var result = outputNames.TryGetValue(norm?.Output ?? node.Output, out var outputName) ? outputName : "v" + node.Output.ToString(CultureInfo.InvariantCulture);
             names[node.Output] = result;
             writer.Write(node, inputs, result, norm);
         }
-        if (graph.Output == NetworkGraph.InputValue || names[graph.Output] != outputName)
-            onnx.Node("Identity", "output", new[] { names[graph.Output] }, outputName);
+        foreach (var output in returned)
+            if (output.Value == NetworkGraph.InputValue || names[output.Value] != output.Name)
+                onnx.Node("Identity", output.Name, new[] { names[output.Value] }, output.Name);
 
         var input = graph.Input;
         var (height, width) = dynamic ? ((object?)"height", (object?)"width") : (input[1], input[2]);
         onnx.Graph.Input.Add(OnnxGraphBuilder.Value("input", new object?[] { "batch", input[0], height, width }));
         // A map's height and width follow the input's when it may vary: left unnamed, as ONNX Runtime infers them.
-        var outputDims = graph.OutputShape.Select((dim, i) => dynamic && graph.OutputShape.Count == 3 && i > 0 ? null : (object?)dim);
-        onnx.Graph.Output.Add(OnnxGraphBuilder.Value("output", new object?[] { "batch" }.Concat(outputDims)));
+        foreach (var output in returned)
+        {
+            var outputDims = output.Shape.Select((dim, i) => dynamic && output.Shape.Count == 3 && i > 0 ? null : (object?)dim);
+            onnx.Graph.Output.Add(OnnxGraphBuilder.Value(output.Name, new object?[] { "batch" }.Concat(outputDims)));
+        }
         AddMapShapes(onnx, graph, nodes, names, dynamic);
 
         var model = new ModelProto
@@ -168,7 +176,7 @@ public static class OnnxExport
     /// <summary>How many nodes of <paramref name="nodes"/> read each value (the network's output counts as one more reader).</summary>
     private static Dictionary<int, int> Readers(NetworkGraph graph, IReadOnlyList<GraphNode> nodes)
     {
-        var readers = new Dictionary<int, int> { [graph.Output] = 1 };
+        var readers = graph.ReturnedValues.ToDictionary(value => value, _ => 1);
         foreach (var node in nodes)
             foreach (var input in node.Inputs)
                 readers[input] = readers.TryGetValue(input, out var count) ? count + 1 : 1;
@@ -208,7 +216,7 @@ public static class OnnxExport
     private static void AddMapShapes(OnnxGraphBuilder onnx, NetworkGraph graph, IReadOnlyList<GraphNode> nodes, Dictionary<int, string> names, bool dynamic)
     {
         var extents = OnnxMapShapes.Extents(graph, nodes, dynamic);
-        var written = new HashSet<string>(StringComparer.Ordinal) { "input", "output" };
+        var written = new HashSet<string>(onnx.Graph.Output.Select(output => output.Name), StringComparer.Ordinal) { "input" };
         foreach (var node in nodes)
         {
             if (node.Shape.Count != 3 || !extents.TryGetValue(node.Output, out var extent) || !names.TryGetValue(node.Output, out var name) || !written.Add(name)) continue;

@@ -41,13 +41,18 @@ public class EquivalenceTests(ITestOutputHelper output)
     [MemberData(nameof(Zoo.TorchvisionNames), MemberType = typeof(Zoo))]
     public void Eval_output_equals_torchvision(string name)
     {
-        using var model = Zoo.Get(name).Create();
+        using var model = Zoo.Get(name).CreateModule();
         using var io = LoadReference(model, Zoo.TorchvisionKey[name]!);
         model.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var expected = io.ReadTensor("output");
-        AssertClose(name, model.forward(io.ReadTensor("input")), expected);
+        // A network that returns several outputs (an FPN's five maps) is compared output by output.
+        var outputs = Zoo.Outputs(model, io.ReadTensor("input"));
+        var names = Zoo.ReferenceOutputNames(name);
+        Assert.Equal(names.Count, outputs.Count);
+        for (var i = 0; i < outputs.Count; i++)
+            AssertClose(names.Count == 1 ? name : $"{name} {names[i]}", outputs[i], io.ReadTensor(names[i]));
         // A reference whose output hardly depends on the input would let a network that ignores it pass.
         var spread = InputDependence(expected);
         output.WriteLine($"{name}: the reference's two outputs differ by {spread:P1} of the largest");
@@ -144,15 +149,17 @@ public class EquivalenceTests(ITestOutputHelper output)
     public void The_inference_form_equals_the_eval_network(string name)
     {
         // Batch norm folded into the convolutions and channels-last layout change only rounding.
-        using var model = Zoo.Get(name).Create();
+        using var model = Zoo.Get(name).CreateModule();
         using var io = LoadReference(model, Zoo.TorchvisionKey[name]!);
         model.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = io.ReadTensor("input");
-        var eval = model.forward(input);
+        // Every output of a network that returns several, flattened into one vector.
+        static Tensor Joined(IReadOnlyList<Tensor> outputs) => outputs.Count == 1 ? outputs[0] : cat(outputs.Select(output => output.flatten()).ToArray());
+        var eval = Joined(Zoo.Outputs(model, input));
         ((CnnGen.Runtime.IGeneratedNetwork)model).ConvertToInference();
-        var inference = model.forward(input);
+        var inference = Joined(Zoo.Outputs(model, input));
         static double Relative(Tensor a, Tensor b) => ((a.to(ScalarType.Float64) - b.to(ScalarType.Float64)).norm() / b.to(ScalarType.Float64).norm()).item<double>();
         // Relative error as ||difference|| / ||eval output||.
         var relative = Relative(inference, eval);
@@ -162,11 +169,11 @@ public class EquivalenceTests(ITestOutputHelper output)
         // Deep networks with random weights amplify float32 rounding: then the eval network itself is
         // about as far from the exact result. Measure both against a float64 run of the same weights:
         // the inference form must be no less accurate than twice the eval network's own error.
-        using var exactModel = Zoo.Get(name).Create();
+        using var exactModel = Zoo.Get(name).CreateModule();
         LoadReference(exactModel, Zoo.TorchvisionKey[name]!).Dispose();
         exactModel.eval();
         exactModel.to(ScalarType.Float64);
-        var exact = exactModel.forward(input.to(ScalarType.Float64));
+        var exact = Joined(Zoo.Outputs(exactModel, input.to(ScalarType.Float64)));
         var evalError = Relative(eval, exact);
         var inferenceError = Relative(inference, exact);
         output.WriteLine($"{name}: against float64, eval {evalError:E2}, inference form {inferenceError:E2}");

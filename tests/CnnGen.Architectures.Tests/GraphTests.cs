@@ -16,7 +16,7 @@ public class GraphTests
     public void The_graph_describes_the_modules_tensors(string name)
     {
         var info = Zoo.Get(name);
-        using var model = info.Create();
+        using var model = info.CreateModule();
         AssertDescribes(((IGeneratedNetwork)model).GetGraph(), model);
         var graph = ((IGeneratedNetwork)model).GetGraph();
         Assert.Equal(info.ParameterCount, graph.Parameters);

@@ -31,7 +31,7 @@ public class ManifestTests
 
     private static void AssertSameStateDict(string name, List<Entry> expected)
     {
-        using var model = Zoo.Get(name).Create();
+        using var model = Zoo.Get(name).CreateModule();
         var actual = model.named_parameters().Select(p => new Entry(p.name, p.parameter.shape))
             .Concat(model.named_buffers().Select(b => new Entry(b.name, b.buffer.shape)))
             .ToList();
@@ -52,7 +52,7 @@ public class ManifestTests
     public void Parameters_come_in_torchvision_order(string name)
     {
         var expected = LoadManifest(Zoo.TorchvisionKey[name]!).Select(e => e.Name).ToList();
-        using var model = Zoo.Get(name).Create();
+        using var model = Zoo.Get(name).CreateModule();
         var parameters = model.named_parameters().Select(p => p.name).ToList();
         Assert.Equal(expected.Where(parameters.Contains).ToList(), parameters);
     }

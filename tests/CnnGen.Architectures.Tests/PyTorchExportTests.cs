@@ -89,6 +89,9 @@ public sealed class PyTorchExportTests(PyTorchZoo zoo, ITestOutputHelper log) : 
         if (result.TryGetProperty("train", out var train)) yield return ("train", train);
         if (result.TryGetProperty("train_aux", out var aux))
             foreach (var head in aux.EnumerateObject()) yield return ("train " + head.Name, head.Value);
+        foreach (var pass in new[] { "eval", "train" })
+            if (result.TryGetProperty(pass + "_outputs", out var outputs))
+                foreach (var output in outputs.EnumerateObject()) yield return (pass + " " + output.Name, output.Value);
     }
 }
 
@@ -346,7 +349,17 @@ public sealed class PyTorchZoo : IDisposable
             using (no_grad())
             {
                 network.eval();
-                tensors["eval"] = network.forward(input);
+                if (graph.Outputs.Count > 0)
+                {
+                    // A network that returns several outputs: each under its name.
+                    foreach (var (output, tensor) in graph.Outputs.Zip(Zoo.Outputs(network, input))) tensors["eval." + output.Name] = tensor;
+                    network.train();
+                    foreach (var dropout in network.modules().OfType<TorchSharp.Modules.Dropout>()) dropout.eval();
+                    foreach (var (output, tensor) in graph.Outputs.Zip(Zoo.Outputs(network, input))) tensors["train." + output.Name] = tensor;
+                }
+                else
+                {
+                tensors["eval"] = ((nn.Module<Tensor, Tensor>)network).forward(input);
                 network.train();
                 foreach (var dropout in network.modules().OfType<TorchSharp.Modules.Dropout>()) dropout.eval();
                 if (graph.AuxOutputs.Count > 0)
@@ -356,7 +369,8 @@ public sealed class PyTorchZoo : IDisposable
                     foreach (var aux in graph.AuxOutputs)
                         tensors["train." + aux.Name] = (Tensor)outputs.GetType().GetProperty(Identifiers.Pascal(aux.Name))!.GetValue(outputs)!;
                 }
-                else tensors["train"] = network.forward(input);
+                else tensors["train"] = ((nn.Module<Tensor, Tensor>)network).forward(input);
+                }
             }
             SafetensorsWriter.Write(io, tensors);
         }
@@ -371,11 +385,12 @@ public sealed class PyTorchZoo : IDisposable
             ["weights"] = weights,
             ["io"] = io,
             ["aux"] = graph.AuxOutputs.Select(aux => aux.Name).ToList(),
+            ["outputs"] = graph.Outputs.Select(output => output.Name).ToList(),
         };
     }
 
     /// <summary>The class's constructor with the arguments given (by their YAML names), the others at their defaults.</summary>
-    private static nn.Module<Tensor, Tensor> Create(NetworkInfo info, NetworkGraph graph, IReadOnlyDictionary<string, object> arguments)
+    private static nn.Module Create(NetworkInfo info, NetworkGraph graph, IReadOnlyDictionary<string, object> arguments)
     {
         var constructor = info.Type.GetConstructors().Single();
         var byParameter = graph.Arguments.Where(argument => arguments.ContainsKey(argument.Name))
@@ -383,7 +398,7 @@ public sealed class PyTorchZoo : IDisposable
         var values = constructor.GetParameters()
             .Select(parameter => byParameter.TryGetValue(parameter.Name!, out var value) ? Convert.ChangeType(value, parameter.ParameterType, CultureInfo.InvariantCulture) : Type.Missing)
             .ToArray();
-        return (nn.Module<Tensor, Tensor>)constructor.Invoke(BindingFlags.OptionalParamBinding, null, values, null);
+        return (nn.Module)constructor.Invoke(BindingFlags.OptionalParamBinding, null, values, null);
     }
 
     /// <summary>
@@ -417,7 +432,7 @@ public sealed class PyTorchZoo : IDisposable
     /// identity and the batch's own statistics; every other 1-D weight (layer norms' scales) and ConvNeXt's layer
     /// scales (1e-6 at first, which would hide the blocks) in [0.5, 1.5], 1-D biases N(0, 0.1).
     /// </summary>
-    private static void Randomize(nn.Module<Tensor, Tensor> network, Tensor input, TorchSharp.torch.Generator random)
+    private static void Randomize(nn.Module network, Tensor input, TorchSharp.torch.Generator random)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -438,7 +453,7 @@ public sealed class PyTorchZoo : IDisposable
         foreach (var dropout in network.modules().OfType<TorchSharp.Modules.Dropout>()) dropout.eval();
         // The test's own samples among 16, so its inputs' activations are ones the statistics have seen (a small map's
         // channel that the calibration saw nearly constant would otherwise magnify the eval pass's rounding).
-        network.forward(cat([input, randn([16 - input.shape[0], .. input.shape.Skip(1)], generator: random)], 0));
+        Zoo.Outputs(network, cat([input, randn([16 - input.shape[0], .. input.shape.Skip(1)], generator: random)], 0));
         network.eval();
         foreach (var (momentum, mean, variance) in norms)
         {

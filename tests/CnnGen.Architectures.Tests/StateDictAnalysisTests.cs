@@ -13,7 +13,7 @@ public class StateDictAnalysisTests
     public void The_analysis_lists_the_state_dict_the_built_class_has_in_order(string name)
     {
         var analysed = AnalysedZoo.Get(name).StateDict;
-        using var model = Zoo.Get(name).Create();
+        using var model = Zoo.Get(name).CreateModule();
         var parameters = model.named_parameters().Select(pair => pair.name).ToHashSet(StringComparer.Ordinal);
 
         var expected = analysed.Tensors.Select(tensor => Describe(tensor.Name, tensor.Shape, tensor.IsBuffer)).ToList();

@@ -49,6 +49,7 @@ public static class Zoo
         ["ResNet18"] = "resnet18",
         ["ResNet34"] = "resnet34",
         ["ResNet50"] = "resnet50",
+        ["ResNet50Fpn"] = "resnet50_fpn",
         ["UNet"] = null,
         ["UNetPadded"] = null,
         ["Vgg16"] = "vgg16",
@@ -91,6 +92,32 @@ public static class Zoo
         return (TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>)constructor.Invoke(
             System.Reflection.BindingFlags.OptionalParamBinding, null, arguments, null);
     }
+
+    /// <summary>
+    /// The names under which the reference file keeps each output of a network that returns several
+    /// (make_reference.py: "output.&lt;torchvision's key&gt;"), in the record's order.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> ReferenceOutputs = new Dictionary<string, string[]>
+    {
+        ["ResNet50Fpn"] = ["output.0", "output.1", "output.2", "output.3", "output.pool"],
+    };
+
+    /// <summary>Every output of one forward pass: the tensor a network returns, or each of its record's, in order.</summary>
+    public static IReadOnlyList<TorchSharp.torch.Tensor> Outputs(TorchSharp.torch.nn.Module model, TorchSharp.torch.Tensor input)
+    {
+        if (model is TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> single) return [single.forward(input)];
+        var forward = model.GetType().GetMethod("forward", [typeof(TorchSharp.torch.Tensor)])!;
+        return ((INetworkOutputs)forward.Invoke(model, [input])!).ToList();
+    }
+
+    /// <summary>Each output's shape for one sample, in the order <see cref="Outputs"/> gives them.</summary>
+    public static IReadOnlyList<long[]> OutputShapes(NetworkInfo info) =>
+        info.Outputs.Count == 0
+            ? [info.OutputShape]
+            : ((IReadOnlyList<KeyValuePair<string, long[]>>)info.Type.GetProperty("OutputShapes")!.GetValue(null)!).Select(pair => pair.Value).ToList();
+
+    /// <summary>The names the reference file keeps the outputs under, in the order <see cref="Outputs"/> gives them.</summary>
+    public static IReadOnlyList<string> ReferenceOutputNames(string name) => ReferenceOutputs.TryGetValue(name, out var names) ? names : ["output"];
 
     public static TheoryData<string> Names()
     {

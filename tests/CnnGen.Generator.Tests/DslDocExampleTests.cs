@@ -80,4 +80,19 @@ public class DslDocExampleTests
         Assert.Equal("3x16x16", Dims(add));
         Assert.Equal(graph.Output, add.Output);
     }
+
+    [Fact]
+    public void The_several_outputs_example_reads_nested_outputs_by_path_and_returns_two()
+    {
+        var result = Pipeline.Compile(Example("SmallPyramid"));
+        Assert.False(result.HasErrors, string.Join("\n", result.Problems));
+        var graph = result.Model!.Graph!;
+        Graph.GraphNode Node(string path) => graph.Nodes.Single(node => node.Path == path);
+        string Dims(int value) => string.Join("x", graph.Nodes.Single(node => node.Output == value).Shape.Dims.Select(d => d.Value));
+        Assert.Equal([Node("body.stage2").Output], Node("fpn.lateral").Inputs.ToArray());
+        Assert.Equal("32x16x16", Dims(Node("fpn.up").Output));
+        Assert.Equal(["fine", "coarse"], graph.Outputs.Select(output => output.Name).ToArray());
+        Assert.Equal([Node("fpn.fine").Output, Node("coarse").Output], graph.Outputs.Select(output => output.Value).ToArray());
+        Assert.Equal(["32x16x16", "64x4x4"], graph.Outputs.Select(output => Dims(output.Value)).ToArray());
+    }
 }

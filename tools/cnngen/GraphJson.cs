@@ -49,6 +49,21 @@ public static class GraphJson
         json.WriteEndArray();
         json.WritePropertyName("output");
         WriteValue(json, graph.Output, graph.OutputShape);
+        if (graph.Outputs.Count > 0)
+        {
+            // A network that returns several outputs: each with the name its record and ONNX file give it.
+            json.WriteStartArray("outputs");
+            foreach (var output in graph.Outputs)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", output.Name);
+                json.WriteNumber("value", output.Value);
+                json.WritePropertyName("shape");
+                WriteShape(json, output.Shape);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
         json.WriteStartArray("aux_outputs");
         foreach (var aux in graph.AuxOutputs)
         {

@@ -130,7 +130,7 @@ internal sealed class ModuleWriter
         if (_helpers.Contains("math")) text.AppendLine("import math");
         var collections = new List<string>();
         if (_usesOrderedDict) collections.Add("OrderedDict");
-        if (_graphs.Any(graph => graph.AuxOutputs.Count > 0)) collections.Add("namedtuple");
+        if (_graphs.Any(graph => graph.AuxOutputs.Count > 0 || graph.Outputs.Count > 0)) collections.Add("namedtuple");
         if (collections.Count > 0) text.AppendLine($"from collections import {string.Join(", ", collections)}");
         if (_helpers.Contains("math") || collections.Count > 0) text.AppendLine();
         text.AppendLine("import torch");
@@ -562,6 +562,12 @@ internal sealed class ModuleWriter
             text.AppendLine($"{graph.ClassName}Outputs = namedtuple({PythonText.Literal(graph.ClassName + "Outputs")}, [{string.Join(", ", fields.Select(PythonText.Literal))}])");
             text.AppendLine().AppendLine();
         }
+        if (graph.Outputs.Count > 0)
+        {
+            // What forward returns, by the YAML's names (torchvision's FPN returns them as a dict: _asdict() gives one).
+            text.AppendLine($"{graph.ClassName}Outputs = namedtuple({PythonText.Literal(graph.ClassName + "Outputs")}, [{string.Join(", ", graph.Outputs.Select(output => PythonText.Literal(output.Name)))}])");
+            text.AppendLine().AppendLine();
+        }
         text.AppendLine($"class {graph.ClassName}(nn.Module):");
         var input = string.Join("x", graph.Input.Dims.Select(dim => PythonText.Int(dim.Value)));
         text.AppendLine($"{Indent}# Input {PythonText.Comment(input)} (C x H x W) at the default arguments; {PythonText.Int(graph.Parameters)} parameters there.");
@@ -633,7 +639,8 @@ internal sealed class ModuleWriter
 
     /// <summary>
     /// The network's forward: with aux heads, <c>forward</c> and <c>forward_with_aux</c> over one pass that runs the aux
-    /// steps only when asked; with a head that cuts cleanly, <c>forward_features</c> and <c>forward_head</c>; else one forward.
+    /// steps only when asked; with several outputs, one forward that returns them as a namedtuple; with a head that cuts
+    /// cleanly, <c>forward_features</c> and <c>forward_head</c>; else one forward.
     /// </summary>
     private void WriteNetworkForward(Template t, NetworkLayout layout)
     {
@@ -649,6 +656,12 @@ internal sealed class ModuleWriter
             var auxNames = graph.AuxOutputs.ToDictionary(aux => aux.Name, aux => aux.Value, StringComparer.Ordinal);
             WriteSteps(t, layout, root, units, new[] { NetworkGraph.InputValue }, new[] { "x" },
                 new[] { graph.Output }.Concat(graph.AuxOutputs.Select(aux => aux.Value)).ToList(), body, auxNames, graph.ClassName + "Outputs");
+            return;
+        }
+        if (graph.Outputs.Count > 0)
+        {
+            t.Add($"{Indent}def forward(self, x):\n");
+            WriteSteps(t, layout, root, units, new[] { NetworkGraph.InputValue }, new[] { "x" }, graph.Outputs.Select(output => output.Value).ToList(), body, null, graph.ClassName + "Outputs");
             return;
         }
         if (graph.Head is { Clean: true } head && SplitAt(layout, units, head.FirstNode) is { } split)

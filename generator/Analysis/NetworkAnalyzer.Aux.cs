@@ -10,13 +10,14 @@ namespace CnnGen.Generator.Analysis;
 /// <c>aux:</c> auxiliary heads attached at named layers (GoogLeNet's aux1/aux2, Inception-v3's
 /// AuxLogits, deep supervision). Each head is a group of the module tree registered right after the
 /// layer it taps, and its forward steps run only when the caller asks for auxiliary outputs in
-/// training mode, as torchvision does.
+/// training mode, as torchvision does (or, with <c>in_eval: true</c>, in eval mode too, as torchvision's
+/// segmentation models with aux_loss=True).
 /// </summary>
 public sealed partial class NetworkAnalyzer
 {
-    private static readonly string[] AuxKeys = { "at", "when", "layers" };
+    private static readonly string[] AuxKeys = { "at", "when", "in_eval", "layers" };
 
-    private sealed record AuxHead(YamlScalar Name, YamlScalar At, YamlNodeSyntax Layers);
+    private sealed record AuxHead(YamlScalar Name, YamlScalar At, YamlNodeSyntax Layers, bool InEval);
 
     private List<AuxHead> ReadAuxHeads()
     {
@@ -37,9 +38,27 @@ public sealed partial class NetworkAnalyzer
             foreach (var unknown in head.Entries.Where(e => !AuxKeys.Contains(e.Key.Text)))
                 Report(DiagnosticCatalog.UnknownKey, unknown.Key.Span, unknown.Key.Text, $"aux head '{entry.Key.Text}'", Suggestions.DidYouMean(unknown.Key.Text, AuxKeys));
             if (head.Get("when") is { } when && !IsEnabled(when)) continue;
-            heads.Add(new AuxHead(entry.Key, at, layers));
+            heads.Add(new AuxHead(entry.Key, at, layers, ReadInEval(head)));
         }
+        // ForwardWithAux runs every head or none: they agree on when.
+        var first = heads.FirstOrDefault();
+        foreach (var other in heads.Where(other => first is not null && other.InEval != first.InEval))
+            Report(DiagnosticCatalog.InvalidValue, ((YamlMapping)mapping.Get(other.Name.Text)!).KeyOf("in_eval")?.Span ?? other.Name.Span, "in_eval",
+                $"the aux heads of one network run in eval mode all or none; '{other.Name.Text}' says {(other.InEval ? "true" : "false")}, '{first!.Name.Text}' {(first.InEval ? "true" : "false")}");
+        _model.AuxInEval = first?.InEval ?? false;
         return heads;
+    }
+
+    /// <summary>
+    /// <c>in_eval: true</c>: the head runs in eval mode too (torchvision's segmentation models with aux_loss=True return
+    /// {"out", "aux"} in eval); by default it runs in training only (GoogLeNet's and Inception-v3's heads).
+    /// </summary>
+    private bool ReadInEval(YamlMapping head)
+    {
+        if (head.Get("in_eval") is not { } node) return false;
+        if (node is YamlScalar { Text: "true" or "false" } scalar) return scalar.Text == "true";
+        Report(DiagnosticCatalog.InvalidValue, node.Span, "in_eval", "must be true or false");
+        return false;
     }
 
     /// <summary>A head's <c>when:</c> condition, evaluated at compile time (e.g. a variant's <c>aux_logits</c>).</summary>

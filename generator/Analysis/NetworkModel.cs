@@ -28,6 +28,9 @@ public sealed class NetworkModel
     public List<LayerRow> Layers { get; } = new();
     public List<AuxOutput> AuxOutputs { get; } = new();
 
+    /// <summary>The aux heads run in eval mode too (<c>in_eval: true</c>): <c>ForwardWithAux</c> always returns their outputs.</summary>
+    public bool AuxInEval { get; set; }
+
     /// <summary>
     /// The outputs the network returns when <c>outputs:</c> lists several (empty otherwise): the class returns them as a
     /// record, in this order; <see cref="OutputVar"/> is the first.

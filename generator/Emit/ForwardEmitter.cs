@@ -67,7 +67,7 @@ internal static class ForwardEmitter
         writer.Line("/// <summary>The outputs of one pass: the main output and, in training mode when asked for, the auxiliary heads' outputs.</summary>");
         writer.Line($"/// <param name=\"Output\">The main output, {model.Output} per sample.</param>");
         foreach (var head in aux)
-            writer.Line($"/// <param name=\"{head.PropertyName}\">The '{head.Name}' head's output ({head.Shape} per sample, from '{head.TappedAt}'); null in eval mode.</param>");
+            writer.Line($"/// <param name=\"{head.PropertyName}\">The '{head.Name}' head's output ({head.Shape} per sample, from '{head.TappedAt}'){(model.AuxInEval ? "" : "; null in eval mode")}.</param>");
         writer.Open($"public sealed record Outputs(Tensor Output, {string.Join(", ", aux.Select(head => $"Tensor? {head.PropertyName}"))}) : System.IDisposable");
         writer.Open("public void Dispose()");
         writer.Line("Output.Dispose();");
@@ -78,8 +78,16 @@ internal static class ForwardEmitter
         writer.Line("/// <summary>The main output only; the auxiliary heads are not run (torchvision's eval-mode result).</summary>");
         writer.Line("public override Tensor forward(Tensor input) => Run(input, withAux: false).Output;");
         writer.Line();
-        writer.Line("/// <summary>In training mode the main output and every auxiliary head's; in eval mode the main output only, as torchvision returns.</summary>");
-        writer.Line("public Outputs ForwardWithAux(Tensor input) => Run(input, withAux: training);");
+        if (model.AuxInEval)
+        {
+            writer.Line("/// <summary>The main output and every auxiliary head's, in training and in eval mode (torchvision's segmentation models with aux_loss=True return both in eval).</summary>");
+            writer.Line("public Outputs ForwardWithAux(Tensor input) => Run(input, withAux: true);");
+        }
+        else
+        {
+            writer.Line("/// <summary>In training mode the main output and every auxiliary head's; in eval mode the main output only, as torchvision returns.</summary>");
+            writer.Line("public Outputs ForwardWithAux(Tensor input) => Run(input, withAux: training);");
+        }
         writer.Line();
         writer.Open("private Outputs Run(Tensor input, bool withAux)");
         writer.Line("CheckInput(input);");

@@ -25,7 +25,7 @@ public static class GraphBuilder
             nodes,
             model.OutputVar.Id,
             Of(model.Output),
-            model.AuxOutputs.Select(aux => new GraphOutput(aux.Name, aux.TappedAt, aux.Var.Id, Of(aux.Shape))).ToEquatableArray(),
+            model.AuxOutputs.Select(aux => new GraphOutput(aux.Name, aux.TappedAt, aux.Var.Id, Of(aux.Shape)) { InEval = model.AuxInEval }).ToEquatableArray(),
             model.ParameterCount,
             model.Macs,
             model.PublishedParameters,

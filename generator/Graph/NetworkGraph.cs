@@ -111,4 +111,8 @@ public sealed record GraphTensor(string Key, EquatableArray<long> Shape, StateTe
 public sealed record BlockFrame(string Block, string Path);
 
 /// <summary>A named output besides the main one: an aux head's, tapped after the top-level layer <see cref="TappedAt"/>.</summary>
-public sealed record GraphOutput(string Name, string TappedAt, int Value, TensorShape Shape);
+public sealed record GraphOutput(string Name, string TappedAt, int Value, TensorShape Shape)
+{
+    /// <summary>The head runs in eval mode too (<c>in_eval: true</c>, torchvision's segmentation aux heads), not only in training.</summary>
+    public bool InEval { get; init; }
+}

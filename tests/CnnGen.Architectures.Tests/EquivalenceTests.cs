@@ -119,26 +119,31 @@ public class EquivalenceTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// torchvision's segmentation models with aux_loss=True compute their aux head in eval too (BN statistics, no
-    /// dropout); the generated class computes it in training (ForwardWithAux), which with BN and dropout in eval is the
-    /// same arithmetic, so its aux output must equal torchvision's "aux".
+    /// torchvision's segmentation models with aux_loss=True return {"out", "aux"} in eval; the YAML's aux head says
+    /// in_eval: true, so ForwardWithAux returns both in eval mode too, equal to torchvision's. In training (BN and
+    /// dropout put back in eval, the same arithmetic) it returns the same.
     /// </summary>
     [Theory]
     [InlineData("FcnResNet50", "fcn_resnet50")]
     [InlineData("DeepLabV3ResNet50", "deeplabv3_resnet50")]
-    public void Segmentation_aux_output_equals_torchvisions(string name, string key)
+    public void Segmentation_aux_output_equals_torchvisions_in_eval_and_in_training(string name, string key)
     {
         using var model = Zoo.Get(name).Create();
         using var io = LoadReference(model, key);
-        TrainWithoutNoise(model);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var forwardWithAux = model.GetType().GetMethod("ForwardWithAux")!;
-        var outputs = forwardWithAux.Invoke(model, [io.ReadTensor("input")])!;
-        var main = (Tensor)outputs.GetType().GetProperty("Output")!.GetValue(outputs)!;
-        var aux = (Tensor)outputs.GetType().GetProperty("AuxClassifier")!.GetValue(outputs)!;
-        AssertClose($"{name} out", main, io.ReadTensor("output"));
-        AssertClose($"{name} aux", aux, io.ReadTensor("aux"));
+        foreach (var mode in new[] { "eval", "training" })
+        {
+            if (mode == "eval") model.eval();
+            else TrainWithoutNoise(model);
+            var outputs = forwardWithAux.Invoke(model, [io.ReadTensor("input")])!;
+            var main = (Tensor)outputs.GetType().GetProperty("Output")!.GetValue(outputs)!;
+            var aux = outputs.GetType().GetProperty("AuxClassifier")!.GetValue(outputs) as Tensor;
+            Assert.True(aux is not null, $"{name} in {mode} mode: ForwardWithAux returned no aux output");
+            AssertClose($"{name} out ({mode})", main, io.ReadTensor("output"));
+            AssertClose($"{name} aux ({mode})", aux!, io.ReadTensor("aux"));
+        }
     }
 
     /// <summary>The inference form's largest relative distance from a float64 run, whatever float32 does to the eval network.</summary>

@@ -146,4 +146,46 @@ public class NetworkOutputsTests
         Assert.Equal("CNN0025", problem.Id);
         Assert.Contains("'a.inner' is not an output here", problem.Message);
     }
+
+    private const string Segmenter = """
+        name: Segmenter
+        input: [3, 32, 32]
+        layers:
+          backbone:
+            layer1: conv(8, k=3, p=1)
+            layer2: conv(16, k=3, p=1)
+          classifier: conv(2, k=1)
+        aux:
+          aux_classifier:
+            at: backbone.layer1
+            in_eval: IN_EVAL
+            layers: [conv(2, k=1)]
+        """;
+
+    [Theory]
+    [InlineData("true", "Run(input, withAux: true)", true)]
+    [InlineData("false", "Run(input, withAux: training)", false)]
+    public void An_aux_head_in_eval_makes_ForwardWithAux_return_it_in_eval_mode_too(string inEval, string call, bool expected)
+    {
+        // torchvision's segmentation models with aux_loss=True return {"out", "aux"} in eval; GoogLeNet's heads run in training only.
+        var result = Pipeline.Compile(Segmenter.Replace("IN_EVAL", inEval));
+        Assert.False(result.HasErrors, string.Join("\n", result.Problems));
+        var network = Assert.Single(result.Networks);
+        Assert.Contains($"public Outputs ForwardWithAux(Tensor input) => {call};", network.Source);
+        Assert.Equal(expected, Assert.Single(result.Model!.Graph!.AuxOutputs).InEval);
+        var python = CnnGen.Tool.PyTorch.PyTorchExport.Write([result.Model!.Graph!], "segmenter.cnn.yaml").Text!;
+        Assert.Contains($"return self._forward(x, with_aux={(expected ? "True" : "self.training")})", python);
+    }
+
+    [Theory]
+    [InlineData("maybe", "", "must be true or false")]
+    [InlineData("true", "  second:\n    at: backbone.layer2\n    in_eval: false\n    layers: [conv(2, k=1)]\n", "run in eval mode all or none")]
+    public void In_eval_mistakes_are_located(string setting, string secondHead, string fact)
+    {
+        var problems = Pipeline.Compile(Segmenter.Replace("IN_EVAL", setting) + "\n" + secondHead).Problems.Where(problem => problem.Severity == Diagnostics.ProblemSeverity.Error).ToList();
+        var problem = Assert.Single(problems);
+        Assert.Equal("CNN0003", problem.Id);
+        Assert.True(problem.Message.Contains(fact), problem.Message);
+        Assert.True(problem.Span.StartLine >= 10, problem.Span.ToString());
+    }
 }

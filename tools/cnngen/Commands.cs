@@ -117,10 +117,16 @@ public static class Commands
     /// <summary>Wider than any summary row (a table is only as wide as its cells unless told to expand).</summary>
     private const int UnwrappedWidth = 10_000;
 
+    /// <summary>What the network returns: "output 1000", or each of several outputs by name ("outputs p2 256x56x56, ...").</summary>
+    private static string Returns(CnnGen.Generator.Analysis.NetworkModel model) =>
+        model.ReturnsRecord
+            ? "outputs " + string.Join(", ", model.NamedOutputs.Select(output => $"{output.Name} {output.Shape}"))
+            : "output " + (model.Output?.ToString() ?? "?");
+
     private static Table SummaryTable(CnnGen.Generator.Analysis.NetworkModel model, int? depth, bool partial)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"[bold]{Markup.Escape(model.ClassName)}[/]  input {model.Input} -> output {(partial ? "?" : model.Output?.ToString() ?? "?")}")
+            .Title($"[bold]{Markup.Escape(model.ClassName)}[/]  input {model.Input} -> {(partial ? "output ?" : Markup.Escape(Returns(model)))}")
             // Only the type may wrap: a wrapped name loses its indentation, a wrapped number or shape reads as two.
             .AddColumn(new TableColumn("Layer").NoWrap()).AddColumn("Type").AddColumn(new TableColumn("Output").NoWrap())
             .AddColumn(new TableColumn("Params").RightAligned().NoWrap()).AddColumn(new TableColumn("MACs").RightAligned().NoWrap());
@@ -235,7 +241,7 @@ public static class Commands
             foreach (var model in result.Models)
             {
                 var published = model.PublishedParameters is { } p ? (p == model.ParameterCount ? Count(p) : $"[red]{Count(p)}[/]") : "-";
-                table.AddRow(model.ClassName, model.Input.ToString(), model.Output?.ToString() ?? "?", Count(model.ParameterCount), published,
+                table.AddRow(model.ClassName, model.Input.ToString(), Markup.Escape(model.ReturnsRecord ? string.Join(", ", model.NamedOutputs.Select(output => output.Shape)) : model.Output?.ToString() ?? "?"), Count(model.ParameterCount), published,
                     Markup.Escape(model.PublishedSource ?? ""), Path.GetFileName(path));
             }
         }

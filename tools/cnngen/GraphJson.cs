@@ -70,6 +70,7 @@ public static class GraphJson
             json.WriteStartObject();
             json.WriteString("name", aux.Name);
             json.WriteString("tapped_at", aux.TappedAt);
+            json.WriteBoolean("in_eval", aux.InEval);
             json.WriteNumber("value", aux.Value);
             json.WritePropertyName("shape");
             WriteShape(json, aux.Shape);

@@ -572,7 +572,7 @@ internal sealed class ModuleWriter
         var input = string.Join("x", graph.Input.Dims.Select(dim => PythonText.Int(dim.Value)));
         text.AppendLine($"{Indent}# Input {PythonText.Comment(input)} (C x H x W) at the default arguments; {PythonText.Int(graph.Parameters)} parameters there.");
         if (graph.AuxOutputs.Count > 0)
-            text.AppendLine($"{Indent}# forward gives the main output; forward_with_aux in training also the aux heads' ({PythonText.Comment(string.Join(", ", graph.AuxOutputs.Select(aux => aux.Name)))}).");
+            text.AppendLine($"{Indent}# forward gives the main output; forward_with_aux {(graph.AuxOutputs.All(aux => aux.InEval) ? "" : "in training ")}also the aux heads' ({PythonText.Comment(string.Join(", ", graph.AuxOutputs.Select(aux => aux.Name)))}).");
         text.AppendLine($"{Indent}PARAMETERS = {PythonText.Int(graph.Parameters)}");
         text.AppendLine();
         var arguments = string.Join(", ", graph.Arguments.Select(argument => $"{argument.Name}={Default(argument)}"));
@@ -651,7 +651,9 @@ internal sealed class ModuleWriter
         if (graph.AuxOutputs.Count > 0)
         {
             t.Add($"{Indent}def forward(self, x):\n{body}return self._forward(x, with_aux=False).output\n\n");
-            t.Add($"{Indent}def forward_with_aux(self, x):\n{body}return self._forward(x, with_aux=self.training)\n\n");
+            // in_eval heads (torchvision's segmentation aux_classifier) run in eval mode too.
+            var withAux = graph.AuxOutputs.All(aux => aux.InEval) ? "True" : "self.training";
+            t.Add($"{Indent}def forward_with_aux(self, x):\n{body}return self._forward(x, with_aux={withAux})\n\n");
             t.Add($"{Indent}def _forward(self, x, with_aux):\n");
             var auxNames = graph.AuxOutputs.ToDictionary(aux => aux.Name, aux => aux.Value, StringComparer.Ordinal);
             WriteSteps(t, layout, root, units, new[] { NetworkGraph.InputValue }, new[] { "x" },

@@ -51,7 +51,22 @@ public sealed partial class NetworkAnalyzer
         }
         if (group.Node == _model.Root && outer == _networkScope) scope.ExportTensors(outer, prefix: null);
         else if (Identifiers.IsName(group.Node.Name)) scope.ExportTensors(outer, group.Node.Name);
+        else if (IndexedPrefix(group.Path) is { } prefix) scope.ExportTensors(outer, prefix);
         return flow;
+    }
+
+    /// <summary>
+    /// The name a mapping that is a list item exports its outputs under: the list's key and the indices
+    /// (<c>model.22</c>, so YOLOv8's Detect head, <c>model.22</c>, exports <c>model.22.p3</c>); a list shares the scope
+    /// of the mapping that holds it, and that mapping adds its own key when it exports in turn.
+    /// </summary>
+    private static string? IndexedPrefix(string path)
+    {
+        var segments = path.Split('.');
+        var first = segments.Length - 1;
+        while (first >= 0 && segments[first].Length > 0 && segments[first].All(char.IsDigit)) first--;
+        if (first == segments.Length - 1 || first < 0 || !Identifiers.IsName(segments[first])) return null;
+        return string.Join(".", segments, first, segments.Length - first);
     }
 
     /// <summary>The keys that are constructs, not names: their outputs are not named by them.</summary>

@@ -40,7 +40,8 @@ public sealed class Dfl : nn.Module<Tensor, Tensor>
         if (input.dim() != 3 || input.size(1) != 4 * _regMax)
             throw new ArgumentException($"{nameof(Dfl)} expects [N, {4 * _regMax}, A], but the input has shape [{string.Join(", ", input.shape)}].", nameof(input));
         long n = input.size(0), anchors = input.size(2);
-        using var bins = input.view(n, 4, _regMax, anchors).transpose(2, 1);
+        using var sides = input.view(n, 4, _regMax, anchors);
+        using var bins = sides.transpose(2, 1);
         using var probabilities = bins.softmax(1);
         using var expected = conv.forward(probabilities);
         return expected.view(n, 4, anchors);

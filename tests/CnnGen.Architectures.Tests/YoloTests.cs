@@ -131,8 +131,10 @@ public class YoloTests
         Assert.Equal(Enumerable.Range(0, 16).Select(i => (float)i), weight.flatten().data<float>().ToArray());
 
         manual_seed(8);
-        var outputs = Zoo.Outputs(model, rand(2, 3, 64, 64));
-        Assert.Equal([2, 4, 64 + 16 + 4], outputs[3].shape);
+        // The declared size only: the neck's upsample by 2 meets the backbone's maps at multiples of 32.
+        Assert.True(YOLOv8n.FixedInputSize);
+        var outputs = Zoo.Outputs(model, rand(1, 3, 640, 640));
+        Assert.Equal([1, 4, 8400], outputs[3].shape);
         var loss = outputs.Select(o => o.square().mean()).Aggregate((a, b) => a + b);
         loss.backward();
         Assert.True(weight.grad is null || weight.grad.IsInvalid || weight.grad.numel() == 0);

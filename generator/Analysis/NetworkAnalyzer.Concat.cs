@@ -32,6 +32,8 @@ public sealed partial class NetworkAnalyzer
     /// </summary>
     private Flow RunBranch(YamlNodeSyntax branch, Flow flow, Group group, Scope scope) => branch switch
     {
+        // The input itself, unchanged: C2f's cat(y1, m0(y1)) is concat: [identity, {m: [...]}].
+        YamlScalar { Text: "identity" } => flow,
         YamlScalar entry => RunEntry(entry, flow, group, name: null, scope, anonymous: true),
         YamlSequence => RunNode(branch, flow, group.AddGroup(group.NextIndex(), branch.Span), scope),
         _ => RunNode(branch, flow, group, scope),

@@ -185,7 +185,8 @@ public sealed partial class NetworkAnalyzer
         output.SavedByProducer = op.SavesOutput;
         var template = field is null ? op.Template : op.Template.Replace("{m}", field);
         var inPlace = field is null ? op.InPlace : op.InPlace?.Replace("{m}", field);
-        var inputs = result.ReadsOutput is { } reads ? new[] { flow.Var, OutputOf(args, reads)!.Var } : new[] { flow.Var };
+        var inputs = result.ReadsOutputs is { } several ? new[] { flow.Var }.Concat(several.Select(read => OutputOf(args, read)!.Var)).ToArray()
+            : result.ReadsOutput is { } reads ? new[] { flow.Var, OutputOf(args, reads)!.Var } : new[] { flow.Var };
         _model.Steps.Add(new ForwardStep(output, inputs, template, inPlace, $"{(registerName ? path : group.Path)}: {(kind.Name + " " + result.Detail).Trim()} -> {result.Output}")
         {
             Kind = kind.Name,

@@ -43,15 +43,76 @@ public sealed partial class NetworkAnalyzer
         // mapping they are read by path (body.layer1), after the network's own by name (its 'outputs:' reads them).
         var scope = new Scope(outer);
         foreach (var entry in mapping.Entries)
-            if (Identifiers.IsStateDictName(entry.Key.Text)) scope.SetPending(entry.Key.Text);
+            if (Identifiers.IsStateDictName(entry.Key.Text) && entry.Key.Text != RegisterOrder) scope.SetPending(entry.Key.Text);
+        var firstChild = group.Node.Children.Count;
+        YamlNodeSyntax? order = null;
         foreach (var entry in mapping.Entries)
         {
+            if (entry.Key.Text == RegisterOrder)
+            {
+                order = entry.Value;
+                continue;
+            }
             flow = RunMappingEntry(entry, flow, group, scope);
             if (Identifiers.IsStateDictName(entry.Key.Text) && !Keywords.Contains(entry.Key.Text)) NameOutput(scope, entry.Key.Text, flow);
         }
+        if (order is not null) Reorder(order, group, firstChild);
         if (group.Node == _model.Root && outer == _networkScope) scope.ExportTensors(outer, prefix: null);
         else if (Identifiers.IsName(group.Node.Name)) scope.ExportTensors(outer, group.Node.Name);
+        else if (IndexedPrefix(group.Path) is { } prefix) scope.ExportTensors(outer, prefix);
         return flow;
+    }
+
+    /// <summary>
+    /// The name a mapping that is a list item exports its outputs under: the list's key and the indices
+    /// (<c>model.22</c>, so YOLOv8's Detect head, <c>model.22</c>, exports <c>model.22.p3</c>); a list shares the scope
+    /// of the mapping that holds it, and that mapping adds its own key when it exports in turn.
+    /// </summary>
+    private static string? IndexedPrefix(string path)
+    {
+        var segments = path.Split('.');
+        var first = segments.Length - 1;
+        while (first >= 0 && segments[first].Length > 0 && segments[first].All(char.IsDigit)) first--;
+        if (first == segments.Length - 1 || first < 0 || !Identifiers.IsName(segments[first])) return null;
+        return string.Join(".", segments, first, segments.Length - first);
+    }
+
+    /// <summary>
+    /// <c>register_order: [cv1, cv2, m]</c>: the modules this mapping made, registered in that order instead of the
+    /// forward order (Ultralytics' C2f builds cv1, cv2, then m, and runs m before cv2). The names listed take the places
+    /// the listed modules held, in the order given; the others stay where they are.
+    /// </summary>
+    private const string RegisterOrder = "register_order";
+
+    private void Reorder(YamlNodeSyntax order, Group group, int firstChild)
+    {
+        var children = group.Node.Children;
+        var mine = children.Skip(firstChild).ToList();
+        if (order is not YamlSequence list || list.Items.Any(item => item is not YamlScalar))
+        {
+            Report(DiagnosticCatalog.InvalidValue, order.Span, RegisterOrder, "lists the modules of this mapping by name, in the order to register them: 'register_order: [cv1, cv2, m]'");
+            return;
+        }
+        var moved = new List<ModuleNode>();
+        foreach (YamlScalar item in list.Items)
+        {
+            var child = mine.FirstOrDefault(node => node.Name == item.Text);
+            if (child is null)
+            {
+                var names = mine.Select(node => node.Name).ToList();
+                Report(DiagnosticCatalog.InvalidValue, item.Span, item.Text,
+                    $"is not a module of this mapping ({(names.Count == 0 ? "it has none" : string.Join(", ", names))}){Suggestions.DidYouMean(item.Text, names)}");
+                return;
+            }
+            if (moved.Contains(child))
+            {
+                Report(DiagnosticCatalog.InvalidValue, item.Span, item.Text, $"is listed twice in {RegisterOrder}");
+                return;
+            }
+            moved.Add(child);
+        }
+        var places = moved.Select(child => children.IndexOf(child)).OrderBy(index => index).ToList();
+        for (var i = 0; i < places.Count; i++) children[places[i]] = moved[i];
     }
 
     /// <summary>The keys that are constructs, not names: their outputs are not named by them.</summary>

@@ -32,8 +32,15 @@ public sealed partial class NetworkAnalyzer
     /// <summary>False once two joined branches had different size formulas: then the minimum must be confirmed by analysis.</summary>
     private bool _formulasExact = true;
 
+    /// <summary>An upsample by a factor has run (<see cref="SpatialRule.Scaled"/>); a join after it ties the input size.</summary>
+    private bool _scaled;
+
+    /// <summary>The input size is tied by a join after an upsample by a factor, not by a flatten.</summary>
+    private bool _fixedByScale;
+
     private Shape WithFormulas(Shape output, Shape input, SpatialRule rule)
     {
+        if (rule.Scales) _scaled = true;
         if (!output.IsSpatial)
         {
             if (rule.NeedsFixedSize && input.IsSpatial && !(input.HeightFormula?.IsConstant == true && input.WidthFormula?.IsConstant == true))
@@ -57,6 +64,11 @@ public sealed partial class NetworkAnalyzer
         var height = list.Select(p => p.HeightFormula).Distinct().Count() == 1 ? list[0].HeightFormula : null;
         var width = list.Select(p => p.WidthFormula).Distinct().Count() == 1 ? list[0].WidthFormula : null;
         if (height is null || width is null) _formulasExact = false;
+        if (_scaled && list.Any(p => p.HeightFormula is null || p.WidthFormula is null))
+        {
+            _fixedSize = true;
+            _fixedByScale = true;
+        }
         return output with { HeightFormula = height, WidthFormula = width };
     }
 
@@ -94,8 +106,9 @@ public sealed partial class NetworkAnalyzer
             model.FixedInputSize = true;
             model.MinimumInput = (model.Input.Height, model.Input.Width);
             if (symbolic)
-                problems.Add(Problem.Create(DiagnosticCatalog.NoValidInputSize, document.Input!.Span,
-                    "a flatten receives the raw feature map, so the layers after it fix the input size; give the input as numbers (or pool adaptively before flatten)"));
+                problems.Add(Problem.Create(DiagnosticCatalog.NoValidInputSize, document.Input!.Span, first._fixedByScale
+                    ? "an upsample by a factor is joined with other maps, which agree in size only for some inputs; give the input as numbers (or upsample with 'to=' the map it meets)"
+                    : "a flatten receives the raw feature map, so the layers after it fix the input size; give the input as numbers (or pool adaptively before flatten)"));
             return model;
         }
 

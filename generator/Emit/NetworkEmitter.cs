@@ -94,7 +94,7 @@ public static class NetworkEmitter
         writer.Line($"public static long[] InputShape => new long[] {{ {Shape(model.Input)} }};");
         writer.Line();
         writer.Line(model.FixedInputSize
-            ? "/// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map).</summary>"
+            ? "/// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map, or an upsample by a factor meets other maps).</summary>"
             : "/// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>");
         writer.Line($"public static long[] MinimumInputShape => new long[] {{ {model.Input.Channels.Int}, {model.MinimumInput.Height}, {model.MinimumInput.Width} }};");
         writer.Line();

@@ -33,6 +33,7 @@ public static class GraphBuilder
             model.Head is { } head ? new GraphHead(head.Path, head.Start, head.Clean) : null)
         {
             Outputs = model.NamedOutputs.Select(output => new GraphNamedOutput(output.Name, output.Var.Id, Of(output.Shape))).ToEquatableArray(),
+            StateDictOrder = model.StateDict.Tensors.Select(tensor => tensor.Name).ToEquatableArray(),
         };
     }
 

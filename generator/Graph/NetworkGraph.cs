@@ -44,6 +44,12 @@ public sealed record NetworkGraph(
     /// <see cref="Output"/>); empty for a network that returns one tensor.
     /// </summary>
     public EquatableArray<GraphNamedOutput> Outputs { get; init; }
+
+    /// <summary>
+    /// The state dict's keys in the class's registration order (parameters, then buffers): where modules register in
+    /// another order than they run (<c>register_order</c>, a shortcut written first), the nodes' order is not it.
+    /// </summary>
+    public EquatableArray<string> StateDictOrder { get; init; }
 }
 
 /// <summary>One of the outputs a network with several returns: its YAML name, its value and shape.</summary>

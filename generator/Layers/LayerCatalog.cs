@@ -41,6 +41,7 @@ public static class LayerCatalog
         new PadLayer(),
         new SubsampleLayer(),
         new TableConvLayer(),
+        new DflLayer(),
     };
 
     private static readonly Dictionary<string, LayerKind> ByName =

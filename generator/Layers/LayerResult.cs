@@ -39,6 +39,12 @@ public sealed record LayerResult(Shape Output, long Parameters, long Macs, Forwa
     /// </summary>
     public string? ReadsOutput { get; init; }
 
+    /// <summary>
+    /// Several <see cref="ArgumentType.Output"/> arguments whose outputs the layer reads besides its input, in order
+    /// (<c>{1}</c>, <c>{2}</c> ... in the forward templates): the levels of <c>dfl</c>. Used instead of <see cref="ReadsOutput"/>.
+    /// </summary>
+    public IReadOnlyList<string>? ReadsOutputs { get; init; }
+
     /// <summary>A short description for the layer table, e.g. <c>3x3/2, 64</c>.</summary>
     public string Detail { get; init; } = "";
 }

@@ -18,6 +18,16 @@ public sealed record SpatialRule(Func<SizeFormula?, SizeFormula?> Height, Func<S
 
     public static SpatialRule Flatten { get; } = new(_ => null, _ => null, NeedsFixedSize: true);
 
+    /// <summary>
+    /// An upsample by a factor: it multiplies the size, which a <see cref="SizeFormula"/> cannot hold. Joined with other
+    /// maps afterwards (YOLOv8's neck), the sizes agree only for some inputs (there: multiples of 32), which the analysis
+    /// does not model, so such a network accepts its declared size only.
+    /// </summary>
+    public static SpatialRule Scaled { get; } = new(_ => null, _ => null) { Scales = true };
+
+    /// <summary>See <see cref="Scaled"/>.</summary>
+    public bool Scales { get; init; }
+
     public static SpatialRule Fixed(long height, long width) => new(_ => SizeFormula.Fixed(height), _ => SizeFormula.Fixed(width));
 
     public static SpatialRule Window((long H, long W) kernel, (long H, long W) stride, (long H, long W) padding, (long H, long W) dilation, bool ceilMode) => new(

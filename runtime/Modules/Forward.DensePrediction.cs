@@ -21,6 +21,32 @@ public static partial class Forward
     }
 
     /// <summary>
+    /// The pixels of every level as anchors, in order: each [N, C, H, W] viewed [N, C, H x W] and concatenated on the
+    /// last dimension, Ultralytics' <c>torch.cat([xi.view(b, c, -1) for xi in x], 2)</c> (the input of its DFL).
+    /// </summary>
+    public static Tensor Anchors(params Tensor[] levels)
+    {
+        if (levels.Length == 1) return levels[0].flatten(2);
+        var flat = new Tensor[levels.Length];
+        try
+        {
+            for (var i = 0; i < levels.Length; i++) flat[i] = levels[i].flatten(2);
+            return cat(flat, 2);
+        }
+        finally
+        {
+            foreach (var view in flat) view?.Dispose();
+        }
+    }
+
+    /// <summary>Ultralytics' <c>self.dfl(box)</c>: <paramref name="dfl"/> on the <see cref="Anchors"/> of the levels' box maps, [N, 4, A].</summary>
+    public static Tensor Dfl(Dfl dfl, params Tensor[] levels)
+    {
+        using var anchors = Anchors(levels);
+        return dfl.forward(anchors);
+    }
+
+    /// <summary>
     /// <paramref name="x"/> zero-padded to <paramref name="reference"/>'s height and width, the extra split as
     /// milesial/Pytorch-UNet's <c>F.pad(x, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2])</c>.
     /// </summary>

@@ -229,12 +229,15 @@ public static class OnnxExport
     }
 
     /// <summary>
-    /// Height and width may vary unless a layer needs the declared size: an adaptive pool to more than 1x1, or a flatten
-    /// of a map that is not already 1x1 whatever the input (the output of a 1x1 adaptive pool).
+    /// Height and width may vary unless a layer needs the declared size: an adaptive pool to more than 1x1, a flatten
+    /// of a map that is not already 1x1 whatever the input (the output of a 1x1 adaptive pool), or an upsample by a
+    /// factor, whose output meets the maps it is joined with only at some sizes (YOLOv8's neck: multiples of 32), which
+    /// the analysis checks at the declared size only.
     /// </summary>
     private static bool DynamicSpatial(NetworkGraph graph, IReadOnlyList<GraphNode> nodes) =>
         !nodes.Any(node => node.Op switch
         {
+            "upsample" => true,
             "adaptive_avgpool" => node.Pair("size") != (1, 1),
             "flatten" => graph.Producer(node.Inputs[0]) is not { Op: "adaptive_avgpool" } pool ? InputRank(graph, node) == 3 : pool.Pair("size") != (1, 1),
             _ => false,

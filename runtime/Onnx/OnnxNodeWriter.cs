@@ -20,6 +20,7 @@ internal sealed class OnnxNodeWriter
         "conv", "bn", "activation", "leaky_relu", "maxpool", "avgpool", "gap", "adaptive_avgpool", "flatten", "linear",
         "dropout", "stochastic_depth", "lrn", "layer_norm", "layer_scale", "permute", "scale", "channel_shuffle",
         "upsample", "subsample", "table_conv", "add", "mul", "concat", "slice", "conv_transpose", "center_crop", "pad_to", "resize_to",
+        "dfl",
     };
 
     private readonly OnnxGraphBuilder _onnx;
@@ -49,6 +50,7 @@ internal sealed class OnnxNodeWriter
             case "pad_to": PadTo(node, name, x, inputs[1], output); break;
             case "resize_to": ResizeTo(node, name, x, inputs[1], output); break;
             case "subsample": Subsample(node, x, output); break;
+            case "dfl": Dfl(node, name, inputs, output); break;
             case "bn":
                 var channels = node.Long("channels");
                 var (scale, shift) = Affine(node, node.Bool("affine"), channels);
@@ -264,6 +266,25 @@ internal sealed class OnnxNodeWriter
         var names = new List<string> { x, _onnx.Initializer(node.Key("weight"), dense, new[] { table.Length, inputs, kernel[0], kernel[1] }) };
         if (node.Bool("bias")) names.Add(_onnx.Initializer(node.Key("bias"), Read(node, "bias").Values, new long[] { table.Length }));
         _onnx.Node("Conv", node.Path, names, output, Ints("kernel_shape", kernel), Ints("strides", Pair(node, "stride")), Ints("pads", Pads(node)));
+    }
+
+    /// <summary>
+    /// Ultralytics' DFL as torch.onnx.export writes it: the levels' pixels as anchors (Reshape [N, C, -1], Concat on 2),
+    /// Reshape [N, 4, reg_max, A], Transpose to [N, reg_max, 4, A], Softmax over the bins, the 1 x reg_max Conv with the
+    /// state dict's fixed weight, Reshape [N, 4, A].
+    /// </summary>
+    private void Dfl(GraphNode node, string name, IReadOnlyList<string> inputs, string output)
+    {
+        var regMax = node.Long("reg_max");
+        var flat = inputs.Select(level => _onnx.Node("Reshape", name, new[] { level, _onnx.Int64s(0, 4 * regMax, -1) })).ToArray();
+        var anchors = flat.Length == 1 ? flat[0] : _onnx.Node("Concat", name, flat, null, Int("axis", 2));
+        var bins = _onnx.Node("Reshape", name, new[] { anchors, _onnx.Int64s(0, 4, regMax, -1) });
+        var swapped = _onnx.Node("Transpose", name, new[] { bins }, null, Ints("perm", new long[] { 0, 2, 1, 3 }));
+        var probabilities = _onnx.Node("Softmax", name, new[] { swapped }, null, Int("axis", 1));
+        var (weight, shape) = Read(node, "conv.weight", 1, regMax, 1, 1);
+        var expected = _onnx.Node("Conv", name, new[] { probabilities, _onnx.Initializer(node.Key("conv.weight"), weight, shape) }, null,
+            Ints("kernel_shape", new long[] { 1, 1 }));
+        _onnx.Node("Reshape", name, new[] { expected, _onnx.Int64s(0, 4, -1) }, output);
     }
 
     /// <summary>LeNet-5's S2/S4: window sum times a coefficient plus a bias, per map (the sum is k*k times the average).</summary>

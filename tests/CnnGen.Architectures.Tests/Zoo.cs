@@ -57,6 +57,7 @@ public static class Zoo
         ["Vgg19"] = "vgg19",
         ["Vgg19Bn"] = "vgg19_bn",
         ["Xception"] = null,
+        ["YOLOv8n"] = null,
     };
 
     /// <summary>Networks torchvision lacks, checked against manifests in their reference layout (tests/fixtures/timm).</summary>

@@ -21,8 +21,20 @@ public static class DiagramBranches
         var producers = steps.ToDictionary(step => step.Output);
         var blockInput = steps.Count > 0 && steps[0].Inputs.Count > 0 ? steps[0].Inputs[0] : null;
         return concat.Inputs.Select(input =>
-            producers.TryGetValue(input, out var producer) ? joins.Of(producer) == JoinKind.Part ? "identity" : Describe(Chain(input, producers, joins))
+            producers.TryGetValue(input, out var producer) ? joins.Of(producer) == JoinKind.Part ? "identity" : Shorten(Describe(Chain(input, producers, joins)))
             : input == blockInput ? "input" : "skip").ToList();
+    }
+
+    /// <summary>The longest label drawn whole: joins of named outputs (YOLOv8's neck) make a branch's history a graph, whose tree spelling grows without bound.</summary>
+    private const int LongestLabel = 60;
+
+    /// <summary>A label too long to read kept to its last steps, after an ellipsis: <c>…-3x3-1x1</c>.</summary>
+    private static string Shorten(string label)
+    {
+        if (label.Length <= LongestLabel) return label;
+        var tail = label.Substring(label.Length - LongestLabel);
+        var cut = tail.IndexOf('-');
+        return "\u2026" + (cut >= 0 ? tail.Substring(cut) : "-" + tail);
     }
 
     /// <summary>A step of a branch, or a concatenation's parts after the steps they share.</summary>

@@ -36,7 +36,7 @@ namespace CnnGen.Architectures
         /// <summary>The shape of one input sample: channels, height, width.</summary>
         public static long[] InputShape => new long[] { 1, 32, 32 };
 
-        /// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map).</summary>
+        /// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map, or an upsample by a factor meets other maps).</summary>
         public static long[] MinimumInputShape => new long[] { 1, 32, 32 };
 
         /// <summary>The network accepts its declared input size only (a flatten sees the raw feature map).</summary>

@@ -97,6 +97,7 @@ internal sealed class NetworkLayout
         }
         _sinks.Add(graph.Output);
         foreach (var aux in graph.AuxOutputs) _sinks.Add(aux.Value);
+        foreach (var output in graph.Outputs) _sinks.Add(output.Value);
 
         var free = FreeNodes();
         for (var i = 0; i < graph.Nodes.Count; i++)
@@ -112,6 +113,7 @@ internal sealed class NetworkLayout
         foreach (var node in graph.Nodes)
             if (node.Operation is AddOp { Residual: true }) ShortcutFirst(node);
         HeadsTappingDeeperLast();
+        FollowRegistrationOrder();
         _attach = new PathNode[graph.Nodes.Count];
         for (var i = 0; i < graph.Nodes.Count; i++)
         {
@@ -226,6 +228,32 @@ internal sealed class NetworkLayout
                 Root.Children.Remove(head);
                 Root.Children.Add(head);
             }
+    }
+
+    /// <summary>
+    /// The children of every group that hold state-dict tensors, in the order the C# class registers them (its state
+    /// dict's order): a mapping's <c>register_order</c> (Ultralytics' C2f registers cv2 before m, which runs first) moves
+    /// modules the graph lists in forward order. The others keep their places.
+    /// </summary>
+    private void FollowRegistrationOrder()
+    {
+        if (Graph.StateDictOrder.Count == 0) return;
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rank = 0;
+        foreach (var key in Graph.StateDictOrder)
+        {
+            var parts = key.Split('.');
+            for (var length = 1; length < parts.Length; length++) first.TryAdd(string.Join(".", parts.Take(length)), rank);
+            rank++;
+        }
+        foreach (var group in Walk(Root).Where(group => !group.IsLeaf).ToList())
+        {
+            var ranked = group.Children.Where(child => first.ContainsKey(child.Path)).ToList();
+            if (ranked.Count < 2) continue;
+            var places = ranked.Select(child => group.Children.IndexOf(child)).ToList();
+            var ordered = ranked.OrderBy(child => first[child.Path]).ToList();
+            for (var i = 0; i < places.Count; i++) group.Children[places[i]] = ordered[i];
+        }
     }
 
     /// <summary>The nodes a value is computed from, within the module path <paramref name="under"/>.</summary>

@@ -34,7 +34,7 @@ internal sealed class OperationWriter
     public static bool IsSupported(Operation operation) => operation is Conv2dOp or BatchNormOp or ActivationOp or LeakyReluOp or MaxPoolOp
         or AvgPoolOp or GlobalAvgPoolOp or AdaptiveAvgPoolOp or FlattenOp or LinearOp or DropoutOp or StochasticDepthOp
         or LocalResponseNormOp or LayerNormOp or LayerScaleOp or PermuteOp or ScaleOp or ChannelShuffleOp or UpsampleOp
-        or TrainableSubsampleOp or TableConvOp or AddOp or MulOp or ConcatOp or ChannelSliceOp or ConvTranspose2dOp or CenterCropOp or PadToOp or ResizeToOp;
+        or TrainableSubsampleOp or TableConvOp or AddOp or MulOp or ConcatOp or ChannelSliceOp or ConvTranspose2dOp or CenterCropOp or PadToOp or ResizeToOp or DflOp;
 
     private static readonly IReadOnlyDictionary<string, (string Module, string Function)> Activations = new Dictionary<string, (string, string)>
     {
@@ -92,6 +92,9 @@ internal sealed class OperationWriter
             case TrainableSubsampleOp subsample:
                 t.Add(Helper("TrainableSubsample") + "(").Value(Of(subsample.Channels), "channels", local)
                     .Keyword("kernel_size", PyValue.Of(subsample.Kernel), "2", local).Add(")");
+                break;
+            case DflOp dfl:
+                t.Add(Helper("DFL") + "(").Value(PyValue.Of(dfl.RegMax), "reg_max", local).Add(")");
                 break;
             case TableConvOp table:
                 var rows = string.Join(", ", table.Table.Select(row => "(" + string.Join(", ", row.Select(i => PythonText.Int(i))) + (row.Count == 1 ? ",)" : ")")));

@@ -132,6 +132,22 @@ class TrainableSubsample(nn.Module):
         sums = F.avg_pool2d(x, self.kernel_size, self.kernel_size, divisor_override=1)
         return torch.addcmul(self.bias.view(1, -1, 1, 1), sums, self.weight.view(1, -1, 1, 1))
 """),
+        ("DFL", """
+class DFL(nn.Module):
+    # Ultralytics' DFL (ultralytics/nn/modules/block.py) on its Detect head's box maps: their pixels as anchors
+    # (cat([x.view(b, c, -1) ...], 2)), a softmax over the c1 bins of each box side and the expectation through a 1 x c1
+    # convolution whose weight is arange(c1), fixed: [b, 4, anchors].
+    def __init__(self, c1=16):
+        super().__init__()
+        self.conv = nn.Conv2d(c1, 1, 1, bias=False).requires_grad_(False)
+        self.conv.weight.data[:] = torch.arange(c1, dtype=torch.float).view(1, c1, 1, 1)
+        self.c1 = c1
+
+    def forward(self, *levels):
+        x = torch.cat([level.flatten(2) for level in levels], 2)
+        b, _, a = x.shape
+        return self.conv(x.view(b, 4, self.c1, a).transpose(2, 1).softmax(1)).view(b, 4, a)
+"""),
         ("TableConv2d", """
 class TableConv2d(nn.Module):
     # A convolution with a connection table (LeCun et al. 1998, C3): output map j sees only the input maps table[j].

@@ -1,0 +1,145 @@
+using CnnGen.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnGen.Architectures.Tests;
+
+/// <summary>
+/// YOLOv8n against Ultralytics' own modules (ultralytics/nn/modules conv.py, block.py, head.py at yolov8.yaml scale n),
+/// written out here from their constructors rather than from the YAML: every state-dict name and shape in Ultralytics'
+/// registration order, the Detect head's raw maps and the DFL's box distances, and the DFL's fixed weights.
+/// </summary>
+public class YoloTests
+{
+    private sealed record Tensor(string Name, long[] Shape, bool Buffer);
+
+    /// <summary>
+    /// The tensors Ultralytics registers, module by module: Conv (conv, bn, act), C2f (cv1, cv2, m), Bottleneck (cv1, cv2),
+    /// SPPF (cv1, cv2, m), Detect (cv2, cv3, dfl), with channels make_divisible(min(c, 1024) * 0.25, 8) and repeats
+    /// max(round(n * 0.33), 1) of yolov8.yaml.
+    /// </summary>
+    private static List<Tensor> Ultralytics()
+    {
+        var list = new List<Tensor>();
+        // Conv(c1, c2, k): Conv2d(c1, c2, k, padding=k // 2, bias=False), BatchNorm2d(c2).
+        void Conv(string path, long c1, long c2, long k)
+        {
+            list.Add(new($"{path}.conv.weight", [c2, c1, k, k], false));
+            list.Add(new($"{path}.bn.weight", [c2], false));
+            list.Add(new($"{path}.bn.bias", [c2], false));
+            list.Add(new($"{path}.bn.running_mean", [c2], true));
+            list.Add(new($"{path}.bn.running_var", [c2], true));
+            list.Add(new($"{path}.bn.num_batches_tracked", [], true));
+        }
+        // C2f(c1, c2, n): c = int(c2 * 0.5); cv1 = Conv(c1, 2c, 1); cv2 = Conv((2 + n)c, c2, 1); m = n x Bottleneck(c, c, e=1.0).
+        void C2f(string path, long c1, long c2, int n)
+        {
+            var c = c2 / 2;
+            Conv($"{path}.cv1", c1, 2 * c, 1);
+            Conv($"{path}.cv2", (2 + n) * c, c2, 1);
+            for (var i = 0; i < n; i++)
+            {
+                Conv($"{path}.m.{i}.cv1", c, c, 3);
+                Conv($"{path}.m.{i}.cv2", c, c, 3);
+            }
+        }
+        // SPPF(c1, c2, 5): cv1 = Conv(c1, c1 // 2, 1), cv2 = Conv(4 * (c1 // 2), c2, 1).
+        void Sppf(string path, long c1, long c2)
+        {
+            Conv($"{path}.cv1", c1, c1 / 2, 1);
+            Conv($"{path}.cv2", 4 * (c1 / 2), c2, 1);
+        }
+        Conv("model.0", 3, 16, 3);
+        Conv("model.1", 16, 32, 3);
+        C2f("model.2", 32, 32, 1);
+        Conv("model.3", 32, 64, 3);
+        C2f("model.4", 64, 64, 2);
+        Conv("model.5", 64, 128, 3);
+        C2f("model.6", 128, 128, 2);
+        Conv("model.7", 128, 256, 3);
+        C2f("model.8", 256, 256, 1);
+        Sppf("model.9", 256, 256);
+        C2f("model.12", 256 + 128, 128, 1);
+        C2f("model.15", 128 + 64, 64, 1);
+        Conv("model.16", 64, 64, 3);
+        C2f("model.18", 64 + 128, 128, 1);
+        Conv("model.19", 128, 128, 3);
+        C2f("model.21", 128 + 256, 256, 1);
+        // Detect(nc=80, ch=(64, 128, 256)): reg_max 16, c2 = max(16, ch[0] // 4, 64) = 64, c3 = max(ch[0], min(nc, 100)) = 80.
+        long[] ch = [64, 128, 256];
+        foreach (var (branch, width, outputs) in new[] { ("cv2", 64L, 64L), ("cv3", 80L, 80L) })
+            for (var i = 0; i < ch.Length; i++)
+            {
+                Conv($"model.22.{branch}.{i}.0", ch[i], width, 3);
+                Conv($"model.22.{branch}.{i}.1", width, width, 3);
+                list.Add(new($"model.22.{branch}.{i}.2.weight", [outputs, width, 1, 1], false));
+                list.Add(new($"model.22.{branch}.{i}.2.bias", [outputs], false));
+            }
+        list.Add(new("model.22.dfl.conv.weight", [1, 16, 1, 1], false));
+        return list;
+    }
+
+    private static string Describe(string name, IEnumerable<long> shape) => $"{name} [{string.Join(",", shape)}]";
+
+    [Fact]
+    public void The_state_dict_is_Ultralytics_in_its_registration_order()
+    {
+        var expected = Ultralytics();
+        using var model = Zoo.Get("YOLOv8n").CreateModule();
+        // Parameters and buffers each in registration order (TorchSharp's state_dict lists all parameters first).
+        Assert.Equal(expected.Where(t => !t.Buffer).Select(t => Describe(t.Name, t.Shape)),
+            model.named_parameters().Select(pair => Describe(pair.name, pair.parameter.shape)));
+        Assert.Equal(expected.Where(t => t.Buffer).Select(t => Describe(t.Name, t.Shape)),
+            model.named_buffers().Select(pair => Describe(pair.name, pair.buffer.shape)));
+        Assert.Equal(expected.Count, model.state_dict().Count);
+
+        // "YOLOv8n summary: 225 layers, 3157200 parameters, 3157184 gradients".
+        Assert.Equal(3_157_200L, model.parameters().Sum(p => p.numel()));
+        Assert.Equal(3_157_184L, model.parameters().Where(p => p.requires_grad).Sum(p => p.numel()));
+        Assert.Equal(3_157_200L, Zoo.Get("YOLOv8n").ParameterCount);
+        Assert.Equal(3_157_200L, Zoo.Get("YOLOv8n").PublishedParameterCount);
+    }
+
+    [Fact]
+    public void It_returns_the_three_raw_maps_and_the_DFL_distances_of_8400_anchors()
+    {
+        var info = Zoo.Get("YOLOv8n");
+        Assert.Equal(["p3", "p4", "p5", "dfl"], info.Outputs);
+        using var scope = NewDisposeScope();
+        using var model = info.CreateModule();
+        model.eval();
+        manual_seed(26);
+        var input = rand(1, 3, 640, 640);
+        var outputs = Zoo.Outputs(model, input);
+        Assert.Equal([[1, 144, 80, 80], [1, 144, 40, 40], [1, 144, 20, 20], [1, 4, 8400]], outputs.Select(o => o.shape).ToArray());
+
+        // Ultralytics' Detect: box = cat([xi.view(b, 144, -1) ...], 2).split((64, 80), 1)[0]; dfl(box) is the expectation of
+        // softmax over 16 bins per side, written here without the module.
+        var box = cat(outputs.Take(3).Select(o => o.flatten(2)).ToArray(), 2).narrow(1, 0, 64);
+        var expected = (box.view(1, 4, 16, 8400).softmax(2) * arange(16, dtype: float32).view(1, 1, 16, 1)).sum(2);
+        Assert.True(allclose(outputs[3], expected, rtol: 1e-5, atol: 1e-5), $"largest difference {(outputs[3] - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void The_DFL_weight_is_arange_16_and_takes_no_gradient()
+    {
+        using var scope = NewDisposeScope();
+        using var model = Zoo.Get("YOLOv8n").CreateModule();
+        model.train();
+        var weight = model.named_parameters().Single(pair => pair.name == "model.22.dfl.conv.weight").parameter;
+        Assert.False(weight.requires_grad);
+        Assert.Equal(Enumerable.Range(0, 16).Select(i => (float)i), weight.flatten().data<float>().ToArray());
+
+        manual_seed(8);
+        // The declared size only: the neck's upsample by 2 meets the backbone's maps at multiples of 32.
+        Assert.True(YOLOv8n.FixedInputSize);
+        var outputs = Zoo.Outputs(model, rand(1, 3, 640, 640));
+        Assert.Equal([1, 4, 8400], outputs[3].shape);
+        var loss = outputs.Select(o => o.square().mean()).Aggregate((a, b) => a + b);
+        loss.backward();
+        Assert.True(weight.grad is null || weight.grad.IsInvalid || weight.grad.numel() == 0);
+        var stem = model.named_parameters().Single(pair => pair.name == "model.0.conv.weight").parameter;
+        Assert.NotNull(stem.grad);
+        Assert.Equal(Enumerable.Range(0, 16).Select(i => (float)i), weight.flatten().data<float>().ToArray());
+    }
+}

@@ -12,7 +12,7 @@ namespace CnnGen.Runtime;
 /// box side's distance in bins. The weight is a parameter of the state dict (<c>conv.weight</c> [1, reg_max, 1, 1]),
 /// as Ultralytics registers it, so its checkpoints load and its parameter count holds.
 /// </summary>
-public sealed class Dfl : nn.Module<Tensor, Tensor>
+public sealed class Dfl : nn.Module<Tensor, Tensor>, IFixedParameters
 {
     private readonly long _regMax;
     private readonly Conv2d conv;

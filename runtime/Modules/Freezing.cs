@@ -44,7 +44,8 @@ public static class Freezing
             frozen = parameters.Take(last + 1).Select(p => p.name).ToList();
         }
         var names = new HashSet<string>(frozen, StringComparer.Ordinal);
-        foreach (var (name, parameter) in parameters) parameter.requires_grad = !names.Contains(name);
+        var fixedParameters = FixedParameters(network);
+        foreach (var (name, parameter) in parameters) parameter.requires_grad = !names.Contains(name) && !fixedParameters.Contains(name);
 
         // A batch norm is frozen when all of its own parameters are (the zoo's all have weight and bias).
         var norms = new List<torch.nn.Module>();
@@ -59,11 +60,12 @@ public static class Freezing
         return frozen;
     }
 
-    /// <summary>Every parameter requires grad again and every batch norm follows <c>train()</c> again.</summary>
+    /// <summary>Every parameter requires grad again (but those that never train, see <see cref="IFixedParameters"/>) and every batch norm follows <c>train()</c> again.</summary>
     public static void Unfreeze<TNetwork>(this TNetwork network) where TNetwork : torch.nn.Module, IGeneratedNetwork
     {
         ArgumentNullException.ThrowIfNull(network);
-        foreach (var parameter in network.parameters()) parameter.requires_grad = true;
+        var fixedParameters = FixedParameters(network);
+        foreach (var (name, parameter) in network.named_parameters()) parameter.requires_grad = !fixedParameters.Contains(name);
         FrozenNorms.Remove(network);
         network.train(network.training);
     }
@@ -73,6 +75,16 @@ public static class Freezing
     {
         if (!FrozenNorms.TryGetValue(network, out var norms)) return;
         foreach (var norm in norms) norm.eval();
+    }
+
+    /// <summary>The names of the parameters of modules that never train (<see cref="IFixedParameters"/>: YOLOv8's DFL).</summary>
+    private static HashSet<string> FixedParameters(torch.nn.Module network)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (path, module) in network.named_modules())
+            if (module is IFixedParameters)
+                foreach (var (name, _) in module.named_parameters()) names.Add(path.Length == 0 ? name : path + "." + name);
+        return names;
     }
 
     private static bool Under(string name, string path) => name.StartsWith(path + ".", StringComparison.Ordinal);

@@ -142,4 +142,21 @@ public class YoloTests
         Assert.NotNull(stem.grad);
         Assert.Equal(Enumerable.Range(0, 16).Select(i => (float)i), weight.flatten().data<float>().ToArray());
     }
+
+    [Fact]
+    public void Freezing_and_unfreezing_leave_the_DFL_weight_fixed()
+    {
+        // Fine-tuning freezes the backbone and unfreezes later: the DFL's arange(16) must never start training.
+        using var model = new YOLOv8n();
+        var weight = model.named_parameters().Single(pair => pair.name == "model.22.dfl.conv.weight").parameter;
+        var frozen = model.Freeze(upTo: "model.9");
+        Assert.Contains("model.9.cv2.conv.weight", frozen);
+        Assert.False(model.named_parameters().Single(pair => pair.name == "model.9.cv2.conv.weight").parameter.requires_grad);
+        Assert.True(model.named_parameters().Single(pair => pair.name == "model.22.cv2.0.2.weight").parameter.requires_grad);
+        Assert.False(weight.requires_grad);
+        model.Unfreeze();
+        Assert.True(model.named_parameters().Single(pair => pair.name == "model.9.cv2.conv.weight").parameter.requires_grad);
+        Assert.False(weight.requires_grad);
+        Assert.Equal(3_157_184L, model.parameters().Where(p => p.requires_grad).Sum(p => p.numel()));
+    }
 }

@@ -157,15 +157,15 @@ public sealed class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var input = randn(new long[] { batch }.Concat(shape).ToArray());
-        var outputs = Zoo.Outputs(network, input);
+        var outputs = Zoo.NamedOutputs(network, input);
         var dims = new[] { batch }.Concat(shape.Select(d => (int)d)).ToArray();
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", new DenseTensor(input.data<float>().ToArray(), dims))]);
-        var names = outputs.Count == 1 ? ["output"] : (IReadOnlyList<string>)network.GetType().GetNestedType("Outputs")!.GetProperty("Names")!.GetValue(null)!;
+        var names = outputs.Select(output => output.Name).ToList();
         Assert.Equal(names, results.Select(result => result.Name));
         var worst = (Difference: 0.0, Largest: 0.0);
         for (var i = 0; i < outputs.Count; i++)
         {
-            var expected = outputs[i].contiguous().data<float>().ToArray();
+            var expected = outputs[i].Tensor.contiguous().data<float>().ToArray();
             var actual = results.Single(result => result.Name == names[i]).AsEnumerable<float>().ToArray();
             Assert.Equal(expected.Length, actual.Length);
             var largest = expected.Max(Math.Abs);

@@ -359,17 +359,17 @@ public sealed class PyTorchZoo : IDisposable
                 }
                 else
                 {
-                tensors["eval"] = ((nn.Module<Tensor, Tensor>)network).forward(input);
-                network.train();
-                foreach (var dropout in network.modules().OfType<TorchSharp.Modules.Dropout>()) dropout.eval();
-                if (graph.AuxOutputs.Count > 0)
-                {
-                    var outputs = network.GetType().GetMethod("ForwardWithAux")!.Invoke(network, [input])!;
-                    tensors["train"] = (Tensor)outputs.GetType().GetProperty("Output")!.GetValue(outputs)!;
-                    foreach (var aux in graph.AuxOutputs)
-                        tensors["train." + aux.Name] = (Tensor)outputs.GetType().GetProperty(Identifiers.Pascal(aux.Name))!.GetValue(outputs)!;
-                }
-                else tensors["train"] = ((nn.Module<Tensor, Tensor>)network).forward(input);
+                    tensors["eval"] = ((nn.Module<Tensor, Tensor>)network).forward(input);
+                    network.train();
+                    foreach (var dropout in network.modules().OfType<TorchSharp.Modules.Dropout>()) dropout.eval();
+                    if (graph.AuxOutputs.Count > 0)
+                    {
+                        var outputs = network.GetType().GetMethod("ForwardWithAux")!.Invoke(network, [input])!;
+                        tensors["train"] = (Tensor)outputs.GetType().GetProperty("Output")!.GetValue(outputs)!;
+                        foreach (var aux in graph.AuxOutputs)
+                            tensors["train." + aux.Name] = (Tensor)outputs.GetType().GetProperty(Identifiers.Pascal(aux.Name))!.GetValue(outputs)!;
+                    }
+                    else tensors["train"] = ((nn.Module<Tensor, Tensor>)network).forward(input);
                 }
             }
             SafetensorsWriter.Write(io, tensors);

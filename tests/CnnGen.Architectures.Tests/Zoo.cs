@@ -104,11 +104,16 @@ public static class Zoo
     };
 
     /// <summary>Every output of one forward pass: the tensor a network returns, or each of its record's, in order.</summary>
-    public static IReadOnlyList<TorchSharp.torch.Tensor> Outputs(TorchSharp.torch.nn.Module model, TorchSharp.torch.Tensor input)
+    public static IReadOnlyList<TorchSharp.torch.Tensor> Outputs(TorchSharp.torch.nn.Module model, TorchSharp.torch.Tensor input) =>
+        NamedOutputs(model, input).Select(output => output.Tensor).ToList();
+
+    /// <summary><see cref="Outputs"/> with their names: "output" for a network that returns one tensor, else the record's.</summary>
+    public static IReadOnlyList<(string Name, TorchSharp.torch.Tensor Tensor)> NamedOutputs(TorchSharp.torch.nn.Module model, TorchSharp.torch.Tensor input)
     {
-        if (model is TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> single) return [single.forward(input)];
+        if (model is TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> single) return [("output", single.forward(input))];
         var forward = model.GetType().GetMethod("forward", [typeof(TorchSharp.torch.Tensor)])!;
-        return ((INetworkOutputs)forward.Invoke(model, [input])!).ToList();
+        var record = (INetworkOutputs)forward.Invoke(model, [input])!;
+        return record.Names.Zip(record.ToList()).ToList();
     }
 
     /// <summary>Each output's shape for one sample, in the order <see cref="Outputs"/> gives them.</summary>

@@ -53,15 +53,7 @@ public static class GraphJson
         {
             // A network that returns several outputs: each with the name its record and ONNX file give it.
             json.WriteStartArray("outputs");
-            foreach (var output in graph.Outputs)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", output.Name);
-                json.WriteNumber("value", output.Value);
-                json.WritePropertyName("shape");
-                WriteShape(json, output.Shape);
-                json.WriteEndObject();
-            }
+            foreach (var output in graph.Outputs) WriteValue(json, output.Value, output.Shape, output.Name);
             json.WriteEndArray();
         }
         json.WriteStartArray("aux_outputs");
@@ -97,9 +89,10 @@ public static class GraphJson
         json.WriteEndObject();
     }
 
-    private static void WriteValue(Utf8JsonWriter json, int id, TensorShape shape)
+    private static void WriteValue(Utf8JsonWriter json, int id, TensorShape shape, string? name = null)
     {
         json.WriteStartObject();
+        if (name is not null) json.WriteString("name", name);
         json.WriteNumber("value", id);
         json.WritePropertyName("shape");
         WriteShape(json, shape);

@@ -39,7 +39,7 @@ internal static class ForwardEmitter
     {
         if (model.ReturnsRecord)
         {
-            WriteRecordForward(writer, model, plan);
+            WriteRecordForward(writer, model, plan, layout);
             return;
         }
         var aux = model.AuxOutputs;
@@ -111,9 +111,10 @@ internal static class ForwardEmitter
 
     /// <summary>
     /// A network that returns several outputs (<c>outputs:</c>): its <c>Outputs</c> record and a <c>forward</c> that returns
-    /// it. Such a network has no head and no taps (its outputs are its feature maps), so the steps are written here once.
+    /// it. Such a network has no head; with feature taps (its encoder's stages) <c>TrunkSteps</c> makes the record,
+    /// otherwise the steps are written here.
     /// </summary>
-    private static void WriteRecordForward(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan)
+    private static void WriteRecordForward(SourceWriter writer, NetworkModel model, InferenceFolding.Plan plan, Layout layout)
     {
         var outputs = model.NamedOutputs;
         writer.Line("/// <summary>What one forward pass returns, in the order of the YAML's <c>outputs:</c>; disposing it disposes every tensor.</summary>");
@@ -137,10 +138,20 @@ internal static class ForwardEmitter
         writer.Open("public override Outputs forward(Tensor input)");
         writer.Line("CheckInput(input);");
         InferenceFolding.WriteForwardPrologue(writer);
-        var nameOf = WriteSteps(writer, model, plan);
-        writer.Line($"return new Outputs({string.Join(", ", outputs.Select(output => nameOf(output.Var)))});");
+        if (layout.Stepped)
+        {
+            writer.Line($"return TrunkSteps(input{TrunkArguments(model, layout, "null", "null")})!;");
+        }
+        else
+        {
+            var nameOf = WriteSteps(writer, model, plan);
+            writer.Line($"return {NewRecord(model, nameOf)};");
+        }
         writer.Close();
     }
+
+    private static string NewRecord(NetworkModel model, System.Func<TensorVar, string> nameOf) =>
+        $"new Outputs({string.Join(", ", model.NamedOutputs.Select(output => nameOf(output.Var)))})";
 
     /// <summary>The arguments after <c>input</c> of a <c>TrunkSteps</c> call: the aux outputs' array when the network has aux heads, the stages and maps when it has taps.</summary>
     internal static string TrunkArguments(NetworkModel model, Layout layout, string aux, string maps) =>
@@ -165,6 +176,9 @@ internal static class ForwardEmitter
 
         /// <summary>The aux heads' steps are written, inside <c>if (aux is not null)</c>, their outputs stored in <c>aux[k]</c>.</summary>
         public bool WithAux { get; init; }
+
+        /// <summary>Every named output of a network that returns a record: returned, so never overwritten or freed.</summary>
+        public bool WithNamedOutputs { get; init; }
     }
 
     /// <summary>
@@ -211,9 +225,10 @@ internal static class ForwardEmitter
         if (taps.Count > 0)
             writer.Line("/// With <paramref name=\"maps\"/>, the taps asked for in <paramref name=\"stages\"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).");
         writer.Line("/// </summary>");
-        writer.Open($"private Tensor? TrunkSteps(Tensor input{parameters})");
+        writer.Open($"private {(model.ReturnsRecord ? "Outputs" : "Tensor")}? TrunkSteps(Tensor input{parameters})");
         var last = taps.Count - 1;
         var tapAt = Enumerable.Range(0, taps.Count).ToDictionary(i => taps[i].Cut);
+        var tapOf = Enumerable.Range(0, taps.Count).ToDictionary(i => taps[i].Var);
         var flags = FeatureMapsEmitter.Flags(taps);
         void AtCut(int cut, System.Func<TensorVar, string> nameOf)
         {
@@ -221,11 +236,14 @@ internal static class ForwardEmitter
             var tensor = nameOf(taps[i].Var);
             writer.Open("if (maps is not null)");
             writer.Line($"if ((stages & {flags[i]}) != 0) maps[{i}] = {tensor};");
-            // Nothing deeper asked for: stop here. Only this tap is live at a clean cut.
+            // Nothing deeper asked for: stop here, freeing what is live (at a classifier's clean cut only this tap;
+            // in a dense network also the stages its decoder would read), except the maps handed to the caller.
             if (i < last || cut < trunkEnd)
             {
                 writer.Open($"if ((stages & ~({string.Join(" | ", flags.Take(i + 1))})) == 0)");
                 writer.Line($"if (maps[{i}] is null) {tensor}.Dispose();");
+                foreach (var other in taps[i].AlsoLive)
+                    writer.Line(tapOf.TryGetValue(other, out var j) ? $"if (maps[{j}] is null) {nameOf(other)}.Dispose();" : $"{nameOf(other)}.Dispose();");
                 writer.Line("return null;");
                 writer.Close();
             }
@@ -237,7 +255,15 @@ internal static class ForwardEmitter
             KeptUnlessNull = kept,
             AtCut = AtCut,
             WithAux = model.AuxOutputs.Count > 0,
+            WithNamedOutputs = model.ReturnsRecord,
         });
+        if (model.ReturnsRecord)
+        {
+            // The taps are the encoder's, before the outputs: a ForwardFeatureMaps call has returned before this.
+            writer.Line($"return {NewRecord(model, nameOf)};");
+            writer.Close();
+            return;
+        }
         var resultIsTap = taps.Count > 0 && taps[last].Var == result;
         // The last tap may be the result itself: the caller of ForwardFeatureMaps owns it then, and forward's gets it.
         writer.Line(resultIsTap ? $"return maps is not null && maps[{last}] is null ? DisposedTap({nameOf(result)}) : {nameOf(result)};" : $"return {nameOf(result)};");
@@ -284,6 +310,7 @@ internal static class ForwardEmitter
             ? new HashSet<TensorVar>(model.AuxOutputs.Select(head => head.Var).Concat(model.NamedOutputs.Select(output => output.Var))) { model.OutputVar! }
             : new HashSet<TensorVar>(part.KeptUnlessNull.Keys) { part.Result };
         if (part is { WithAux: true }) results.UnionWith(model.AuxOutputs.Select(head => head.Var));
+        if (part is { WithNamedOutputs: true }) results.UnionWith(model.NamedOutputs.Select(output => output.Var));
         var uses = new Dictionary<TensorVar, int>();
         var lastUse = new Dictionary<TensorVar, int>();
         var producedInAux = new HashSet<TensorVar>(steps.Where(step => step.Aux is not null).Select(step => step.Output));

@@ -16,6 +16,8 @@ public class FeatureMapsTests(ITestOutputHelper output)
     {
         "AlexNet", "Vgg16Bn", "ResNet50", "DenseNet121", "GoogLeNet", "InceptionV3", "MobileNetV2", "MobileNetV3Large",
         "EfficientNetB0", "ShuffleNetV2", "RegNetY400MF", "ConvNeXtTiny",
+        // Dense networks, tapped along their encoder (stages their decoder reads later are live at the taps).
+        "FcnResNet50", "DeepLabV3ResNet50", "LRASPPMobileNetV3Large", "ResNet50Fpn",
     };
 
     private static IReadOnlyList<FeatureInfo> Info(NetworkInfo info) =>
@@ -37,9 +39,10 @@ public class FeatureMapsTests(ITestOutputHelper output)
     {
         var info = Zoo.Get(name);
         var taps = Info(info);
-        Assert.True(taps.Count >= 4, $"{name} has {taps.Count} feature maps");
+        // A dilated backbone (FCN, DeepLabV3) has three levels: reductions 2, 4 and 8.
+        Assert.True(taps.Count >= 3, $"{name} has {taps.Count} feature maps");
         var key = Zoo.TorchvisionKey[name]!;
-        using var model = info.Create();
+        using var model = info.CreateModule();
         Assert.False(model.LoadSafetensors(Path.Combine(ReferenceData.Get(key), "weights.safetensors")).HasProblems);
         model.eval();
         using var scope = NewDisposeScope();
@@ -74,11 +77,15 @@ public class FeatureMapsTests(ITestOutputHelper output)
     [InlineData("ResNet18")]
     [InlineData("EfficientNetB0")]
     [InlineData("DenseNet121")]
+    // Dense networks: stopping after the third map frees the earlier stages their decoder would have read.
+    [InlineData("ResNet50Fpn")]
+    [InlineData("UNetPadded")]
+    [InlineData("YOLOv8n")]
     public void Only_the_maps_asked_for_are_left_and_the_inference_form_gives_the_same(string name)
     {
         var info = Zoo.Get(name);
         var taps = Info(info);
-        using var model = info.Create();
+        using var model = info.CreateModule();
         model.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -95,6 +102,15 @@ public class FeatureMapsTests(ITestOutputHelper output)
         }
 
         Assert.Throws<ArgumentOutOfRangeException>(() => Maps(model, input, Stages(info, taps.Count)));
+
+        // Each map alone is the one among all, with the shape FeatureInfo gives.
+        var all = Maps(model, input, Stages(info, Enumerable.Range(0, taps.Count).ToArray()));
+        for (var i = 0; i < taps.Count; i++)
+        {
+            Assert.Equal(new[] { 2L }.Concat(taps[i].Shape), all[i].shape);
+            var alone = Maps(model, input, Stages(info, i));
+            Assert.True(alone.Single().equal(all[i]).all().item<bool>(), $"{name} {taps[i].Name}: alone differs from among all");
+        }
 
         ((IGeneratedNetwork)model).ConvertToInference();
         var inference = Maps(model, input, Stages(info, 1, taps.Count - 1));

@@ -29,14 +29,35 @@ public class FeatureTapsTests
     public void The_taps_are_the_stage_outputs(string file, string? className, string expected) =>
         Assert.Equal(expected, Taps(file, className));
 
+    // Dense networks are tapped along their encoder, up to the decoder's first upsample or the head's group, with the
+    // stages their decoder reads later still live; a name stays inside a backbone that spans several levels.
+    [Theory]
+    [InlineData("unet.cnn.yaml", "inc 64/1, down1 128/2, down2 256/4, down3 512/8, down4 1024/16")]
+    [InlineData("unet_padded.cnn.yaml", "inc 64/1, down1 128/2, down2 256/4, down3 512/8, down4 1024/16")]
+    [InlineData("resnet50_fpn.cnn.yaml", "body.relu 64/2, body.layer1 256/4, body.layer2 512/8, body.layer3 1024/16, body.layer4 2048/32")]
+    [InlineData("yolov8n.cnn.yaml", "model.0 16/2, model.2 32/4, model.4 64/8, model.6 128/16, model.9 256/32")]
+    // Dilated: layer2 to layer4 share reduction 8, and one tap per level is the last, before the classifier's group.
+    [InlineData("fcn_resnet50.cnn.yaml", "backbone.relu 64/2, backbone.layer1 256/4, backbone.layer4 2048/8")]
+    [InlineData("deeplabv3_resnet50.cnn.yaml", "backbone.relu 64/2, backbone.layer1 256/4, backbone.layer4 2048/8")]
+    [InlineData("lraspp_mobilenet_v3.cnn.yaml", "backbone.1 16/2, backbone.3 24/4, backbone.6 40/8, backbone.16 960/16")]
+    public void A_dense_network_is_tapped_along_its_encoder(string file, string expected) =>
+        Assert.Equal(expected, Taps(file));
+
     [Fact]
-    public void A_network_without_a_head_has_no_taps()
+    public void A_network_without_a_head_is_tapped_up_to_its_global_pool()
     {
-        // NiN without its 'head:' line (every zoo file names a head since issue 27).
+        // NiN without its 'head:' line: its encoder ends at the global pool, so stage3 (at stage2's level) is the last.
         var yaml = File.ReadAllText(Pipeline.ZooPath("nin.cnn.yaml")).Replace("head: stage3\n", "");
         var model = Pipeline.Compile(yaml).Models.Single();
         Assert.Null(model.HeadPath);
-        Assert.Empty(FeatureTaps.Find(model));
+        Assert.Equal("stage1.5 96/1, stage1 96/2, stage3 10/4", string.Join(", ", FeatureTaps.Find(model).Select(tap => $"{tap.Name} {tap.Shape.Channels.Int}/{tap.Reduction}")));
+    }
+
+    [Fact]
+    public void A_dense_network_of_one_level_has_no_taps()
+    {
+        var yaml = "name: Flat\ninput: [3, 16, 16]\nlayers:\n  a: conv(8, k=3, p=1)\n  b: relu\n  c: conv(2, k=1)\n";
+        Assert.Empty(FeatureTaps.Find(Pipeline.Compile(yaml).Models.Single()));
     }
 
     [Fact]

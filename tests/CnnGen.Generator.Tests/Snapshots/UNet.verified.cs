@@ -371,6 +371,90 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
+            return TrunkSteps(input, default, null)!;
+        }
+
+        /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 1x572x572 input (timm's <c>feature_info</c>).</summary>
+        public static IReadOnlyList<global::CnnGen.Runtime.FeatureInfo> FeatureInfo { get; } = new global::CnnGen.Runtime.FeatureInfo[]
+        {
+            new("inc", 64, 1, new long[] { 64, 568, 568 }),
+            new("down1", 128, 2, new long[] { 128, 280, 280 }),
+            new("down2", 256, 4, new long[] { 256, 136, 136 }),
+            new("down3", 512, 8, new long[] { 512, 64, 64 }),
+            new("down4", 1024, 16, new long[] { 1024, 28, 28 }),
+        };
+
+        /// <summary>Which feature maps <c>ForwardFeatureMaps</c> returns; combine with <c>|</c>.</summary>
+        [System.Flags]
+        public enum FeatureStage
+        {
+            None = 0,
+            /// <summary>'inc': 64x568x568, reduction 1.</summary>
+            Inc = 1,
+            /// <summary>'down1': 128x280x280, reduction 2.</summary>
+            Down1 = 2,
+            /// <summary>'down2': 256x136x136, reduction 4.</summary>
+            Down2 = 4,
+            /// <summary>'down3': 512x64x64, reduction 8.</summary>
+            Down3 = 8,
+            /// <summary>'down4': 1024x28x28, reduction 16.</summary>
+            Down4 = 16,
+            All = 31,
+        }
+
+        /// <summary>The feature maps of one <c>ForwardFeatureMaps</c> call; those not asked for are null. Disposing it disposes them.</summary>
+        /// <param name="Inc">'inc', 64x568x568 per sample for a 1x572x572 input.</param>
+        /// <param name="Down1">'down1', 128x280x280 per sample for a 1x572x572 input.</param>
+        /// <param name="Down2">'down2', 256x136x136 per sample for a 1x572x572 input.</param>
+        /// <param name="Down3">'down3', 512x64x64 per sample for a 1x572x572 input.</param>
+        /// <param name="Down4">'down4', 1024x28x28 per sample for a 1x572x572 input.</param>
+        public sealed record FeatureMaps(Tensor? Inc, Tensor? Down1, Tensor? Down2, Tensor? Down3, Tensor? Down4) : System.IDisposable
+        {
+            /// <summary>The maps asked for, in forward order (shallowest first), as a feature pyramid takes them.</summary>
+            public IReadOnlyList<Tensor> ToList()
+            {
+                var maps = new List<Tensor>();
+                if (Inc is not null) maps.Add(Inc);
+                if (Down1 is not null) maps.Add(Down1);
+                if (Down2 is not null) maps.Add(Down2);
+                if (Down3 is not null) maps.Add(Down3);
+                if (Down4 is not null) maps.Add(Down4);
+                return maps;
+            }
+
+            public void Dispose()
+            {
+                Inc?.Dispose();
+                Down1?.Dispose();
+                Down2?.Dispose();
+                Down3?.Dispose();
+                Down4?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// The feature maps asked for (default all), from one forward that stops after the last of them (eval semantics as
+        /// <c>forward</c>; aux heads are not run). The caller owns the returned tensors: dispose the record.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException"><paramref name="stages"/> holds a bit no stage has.</exception>
+        public FeatureMaps ForwardFeatureMaps(Tensor input, FeatureStage stages = FeatureStage.All)
+        {
+            if ((stages & ~FeatureStage.All) != 0) throw new System.ArgumentOutOfRangeException(nameof(stages), stages, "Not a combination of this network's feature stages.");
+            CheckInput(input);
+            if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
+            if (channelsLast is not null) input = channelsLast;
+            var maps = new Tensor?[5];
+            TrunkSteps(input, stages, maps);
+            return new FeatureMaps(maps[0], maps[1], maps[2], maps[3], maps[4]);
+        }
+
+        /// <summary>
+        /// The forward's steps, written once for <c>forward</c> and <c>ForwardFeatureMaps</c>: returns the output.
+        /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
+        /// </summary>
+        private Tensor? TrunkSteps(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        {
             // inc.double_conv.0: conv 3x3 -> 64x570x570
             var x1 = Forward.Conv2d(_inc_double_conv_0, input);
             // inc.double_conv.1: relu -> 64x570x570
@@ -380,6 +464,15 @@ namespace CnnGen.Architectures
             x1.Dispose();
             // inc.double_conv.3: relu -> 64x568x568
             x3.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Inc) != 0) maps[0] = x3;
+                if ((stages & ~(FeatureStage.Inc)) == 0)
+                {
+                    if (maps[0] is null) x3.Dispose();
+                    return null;
+                }
+            }
             // down1.maxpool_conv.0: maxpool 2x2/2 -> 64x284x284
             var x5 = functional.max_pool2d(x3, 2, stride: 2);
             // down1.maxpool_conv.1.double_conv.0: conv 3x3 -> 128x282x282
@@ -392,6 +485,16 @@ namespace CnnGen.Architectures
             x6.Dispose();
             // down1.maxpool_conv.1.double_conv.3: relu -> 128x280x280
             x8.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Down1) != 0) maps[1] = x8;
+                if ((stages & ~(FeatureStage.Inc | FeatureStage.Down1)) == 0)
+                {
+                    if (maps[1] is null) x8.Dispose();
+                    if (maps[0] is null) x3.Dispose();
+                    return null;
+                }
+            }
             // down2.maxpool_conv.0: maxpool 2x2/2 -> 128x140x140
             var x10 = functional.max_pool2d(x8, 2, stride: 2);
             // down2.maxpool_conv.1.double_conv.0: conv 3x3 -> 256x138x138
@@ -404,6 +507,17 @@ namespace CnnGen.Architectures
             x11.Dispose();
             // down2.maxpool_conv.1.double_conv.3: relu -> 256x136x136
             x13.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Down2) != 0) maps[2] = x13;
+                if ((stages & ~(FeatureStage.Inc | FeatureStage.Down1 | FeatureStage.Down2)) == 0)
+                {
+                    if (maps[2] is null) x13.Dispose();
+                    if (maps[0] is null) x3.Dispose();
+                    if (maps[1] is null) x8.Dispose();
+                    return null;
+                }
+            }
             // down3.maxpool_conv.0: maxpool 2x2/2 -> 256x68x68
             var x15 = functional.max_pool2d(x13, 2, stride: 2);
             // down3.maxpool_conv.1.double_conv.0: conv 3x3 -> 512x66x66
@@ -416,6 +530,18 @@ namespace CnnGen.Architectures
             x16.Dispose();
             // down3.maxpool_conv.1.double_conv.3: relu -> 512x64x64
             x18.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Down3) != 0) maps[3] = x18;
+                if ((stages & ~(FeatureStage.Inc | FeatureStage.Down1 | FeatureStage.Down2 | FeatureStage.Down3)) == 0)
+                {
+                    if (maps[3] is null) x18.Dispose();
+                    if (maps[0] is null) x3.Dispose();
+                    if (maps[1] is null) x8.Dispose();
+                    if (maps[2] is null) x13.Dispose();
+                    return null;
+                }
+            }
             // down4.maxpool_conv.0: maxpool 2x2/2 -> 512x32x32
             var x20 = functional.max_pool2d(x18, 2, stride: 2);
             // down4.maxpool_conv.1.double_conv.0: conv 3x3 -> 1024x30x30
@@ -428,12 +554,25 @@ namespace CnnGen.Architectures
             x21.Dispose();
             // down4.maxpool_conv.1.double_conv.3: relu -> 1024x28x28
             x23.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Down4) != 0) maps[4] = x23;
+                if ((stages & ~(FeatureStage.Inc | FeatureStage.Down1 | FeatureStage.Down2 | FeatureStage.Down3 | FeatureStage.Down4)) == 0)
+                {
+                    if (maps[4] is null) x23.Dispose();
+                    if (maps[0] is null) x3.Dispose();
+                    if (maps[1] is null) x8.Dispose();
+                    if (maps[2] is null) x13.Dispose();
+                    if (maps[3] is null) x18.Dispose();
+                    return null;
+                }
+            }
             // up1.up: convtranspose 2x2/2 transposed -> 512x56x56
             var x25 = _up1_up.forward(x23);
-            x23.Dispose();
+            if (maps?[4] is null) x23.Dispose();
             // up1.crop: crop to 56x56 -> 512x56x56
             var x26 = Forward.CenterCrop(x18, x25);
-            x18.Dispose();
+            if (maps?[3] is null) x18.Dispose();
             // up1.cat: concat(crop, up) -> 1024x56x56
             var x27 = cat(new[] { x26, x25 }, 1);
             x26.Dispose();
@@ -453,7 +592,7 @@ namespace CnnGen.Architectures
             x30.Dispose();
             // up2.crop: crop to 104x104 -> 256x104x104
             var x33 = Forward.CenterCrop(x13, x32);
-            x13.Dispose();
+            if (maps?[2] is null) x13.Dispose();
             // up2.cat: concat(crop, up) -> 512x104x104
             var x34 = cat(new[] { x33, x32 }, 1);
             x33.Dispose();
@@ -473,7 +612,7 @@ namespace CnnGen.Architectures
             x37.Dispose();
             // up3.crop: crop to 200x200 -> 128x200x200
             var x40 = Forward.CenterCrop(x8, x39);
-            x8.Dispose();
+            if (maps?[1] is null) x8.Dispose();
             // up3.cat: concat(crop, up) -> 256x200x200
             var x41 = cat(new[] { x40, x39 }, 1);
             x40.Dispose();
@@ -493,7 +632,7 @@ namespace CnnGen.Architectures
             x44.Dispose();
             // up4.crop: crop to 392x392 -> 64x392x392
             var x47 = Forward.CenterCrop(x3, x46);
-            x3.Dispose();
+            if (maps?[0] is null) x3.Dispose();
             // up4.cat: concat(crop, up) -> 128x392x392
             var x48 = cat(new[] { x47, x46 }, 1);
             x47.Dispose();

@@ -444,6 +444,90 @@ namespace CnnGen.Architectures
             if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
             using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
             if (channelsLast is not null) input = channelsLast;
+            return TrunkSteps(input, default, null)!;
+        }
+
+        /// <summary>The feature maps <c>ForwardFeatureMaps</c> returns, in forward order: module path, channels, reduction (input pixels per pixel) and shape for a 3x256x256 input (timm's <c>feature_info</c>).</summary>
+        public static IReadOnlyList<global::CnnGen.Runtime.FeatureInfo> FeatureInfo { get; } = new global::CnnGen.Runtime.FeatureInfo[]
+        {
+            new("inc", 64, 1, new long[] { 64, 256, 256 }),
+            new("down1", 128, 2, new long[] { 128, 128, 128 }),
+            new("down2", 256, 4, new long[] { 256, 64, 64 }),
+            new("down3", 512, 8, new long[] { 512, 32, 32 }),
+            new("down4", 1024, 16, new long[] { 1024, 16, 16 }),
+        };
+
+        /// <summary>Which feature maps <c>ForwardFeatureMaps</c> returns; combine with <c>|</c>.</summary>
+        [System.Flags]
+        public enum FeatureStage
+        {
+            None = 0,
+            /// <summary>'inc': 64x256x256, reduction 1.</summary>
+            Inc = 1,
+            /// <summary>'down1': 128x128x128, reduction 2.</summary>
+            Down1 = 2,
+            /// <summary>'down2': 256x64x64, reduction 4.</summary>
+            Down2 = 4,
+            /// <summary>'down3': 512x32x32, reduction 8.</summary>
+            Down3 = 8,
+            /// <summary>'down4': 1024x16x16, reduction 16.</summary>
+            Down4 = 16,
+            All = 31,
+        }
+
+        /// <summary>The feature maps of one <c>ForwardFeatureMaps</c> call; those not asked for are null. Disposing it disposes them.</summary>
+        /// <param name="Inc">'inc', 64x256x256 per sample for a 3x256x256 input.</param>
+        /// <param name="Down1">'down1', 128x128x128 per sample for a 3x256x256 input.</param>
+        /// <param name="Down2">'down2', 256x64x64 per sample for a 3x256x256 input.</param>
+        /// <param name="Down3">'down3', 512x32x32 per sample for a 3x256x256 input.</param>
+        /// <param name="Down4">'down4', 1024x16x16 per sample for a 3x256x256 input.</param>
+        public sealed record FeatureMaps(Tensor? Inc, Tensor? Down1, Tensor? Down2, Tensor? Down3, Tensor? Down4) : System.IDisposable
+        {
+            /// <summary>The maps asked for, in forward order (shallowest first), as a feature pyramid takes them.</summary>
+            public IReadOnlyList<Tensor> ToList()
+            {
+                var maps = new List<Tensor>();
+                if (Inc is not null) maps.Add(Inc);
+                if (Down1 is not null) maps.Add(Down1);
+                if (Down2 is not null) maps.Add(Down2);
+                if (Down3 is not null) maps.Add(Down3);
+                if (Down4 is not null) maps.Add(Down4);
+                return maps;
+            }
+
+            public void Dispose()
+            {
+                Inc?.Dispose();
+                Down1?.Dispose();
+                Down2?.Dispose();
+                Down3?.Dispose();
+                Down4?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// The feature maps asked for (default all), from one forward that stops after the last of them (eval semantics as
+        /// <c>forward</c>; aux heads are not run). The caller owns the returned tensors: dispose the record.
+        /// </summary>
+        /// <exception cref="System.ArgumentOutOfRangeException"><paramref name="stages"/> holds a bit no stage has.</exception>
+        public FeatureMaps ForwardFeatureMaps(Tensor input, FeatureStage stages = FeatureStage.All)
+        {
+            if ((stages & ~FeatureStage.All) != 0) throw new System.ArgumentOutOfRangeException(nameof(stages), stages, "Not a combination of this network's feature stages.");
+            CheckInput(input);
+            if (_inference && training) throw new System.InvalidOperationException("This network was turned into its inference form (ToInference) and cannot train.");
+            using var channelsLast = _inference && Inference.ChannelsLastConvolutions ? Inference.ChannelsLast(input) : null;
+            if (channelsLast is not null) input = channelsLast;
+            var maps = new Tensor?[5];
+            TrunkSteps(input, stages, maps);
+            return new FeatureMaps(maps[0], maps[1], maps[2], maps[3], maps[4]);
+        }
+
+        /// <summary>
+        /// The forward's steps, written once for <c>forward</c> and <c>ForwardFeatureMaps</c>: returns the output.
+        /// With <paramref name="maps"/>, the taps asked for in <paramref name="stages"/> are stored there, never overwritten, and the steps stop after the deepest (null is returned).
+        /// </summary>
+        private Tensor? TrunkSteps(Tensor input, FeatureStage stages, Tensor?[]? maps)
+        {
             // inc.double_conv.0: conv 3x3 -> 64x256x256
             var x1 = Forward.Conv2d(_inc_double_conv_0, input);
             // inc.double_conv.1: bn -> 64x256x256
@@ -457,6 +541,15 @@ namespace CnnGen.Architectures
             var x5 = Inference.BatchNorm(_inc_double_conv_4, x4, folded: _inference);
             // inc.double_conv.5: relu -> 64x256x256
             x5.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Inc) != 0) maps[0] = x5;
+                if ((stages & ~(FeatureStage.Inc)) == 0)
+                {
+                    if (maps[0] is null) x5.Dispose();
+                    return null;
+                }
+            }
             // down1.maxpool_conv.0: maxpool 2x2/2 -> 64x128x128
             var x7 = functional.max_pool2d(x5, 2, stride: 2);
             // down1.maxpool_conv.1.double_conv.0: conv 3x3 -> 128x128x128
@@ -473,6 +566,16 @@ namespace CnnGen.Architectures
             var x12 = Inference.BatchNorm(_down1_maxpool_conv_1_double_conv_4, x11, folded: _inference);
             // down1.maxpool_conv.1.double_conv.5: relu -> 128x128x128
             x12.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Down1) != 0) maps[1] = x12;
+                if ((stages & ~(FeatureStage.Inc | FeatureStage.Down1)) == 0)
+                {
+                    if (maps[1] is null) x12.Dispose();
+                    if (maps[0] is null) x5.Dispose();
+                    return null;
+                }
+            }
             // down2.maxpool_conv.0: maxpool 2x2/2 -> 128x64x64
             var x14 = functional.max_pool2d(x12, 2, stride: 2);
             // down2.maxpool_conv.1.double_conv.0: conv 3x3 -> 256x64x64
@@ -489,6 +592,17 @@ namespace CnnGen.Architectures
             var x19 = Inference.BatchNorm(_down2_maxpool_conv_1_double_conv_4, x18, folded: _inference);
             // down2.maxpool_conv.1.double_conv.5: relu -> 256x64x64
             x19.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Down2) != 0) maps[2] = x19;
+                if ((stages & ~(FeatureStage.Inc | FeatureStage.Down1 | FeatureStage.Down2)) == 0)
+                {
+                    if (maps[2] is null) x19.Dispose();
+                    if (maps[0] is null) x5.Dispose();
+                    if (maps[1] is null) x12.Dispose();
+                    return null;
+                }
+            }
             // down3.maxpool_conv.0: maxpool 2x2/2 -> 256x32x32
             var x21 = functional.max_pool2d(x19, 2, stride: 2);
             // down3.maxpool_conv.1.double_conv.0: conv 3x3 -> 512x32x32
@@ -505,6 +619,18 @@ namespace CnnGen.Architectures
             var x26 = Inference.BatchNorm(_down3_maxpool_conv_1_double_conv_4, x25, folded: _inference);
             // down3.maxpool_conv.1.double_conv.5: relu -> 512x32x32
             x26.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Down3) != 0) maps[3] = x26;
+                if ((stages & ~(FeatureStage.Inc | FeatureStage.Down1 | FeatureStage.Down2 | FeatureStage.Down3)) == 0)
+                {
+                    if (maps[3] is null) x26.Dispose();
+                    if (maps[0] is null) x5.Dispose();
+                    if (maps[1] is null) x12.Dispose();
+                    if (maps[2] is null) x19.Dispose();
+                    return null;
+                }
+            }
             // down4.maxpool_conv.0: maxpool 2x2/2 -> 512x16x16
             var x28 = functional.max_pool2d(x26, 2, stride: 2);
             // down4.maxpool_conv.1.double_conv.0: conv 3x3 -> 1024x16x16
@@ -521,15 +647,28 @@ namespace CnnGen.Architectures
             var x33 = Inference.BatchNorm(_down4_maxpool_conv_1_double_conv_4, x32, folded: _inference);
             // down4.maxpool_conv.1.double_conv.5: relu -> 1024x16x16
             x33.relu_();
+            if (maps is not null)
+            {
+                if ((stages & FeatureStage.Down4) != 0) maps[4] = x33;
+                if ((stages & ~(FeatureStage.Inc | FeatureStage.Down1 | FeatureStage.Down2 | FeatureStage.Down3 | FeatureStage.Down4)) == 0)
+                {
+                    if (maps[4] is null) x33.Dispose();
+                    if (maps[0] is null) x5.Dispose();
+                    if (maps[1] is null) x12.Dispose();
+                    if (maps[2] is null) x19.Dispose();
+                    if (maps[3] is null) x26.Dispose();
+                    return null;
+                }
+            }
             // up1.up: convtranspose 2x2/2 transposed -> 512x32x32
             var x35 = _up1_up.forward(x33);
-            x33.Dispose();
+            if (maps?[4] is null) x33.Dispose();
             // up1.padded: pad to 32x32 -> 512x32x32
             var x36 = Forward.PadTo(x35, x26);
             x35.Dispose();
             // up1.cat: concat(skip, padded) -> 1024x32x32
             var x37 = cat(new[] { x26, x36 }, 1);
-            x26.Dispose();
+            if (maps?[3] is null) x26.Dispose();
             x36.Dispose();
             // up1.conv.double_conv.0: conv 3x3 -> 512x32x32
             var x38 = Forward.Conv2d(_up1_conv_double_conv_0, x37);
@@ -553,7 +692,7 @@ namespace CnnGen.Architectures
             x44.Dispose();
             // up2.cat: concat(skip, padded) -> 512x64x64
             var x46 = cat(new[] { x19, x45 }, 1);
-            x19.Dispose();
+            if (maps?[2] is null) x19.Dispose();
             x45.Dispose();
             // up2.conv.double_conv.0: conv 3x3 -> 256x64x64
             var x47 = Forward.Conv2d(_up2_conv_double_conv_0, x46);
@@ -577,7 +716,7 @@ namespace CnnGen.Architectures
             x53.Dispose();
             // up3.cat: concat(skip, padded) -> 256x128x128
             var x55 = cat(new[] { x12, x54 }, 1);
-            x12.Dispose();
+            if (maps?[1] is null) x12.Dispose();
             x54.Dispose();
             // up3.conv.double_conv.0: conv 3x3 -> 128x128x128
             var x56 = Forward.Conv2d(_up3_conv_double_conv_0, x55);
@@ -601,7 +740,7 @@ namespace CnnGen.Architectures
             x62.Dispose();
             // up4.cat: concat(skip, padded) -> 128x256x256
             var x64 = cat(new[] { x5, x63 }, 1);
-            x5.Dispose();
+            if (maps?[0] is null) x5.Dispose();
             x63.Dispose();
             // up4.conv.double_conv.0: conv 3x3 -> 64x256x256
             var x65 = Forward.Conv2d(_up4_conv_double_conv_0, x64);

@@ -76,6 +76,14 @@ internal static class ReferenceData
         return Materialise(Path.Combine(CacheRoot, $"check-cases-{made}"), partial => Run("make_check_cases.py", "check cases", partial, Array.Empty<string>()));
     }
 
+    /// <summary>The folder make_yolo_decoding.py writes (YOLOv8 head outputs decoded and suppressed as Ultralytics does), made once per script version.</summary>
+    public static string GetYoloDecoding()
+    {
+        var made = MadeBy(Versions.Value, Array.Empty<string>(),
+            new[] { "make_yolo_decoding.py", "make_reference.py" }.Select(script => File.ReadAllText(Path.Combine(Scripts, script))));
+        return Materialise(Path.Combine(CacheRoot, $"yolo-decoding-{made}"), partial => Run("make_yolo_decoding.py", "yolo decoding", partial, Array.Empty<string>()));
+    }
+
     /// <summary>Makes <paramref name="folder"/> with <paramref name="make"/> in a temporary folder renamed into place, unless it exists.</summary>
     private static string Materialise(string folder, Action<string> make)
     {

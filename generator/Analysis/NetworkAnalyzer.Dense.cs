@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using CnnGen.Generator.Diagnostics;
@@ -69,7 +70,8 @@ public sealed partial class NetworkAnalyzer
     {
         var first = parts[0].Shape!;
         channels = Derive(channels ?? parts.Select(part => part.Shape!.Channels).Aggregate((a, b) => Add(a, b)), comment);
-        var shape = Joined(Shape.Map(channels, first.Height, first.Width), parts.Select(part => part.Shape!));
+        var where = comment.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0 ? comment.Substring(0, colon) : path;
+        var shape = Joined(Shape.Map(channels, first.Height, first.Width), parts.Select(part => part.Shape!), where, site);
         var output = NewVar();
         var placeholders = string.Join(", ", Enumerable.Range(0, parts.Count).Select(i => "{" + i + "}"));
         var template = buffer is null ? $"cat(new[] {{{{ {placeholders} }}}}, 1)" : $"{buffer}.Concat({placeholders})";

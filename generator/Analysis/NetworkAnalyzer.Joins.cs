@@ -79,7 +79,7 @@ public sealed partial class NetworkAnalyzer
                 for (var i = 1; i < parts.Count; i++)
                 {
                     var output = NewVar();
-                    var shape = Joined(shapes[0], shapes.Take(i + 1));
+                    var shape = Joined(shapes[0], shapes.Take(i + 1), where, entry.Scalar.Span);
                     _model.Steps.Add(new ForwardStep(output, new[] { sum.Var, parts[i].Var }, "Forward.Add({0}, {1})", "Forward.Add_({0}, {1})",
                         $"{where}: add({string.Join(", ", names.Take(i + 1))}) -> {shape}")
                         { Path = group.Path, OutputShape = shape, Operation = new Graph.AddOp(1.0), Site = entry.Scalar.Span, Blocks = BlockFrames() });

@@ -35,7 +35,7 @@ public sealed partial class NetworkAnalyzer
     /// <summary>False once two joined branches had different size formulas: then the minimum must be confirmed by analysis.</summary>
     private bool _formulasExact = true;
 
-    /// <summary>An upsample by a factor has run (<see cref="SpatialRule.Scaled"/>); a join after it ties the input size.</summary>
+    /// <summary>An upsample by a factor has run (<see cref="SpatialRule.Scaled"/>); a join after it with a branch of unknown formula ties the input size.</summary>
     private bool _scaled;
 
     /// <summary>The input size is tied by a join after an upsample by a factor, not by a flatten.</summary>
@@ -123,7 +123,7 @@ public sealed partial class NetworkAnalyzer
             model.MinimumInput = (model.Input.Height, model.Input.Width);
             if (symbolic)
                 problems.Add(Problem.Create(DiagnosticCatalog.NoValidInputSize, document.Input!.Span, first._fixedByScale
-                    ? "an upsample by a factor is joined with other maps, which agree in size only for some inputs; give the input as numbers (or upsample with 'to=' the map it meets)"
+                    ? "an upsample by a factor is joined with other maps whose size the analysis cannot follow as a formula of the input's (a stride after the upsample that neither divides its factor nor is divided by it, or a transposed convolution); give the input as numbers (or upsample with 'to=' the map it meets)"
                     : "a flatten receives the raw feature map, so the layers after it fix the input size; give the input as numbers (or pool adaptively before flatten)"));
             return model;
         }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using CnnGen.Generator.Diagnostics;
@@ -65,11 +66,13 @@ public sealed partial class NetworkAnalyzer
     /// <param name="buffer">The dense block's <c>DenseConcat</c> local, which concatenates without copying
     /// everything again when autograd is off; null for <c>torch.cat</c>.</param>
     /// <param name="site">The <c>concat</c>, <c>split</c> or <c>dense</c> key the join was written at.</param>
-    private Flow Concatenate(IReadOnlyList<Flow> parts, string path, string comment, Model.SourceSpan site, Value? channels = null, string? buffer = null)
+    /// <param name="join">The join's module path for a size constraint, when not the comment's start.</param>
+    private Flow Concatenate(IReadOnlyList<Flow> parts, string path, string comment, Model.SourceSpan site, Value? channels = null, string? buffer = null, string? join = null)
     {
         var first = parts[0].Shape!;
         channels = Derive(channels ?? parts.Select(part => part.Shape!.Channels).Aggregate((a, b) => Add(a, b)), comment);
-        var shape = Joined(Shape.Map(channels, first.Height, first.Width), parts.Select(part => part.Shape!));
+        var where = join ?? (comment.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0 ? comment.Substring(0, colon) : path);
+        var shape = Joined(Shape.Map(channels, first.Height, first.Width), parts.Select(part => part.Shape!), where, site);
         var output = NewVar();
         var placeholders = string.Join(", ", Enumerable.Range(0, parts.Count).Select(i => "{" + i + "}"));
         var template = buffer is null ? $"cat(new[] {{{{ {placeholders} }}}}, 1)" : $"{buffer}.Concat({placeholders})";

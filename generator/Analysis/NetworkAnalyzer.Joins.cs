@@ -51,10 +51,12 @@ public sealed partial class NetworkAnalyzer
         if (parts.Any(part => part.Shape is null)) return new Flow(parts[0].Var, null);
         if (!CountInstance(entry.Scalar.Span)) return unknown;
         // The index a list gives every item, as nn.Sequential and Ultralytics count them.
-        if (name is null) group.NextIndex();
+        var index = name is null ? group.NextIndex() : null;
 
         var names = operands.Select(operand => ((Expressions.NameExpr)operand).Name).ToList();
         var where = group.Path.Length == 0 ? (name ?? entry.Name) : group.ChildPath(name ?? entry.Name);
+        // The join's module path as Ultralytics numbers a list's items ('model.11'), for a size constraint's message.
+        var joinPath = index is null ? where : group.Path.Length == 0 ? index : group.ChildPath(index);
         var described = string.Join(", ", names.Select((operand, i) => $"{operand} ({parts[i].Shape})"));
         var shapes = parts.Select(part => part.Shape!).ToList();
         switch (entry.Name)
@@ -68,7 +70,7 @@ public sealed partial class NetworkAnalyzer
                             : "concat joins feature maps (C x H x W) on channels");
                     return new Flow(parts[0].Var, null);
                 }
-                return Concatenate(parts, group.Path, $"{where}: concat({string.Join(", ", names)})", entry.Scalar.Span);
+                return Concatenate(parts, group.Path, $"{where}: concat({string.Join(", ", names)})", entry.Scalar.Span, join: joinPath);
             case "add":
                 if (shapes.Any(shape => !shape.SameAs(shapes[0])))
                 {
@@ -79,7 +81,7 @@ public sealed partial class NetworkAnalyzer
                 for (var i = 1; i < parts.Count; i++)
                 {
                     var output = NewVar();
-                    var shape = Joined(shapes[0], shapes.Take(i + 1));
+                    var shape = Joined(shapes[0], shapes.Take(i + 1), joinPath, entry.Scalar.Span);
                     _model.Steps.Add(new ForwardStep(output, new[] { sum.Var, parts[i].Var }, "Forward.Add({0}, {1})", "Forward.Add_({0}, {1})",
                         $"{where}: add({string.Join(", ", names.Take(i + 1))}) -> {shape}")
                         { Path = group.Path, OutputShape = shape, Operation = new Graph.AddOp(1.0), Site = entry.Scalar.Span, Blocks = BlockFrames() });

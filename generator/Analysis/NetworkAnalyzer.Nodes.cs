@@ -247,7 +247,7 @@ public sealed partial class NetworkAnalyzer
             : new ForwardStep(sum, new[] { bodyFlow.Var, shortcutFlow.Var }, $"Forward.ScaleAdd({{0}}, {Value.FormatDouble(scale.AsDouble)}, {{1}})", $"Forward.ScaleAdd_({{0}}, {Value.FormatDouble(scale.AsDouble)}, {{1}})",
                 $"{where}: shortcut + {scale} * body -> {bodyFlow.Shape}")
                 { Path = group.Path, OutputShape = bodyFlow.Shape, Operation = new Graph.AddOp(scale.AsDouble) { Residual = true }, Site = key.Span, Blocks = BlockFrames() });
-        return Then(spec, new Flow(sum, Joined(bodyFlow.Shape, new[] { bodyFlow.Shape, shortcutFlow.Shape })), group, scope);
+        return Then(spec, new Flow(sum, Joined(bodyFlow.Shape, new[] { bodyFlow.Shape, shortcutFlow.Shape }, where, key.Span)), group, scope);
     }
 
     /// <summary>The residual's <c>then:</c> layer (a ReLU after the sum), if it has one.</summary>

@@ -22,6 +22,9 @@ public sealed partial class NetworkAnalyzer
     /// <summary>How far above the formulas' minimum to look for a size where every branch also agrees.</summary>
     private const int SearchWindow = 64;
 
+    /// <summary>How far above a size to look for one at which every join's branches agree.</summary>
+    private const long ConstraintSearch = 1 << 16;
+
     /// <summary>Problems that depend on the input size, which a symbolic input may avoid at another size.</summary>
     private static readonly string[] SizeProblems = { DiagnosticCatalog.SpatialTooSmall.Id, DiagnosticCatalog.ResidualShapes.Id, DiagnosticCatalog.ConcatShapes.Id };
 
@@ -32,7 +35,7 @@ public sealed partial class NetworkAnalyzer
     /// <summary>False once two joined branches had different size formulas: then the minimum must be confirmed by analysis.</summary>
     private bool _formulasExact = true;
 
-    /// <summary>An upsample by a factor has run (<see cref="SpatialRule.Scaled"/>); a join after it ties the input size.</summary>
+    /// <summary>An upsample by a factor has run (<see cref="SpatialRule.Scaled"/>); a join after it with a branch of unknown formula ties the input size.</summary>
     private bool _scaled;
 
     /// <summary>The input size is tied by a join after an upsample by a factor, not by a flatten.</summary>
@@ -57,12 +60,25 @@ public sealed partial class NetworkAnalyzer
         return output with { HeightFormula = height, WidthFormula = width };
     }
 
-    /// <summary>The formulas shared by branches that are joined (concat, residual add), or none if they differ.</summary>
-    private Shape Joined(Shape output, IEnumerable<Shape> parts)
+    /// <summary>
+    /// The formulas shared by branches that are joined (concat, residual add), or none if one is unknown. Known formulas
+    /// that differ (an upsampled map meeting another) agree only at some input sizes: each pair is recorded as a
+    /// <see cref="SizeConstraint"/> at <paramref name="where"/>, and the join's size is the first branch's formula.
+    /// </summary>
+    private Shape Joined(Shape output, IEnumerable<Shape> parts, string where, SourceSpan site)
     {
         var list = parts.ToList();
-        var height = list.Select(p => p.HeightFormula).Distinct().Count() == 1 ? list[0].HeightFormula : null;
-        var width = list.Select(p => p.WidthFormula).Distinct().Count() == 1 ? list[0].WidthFormula : null;
+        SizeFormula? Agreed(IReadOnlyList<SizeFormula?> formulas, bool height)
+        {
+            if (formulas.Any(f => f is null)) return null;
+            var first = formulas[0]!;
+            foreach (var other in formulas.Skip(1))
+                if (!first.SameAs(other!) && !_model.SizeConstraints.Any(c => c.Height == height && c.First.SameAs(first) && c.Second.SameAs(other!)))
+                    _model.SizeConstraints.Add(new SizeConstraint(where, site, height, first, other!));
+            return first;
+        }
+        var height = Agreed(list.Select(p => p.HeightFormula).ToList(), true);
+        var width = Agreed(list.Select(p => p.WidthFormula).ToList(), false);
         if (height is null || width is null) _formulasExact = false;
         if (_scaled && list.Any(p => p.HeightFormula is null || p.WidthFormula is null))
         {
@@ -107,22 +123,43 @@ public sealed partial class NetworkAnalyzer
             model.MinimumInput = (model.Input.Height, model.Input.Width);
             if (symbolic)
                 problems.Add(Problem.Create(DiagnosticCatalog.NoValidInputSize, document.Input!.Span, first._fixedByScale
-                    ? "an upsample by a factor is joined with other maps, which agree in size only for some inputs; give the input as numbers (or upsample with 'to=' the map it meets)"
+                    ? "an upsample by a factor is joined with other maps whose size the analysis cannot follow as a formula of the input's (a stride after the upsample that neither divides its factor nor is divided by it, or a transposed convolution); give the input as numbers (or upsample with 'to=' the map it meets)"
                     : "a flatten receives the raw feature map, so the layers after it fix the input size; give the input as numbers (or pool adaptively before flatten)"));
             return model;
         }
 
         var declared = (model.Input.Height, model.Input.Width);
         var start = first._minimum;
-        // Where every join's branches share one formula, the formulas' minimum is exact: no analysis needed.
+        // The smallest size from 'from' up at which every join's branches agree (see SizeConstraint); -1 if none up to 'limit'.
+        long NextValid(long from, bool height, long limit)
+        {
+            for (var size = from; size <= limit; size++)
+                if (model.SatisfiesConstraints(size, height)) return size;
+            return -1;
+        }
+        // Where every join's branches have known formulas, the formulas' minimum is exact, and the constraints between
+        // different formulas say which sizes from there up work: no analysis needed.
         if (!symbolic && first._formulasExact)
         {
-            model.MinimumInput = (Math.Min(start.Height, declared.Height), Math.Min(start.Width, declared.Width));
+            var (fromHeight, fromWidth) = (Math.Min(start.Height, declared.Height), Math.Min(start.Width, declared.Width));
+            // The declared size passed the analysis, so every constraint holds there.
+            model.MinimumInput = (Math.Max(fromHeight, NextValid(fromHeight, true, declared.Height)), Math.Max(fromWidth, NextValid(fromWidth, false, declared.Width)));
             return model;
         }
+        (long, long)? previous = null;
         for (var step = 0; step <= SearchWindow; step++)
         {
-            var candidate = (Math.Min(start.Height + step, symbolic ? long.MaxValue : declared.Height), Math.Min(start.Width + step, symbolic ? long.MaxValue : declared.Width));
+            var (height, width) = (start.Height + step, start.Width + step);
+            if (model.SizeConstraints.Count > 0)
+            {
+                // Only sizes where the joins known so far agree; a symbolic probe may have stopped at a join that disagreed.
+                height = NextValid(height, true, symbolic ? height + ConstraintSearch : declared.Height);
+                width = NextValid(width, false, symbolic ? width + ConstraintSearch : declared.Width);
+                if (height < 0 || width < 0) break;
+            }
+            var candidate = (Math.Min(height, symbolic ? long.MaxValue : declared.Height), Math.Min(width, symbolic ? long.MaxValue : declared.Width));
+            if (candidate == previous) continue;
+            previous = candidate;
             if (!symbolic && candidate == declared)
             {
                 model.MinimumInput = declared;
@@ -137,7 +174,7 @@ public sealed partial class NetworkAnalyzer
                 model.MinimumInput = candidate;
                 return model;
             }
-            // A symbolic network is generated at its smallest valid size; its formulas say the rest.
+            // A symbolic network is generated at its smallest valid size; its formulas and constraints say the rest.
             analysed.MinimumInput = candidate;
             problems.AddRange(found);
             return analysed;

@@ -51,6 +51,20 @@ public sealed class NetworkModel
     /// <summary>A flatten sees the raw feature map, so only the declared input size works.</summary>
     public bool FixedInputSize { get; set; }
 
+    /// <summary>
+    /// Joins whose branches' sizes agree only for some inputs (an upsample by a factor meeting other maps): the input sizes
+    /// the network accepts are those from <see cref="MinimumInput"/> up at which every one holds.
+    /// </summary>
+    public List<SizeConstraint> SizeConstraints { get; } = new();
+
+    /// <summary>Whether every size constraint on the height (or width) holds at <paramref name="size"/>.</summary>
+    public bool SatisfiesConstraints(long size, bool height)
+    {
+        foreach (var constraint in SizeConstraints)
+            if (constraint.Height == height && !constraint.HoldsAt(size)) return false;
+        return true;
+    }
+
     /// <summary>The names in <c>input: [3, H, W]</c>, or null for numbers.</summary>
     public (string? Height, string? Width) InputSymbols { get; set; }
 

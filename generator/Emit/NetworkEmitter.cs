@@ -93,14 +93,42 @@ public static class NetworkEmitter
             : "/// <summary>The shape of one input sample: channels, height, width.</summary>");
         writer.Line($"public static long[] InputShape => new long[] {{ {Shape(model.Input)} }};");
         writer.Line();
+        var constrained = !model.FixedInputSize && model.SizeConstraints.Count > 0;
         writer.Line(model.FixedInputSize
-            ? "/// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map, or an upsample by a factor meets other maps).</summary>"
-            : "/// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>");
+            ? "/// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map, or an upsample by a factor meets maps whose size the analysis cannot follow).</summary>"
+            : constrained
+                ? "/// <summary>The smallest input sample for which every layer keeps at least one pixel and the maps it joins agree in size; larger sizes work where <see cref=\"AcceptsInputSize\"/> says so (an upsample by a factor meets other maps: their sizes agree only at some inputs).</summary>"
+                : "/// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>");
         writer.Line($"public static long[] MinimumInputShape => new long[] {{ {model.Input.Channels.Int}, {model.MinimumInput.Height}, {model.MinimumInput.Width} }};");
         writer.Line();
-        writer.Line("/// <summary>The network accepts its declared input size only (a flatten sees the raw feature map).</summary>");
+        writer.Line("/// <summary>The network accepts its declared input size only (a flatten sees the raw feature map, or an upsample by a factor meets maps of unknown size).</summary>");
         writer.Line($"public static bool FixedInputSize => {(model.FixedInputSize ? "true" : "false")};");
         writer.Line();
+        var (minHeight, minWidth) = model.MinimumInput;
+        writer.Line(model.FixedInputSize
+            ? "/// <summary>Whether the network takes an input of this height and width: its declared size only.</summary>"
+            : constrained
+                ? "/// <summary>Whether the network takes an input of this height and width: at least <see cref=\"MinimumInputShape\"/>, and a size at which the maps it joins agree (the forward pass rejects any other, naming the nearest that work).</summary>"
+                : "/// <summary>Whether the network takes an input of this height and width: any from <see cref=\"MinimumInputShape\"/> up.</summary>");
+        writer.Line(model.FixedInputSize
+            ? $"public static bool AcceptsInputSize(long height, long width) => height == {model.Input.Height} && width == {model.Input.Width};"
+            : constrained
+                ? $"public static bool AcceptsInputSize(long height, long width) => InputCheck.Accepts(height, width, {minHeight}, {minWidth}, s_sizeConstraints);"
+                : $"public static bool AcceptsInputSize(long height, long width) => height >= {minHeight} && width >= {minWidth};");
+        writer.Line();
+        if (constrained)
+        {
+            var file = System.IO.Path.GetFileName(model.SourcePath);
+            writer.Line("/// <summary>The joins whose maps agree in size only at some inputs: each branch's size as { M, A, S, B }, M * floor((X + A) / S) + B of the input's.</summary>");
+            writer.Line("private static readonly InputSizeConstraint[] s_sizeConstraints =");
+            writer.Line("{");
+            writer.Indent();
+            foreach (var constraint in model.SizeConstraints)
+                writer.Line($"new({Value.Of(constraint.Where).ToCSharp()}, {Value.Of(file + constraint.Site).ToCSharp()}, {(constraint.Height ? "true" : "false")}, {FormulaArray(constraint.First)}, {FormulaArray(constraint.Second)}),");
+            writer.Outdent();
+            writer.Line("};");
+            writer.Line();
+        }
         writer.Line(model.ReturnsRecord
             ? $"/// <summary>The shape of one sample of the first output ('{model.NamedOutputs[0].Name}') with the default arguments; <see cref=\"OutputShapes\"/> has every output's.</summary>"
             : "/// <summary>The shape of one output sample with the default arguments.</summary>");
@@ -120,6 +148,11 @@ public static class NetworkEmitter
         writer.Line();
         GraphTextEmitter.Write(writer, model);
     }
+
+    /// <summary>A size formula as the runtime's <c>InputSizeConstraint</c> takes it: { M, A, S, B }, a constant as { 0, 0, 1, c }.</summary>
+    private static string FormulaArray(Layers.SizeFormula formula) => formula.Constant is { } constant
+        ? $"new long[] {{ 0, 0, 1, {constant} }}"
+        : $"new long[] {{ {formula.M}, {formula.A}, {formula.S}, {formula.B} }}";
 
     private static IEnumerable<ModuleNode> Leaves(ModuleNode node) =>
         node.IsGroup ? node.Children.SelectMany(Leaves) : new[] { node };
@@ -189,7 +222,7 @@ public static class NetworkEmitter
     /// <summary>Member names the generated class defines or inherits and that a property must not take.</summary>
     private static readonly string[] Reserved =
     {
-        "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape", "MinimumInputShape", "FixedInputSize",
+        "ParameterCount", "PublishedParameterCount", "PublishedSource", "MultiplyAccumulates", "InputShape", "OutputShape", "MinimumInputShape", "FixedInputSize", "AcceptsInputSize",
         "LayerTable", "Summary", "Outputs", "OutputShapes", "ToInference", "Run", "CheckInput", "ForwardWithAux", "ForwardFeatures", "ForwardHead", "ResetClassifier", "FeatureInfo", "FeatureStage", "FeatureMaps", "ForwardFeatureMaps", "HeadPath", "StemConvPath", "AuxHeadPrefixes", "Dispose", "GetType", "TrunkSteps", "HeadSteps", "DisposedTap", "Graph", "GetGraph", "ExportOnnx", "InInferenceForm",
         "ToString", "Equals", "GetHashCode",
     };
@@ -271,9 +304,12 @@ public static class NetworkEmitter
         // Networks that pool adaptively before their classifier accept any size from the minimum up,
         // as in torchvision; a flatten that sees the raw feature map ties the network to its declared size.
         var (height, width) = model.MinimumInput;
+        // Where an upsampled map meets another, only the sizes at which they agree work (see s_sizeConstraints).
         writer.Line(model.FixedInputSize
             ? $"InputCheck.RequireExactly(input, nameof({model.ClassName}), {channels}, {model.Input.Height}, {model.Input.Width});"
-            : $"InputCheck.RequireAtLeast(input, nameof({model.ClassName}), {channels}, {height}, {width});");
+            : model.SizeConstraints.Count > 0
+                ? $"InputCheck.RequireAtLeast(input, nameof({model.ClassName}), {channels}, {height}, {width}, s_sizeConstraints);"
+                : $"InputCheck.RequireAtLeast(input, nameof({model.ClassName}), {channels}, {height}, {width});");
         writer.Close();
     }
 }

@@ -4,7 +4,7 @@ namespace CnnGen.Generator.Layers;
 
 /// <summary>
 /// How a layer changes height and width, as formulas of the input size (see <see cref="SizeFormula"/>):
-/// unchanged, a sliding window, a fixed size (adaptive pooling), or not expressible (upsampling).
+/// unchanged, a sliding window, a fixed size (adaptive pooling), a multiple (upsampling by a factor), or not expressible.
 /// <see cref="NeedsFixedSize"/> marks a layer (flatten) that ties the network to its declared size.
 /// </summary>
 public sealed record SpatialRule(Func<SizeFormula?, SizeFormula?> Height, Func<SizeFormula?, SizeFormula?> Width, bool NeedsFixedSize = false)
@@ -19,11 +19,11 @@ public sealed record SpatialRule(Func<SizeFormula?, SizeFormula?> Height, Func<S
     public static SpatialRule Flatten { get; } = new(_ => null, _ => null, NeedsFixedSize: true);
 
     /// <summary>
-    /// An upsample by a factor: it multiplies the size, which a <see cref="SizeFormula"/> cannot hold. Joined with other
-    /// maps afterwards (YOLOv8's neck), the sizes agree only for some inputs (there: multiples of 32), which the analysis
-    /// does not model, so such a network accepts its declared size only.
+    /// An upsample by a factor: the size times the factor (<see cref="SizeFormula.M"/>). Joined with other maps afterwards
+    /// (YOLOv8's neck), the sizes agree only for some inputs (there: multiples of 32); the analysis records each such join
+    /// as a constraint on the input size (see <c>NetworkModel.SizeConstraints</c>).
     /// </summary>
-    public static SpatialRule Scaled { get; } = new(_ => null, _ => null) { Scales = true };
+    public static SpatialRule Scaled(long factor) => new(f => f?.Scaled(factor), f => f?.Scaled(factor)) { Scales = true };
 
     /// <summary>See <see cref="Scaled"/>.</summary>
     public bool Scales { get; init; }

@@ -57,7 +57,7 @@ public sealed class UpsampleLayer : LayerKind
             new ForwardOp($"functional.interpolate({{0}}, scale_factor: new double[] {{{{ {factor}, {factor} }}}}, mode: {mode})"))
         {
             Detail = $"x{factor}",
-            SizeRule = SpatialRule.Scaled,
+            SizeRule = SpatialRule.Scaled(factor),
             Operation = new UpsampleOp(factor, modeName) { AlignCorners = alignCorners },
         };
     }

@@ -17,4 +17,11 @@ public interface INetworkFacts
 
     /// <summary>The network accepts its declared input size only (a flatten sees the raw feature map).</summary>
     static abstract bool FixedInputSize { get; }
+
+    /// <summary>
+    /// Whether the network takes an input of this height and width: the declared size when <see cref="FixedInputSize"/>,
+    /// else at least <see cref="MinimumInputShape"/> and, where an upsample by a factor meets other maps (YOLOv8n), a size
+    /// at which their sizes agree.
+    /// </summary>
+    static abstract bool AcceptsInputSize(long height, long width);
 }

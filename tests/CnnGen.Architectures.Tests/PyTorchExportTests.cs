@@ -412,7 +412,13 @@ public sealed class PyTorchZoo : IDisposable
             ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : graph.Input.Dims[0].Value;
         if ((bool)info.Type.GetProperty("FixedInputSize")!.GetValue(null)!) return [channels, info.InputShape[1], info.InputShape[2]];
         var minimum = (long[])info.Type.GetProperty("MinimumInputShape")!.GetValue(null)!;
-        return [channels, Math.Min(info.InputShape[1], Math.Max(minimum[1], 80)), Math.Min(info.InputShape[2], Math.Max(minimum[2], 64))];
+        var (height, width) = (Math.Min(info.InputShape[1], Math.Max(minimum[1], 80)), Math.Min(info.InputShape[2], Math.Max(minimum[2], 64)));
+        // Where upsampled maps meet others (YOLOv8n), only some sizes work: the next that does (the declared one at most).
+        var accepts = info.Type.GetMethod("AcceptsInputSize")!;
+        bool Accepts(long h, long w) => (bool)accepts.Invoke(null, [h, w])!;
+        while (height < info.InputShape[1] && !Accepts(height, info.InputShape[2])) height++;
+        while (width < info.InputShape[2] && !Accepts(height, width)) width++;
+        return [channels, height, width];
     }
 
     private static IEnumerable<SizeExpr> Leaves(SizeExpr expr) => expr switch

@@ -131,8 +131,6 @@ public class YoloTests
         Assert.Equal(Enumerable.Range(0, 16).Select(i => (float)i), weight.flatten().data<float>().ToArray());
 
         manual_seed(8);
-        // The declared size only: the neck's upsample by 2 meets the backbone's maps at multiples of 32.
-        Assert.True(YOLOv8n.FixedInputSize);
         var outputs = Zoo.Outputs(model, rand(1, 3, 640, 640));
         Assert.Equal([1, 4, 8400], outputs[3].shape);
         var loss = outputs.Select(o => o.square().mean()).Aggregate((a, b) => a + b);
@@ -158,5 +156,53 @@ public class YoloTests
         Assert.True(model.named_parameters().Single(pair => pair.name == "model.9.cv2.conv.weight").parameter.requires_grad);
         Assert.False(weight.requires_grad);
         Assert.Equal(3_157_184L, model.parameters().Where(p => p.requires_grad).Sum(p => p.numel()));
+    }
+
+    [Theory]
+    [InlineData(320, 320)]
+    [InlineData(640, 480)]
+    [InlineData(416, 416)]
+    public void It_runs_at_other_multiples_of_32_as_Ultralytics_does(long height, long width)
+    {
+        Assert.False(YOLOv8n.FixedInputSize);
+        Assert.True(YOLOv8n.AcceptsInputSize(height, width));
+        using var scope = NewDisposeScope();
+        using var model = new YOLOv8n();
+        model.eval();
+        manual_seed(32);
+        var outputs = Zoo.Outputs(model, rand(1, 3, height, width));
+        var anchors = (height / 8) * (width / 8) + (height / 16) * (width / 16) + (height / 32) * (width / 32);
+        Assert.Equal([[1, 144, height / 8, width / 8], [1, 144, height / 16, width / 16], [1, 144, height / 32, width / 32], [1, 4, anchors]],
+            outputs.Select(o => o.shape).ToArray());
+    }
+
+    [Fact]
+    public void A_size_at_which_the_necks_maps_disagree_is_rejected_naming_the_join_and_the_nearest_sizes_that_work()
+    {
+        // With 3x3 stride-2 convolutions (ceil(H / 2)), the upsampled P5 meets P4 and the upsampled P4 meets P3 exactly
+        // when ceil(H / 8) and ceil(H / 16) are even: H mod 32 is 0 or 25 to 31. The smallest is 25.
+        var valid = Enumerable.Range(1, 160).Where(h => (h + 7) / 8 % 2 == 0 && (h + 15) / 16 % 2 == 0).Select(h => (long)h).ToArray();
+        Assert.Equal(valid, Enumerable.Range(1, 160).Select(h => (long)h).Where(h => YOLOv8n.AcceptsInputSize(h, h)));
+        Assert.Equal(new long[] { 3, 25, 25 }, YOLOv8n.MinimumInputShape);
+        Assert.True(YOLOv8n.AcceptsInputSize(608, 640));
+        Assert.False(YOLOv8n.AcceptsInputSize(640, 600));
+
+        using var scope = NewDisposeScope();
+        using var model = new YOLOv8n();
+        model.eval();
+        // At 100 the stride-32 map is 4 pixels, upsampled 8, but the stride-16 map is 7.
+        var error = Assert.Throws<ArgumentException>(() => model.forward(rand(1, 3, 100, 100)));
+        Assert.True(error.Message.Contains("YOLOv8n cannot take an input of height 100 and width 100"), error.Message);
+        Assert.True(error.Message.Contains("at the height 100 the join 'model.11' (yolov8n.cnn.yaml("), error.Message);
+        Assert.True(error.Message.Contains("would get maps 8 and 7 high; use a height such as 96 or 121 (the heights that work repeat every 32)"), error.Message);
+        Assert.True(error.Message.Contains("use a width such as 96 or 121"), error.Message);
+        // Only the width wrong: only the width named.
+        var width = Assert.Throws<ArgumentException>(() => model.forward(rand(1, 3, 64, 80)));
+        Assert.False(width.Message.Contains("at the height"), width.Message);
+        Assert.True(width.Message.Contains("at the width 80"), width.Message);
+        Assert.True(width.Message.Contains("use a width such as 64 or 89"), width.Message);
+        // The smallest size works.
+        var outputs = Zoo.Outputs(model, rand(1, 3, 25, 25));
+        Assert.Equal([1, 4, 16 + 4 + 1], outputs[3].shape);
     }
 }

@@ -114,15 +114,38 @@ public class DetectionTests
     }
 
     [Fact]
-    public void An_upsample_by_a_factor_joined_with_other_maps_ties_the_input_size()
+    public void An_upsample_by_a_factor_joined_with_other_maps_takes_the_sizes_at_which_they_agree()
     {
+        // a is ceil(H / 2), up is 2 * ceil(H / 4): equal when ceil(H / 2) is even, i.e. H mod 4 is 0 or 3.
         const string neck = "name: Net\ninput: [3, 64, 64]\nlayers:\n  a: conv(8, k=3, s=2, p=1)\n  b: conv(8, k=3, s=2, p=1)\n  up: upsample(2, bilinear=false)\n  cat: concat(a, up)\n";
         var model = Model(neck);
-        Assert.True(model.FixedInputSize);
-        Assert.Equal((64L, 64L), model.MinimumInput);
+        Assert.False(model.FixedInputSize);
+        Assert.Equal((3L, 3L), model.MinimumInput);
+        Assert.Equal(2, model.SizeConstraints.Count);
+        Assert.All(model.SizeConstraints, constraint => Assert.Equal("cat", constraint.Where));
+        Assert.Equal(new long[] { 3, 4, 7, 8, 11, 12, 63, 64 }, new long[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 63, 64 }.Where(h => model.SatisfiesConstraints(h, true)));
         // Upsampling alone, with nothing joined after it, keeps every size (a segmentation head's last layer).
-        Assert.False(Model("name: Net\ninput: [3, 64, 64]\nlayers:\n  a: conv(8, k=3, s=2, p=1)\n  up: upsample(2)\n").FixedInputSize);
+        var alone = Model("name: Net\ninput: [3, 64, 64]\nlayers:\n  a: conv(8, k=3, s=2, p=1)\n  up: upsample(2)\n");
+        Assert.False(alone.FixedInputSize);
+        Assert.Empty(alone.SizeConstraints);
+        // A symbolic input is generated at the smallest size that works.
         var symbolic = Pipeline.Compile(neck.Replace("[3, 64, 64]", "[3, H, W]"));
+        Assert.Empty(symbolic.Problems);
+        Assert.Equal((3L, 3L), symbolic.Model!.MinimumInput);
+        Assert.Equal("3x3x3", symbolic.Model.Input.ToString());
+        Assert.Equal("8 x 2 * floor((H - 1) / 4) + 2 x 2 * floor((W - 1) / 4) + 2", symbolic.Model.Layers.Single(row => row.Path == "up").Formula);
+    }
+
+    [Fact]
+    public void An_upsampled_map_whose_size_the_analysis_cannot_follow_still_ties_the_input_size()
+    {
+        // Upsampled by 2 then strided by 3: ceil(2 * ceil(H / 2) / 3) is not of the form the sizes are tracked in.
+        const string neck = "name: Net\ninput: [3, 512, 512]\nlayers:\n  x: conv(8, k=1)\n  b: conv(8, k=1, s=2)\n  up: upsample(2, bilinear=false)\n  d: conv(8, k=1, s=3)\n  a: conv(8, k=1, s=3, from=x)\n  cat: concat(a, d)\n";
+        var model = Model(neck);
+        Assert.True(model.FixedInputSize);
+        Assert.Equal((512L, 512L), model.MinimumInput);
+        Assert.Equal("8 x 171 x 171", model.Layers.Single(row => row.Path == "d").Formula);
+        var symbolic = Pipeline.Compile(neck.Replace("[3, 512, 512]", "[3, H, W]"));
         Assert.Contains(symbolic.Problems, p => p.Id == "CNN0022" && p.Message.Contains("an upsample by a factor is joined"));
     }
 }

@@ -58,4 +58,41 @@ public class InputSizeTests
         var flatten = Pipeline.Compile("name: Net\ninput: [1, H, W]\nlayers:\n  c: conv(4, k=3)\n  f: flatten\n  fc: linear(10)\n");
         Assert.Contains(flatten.Problems, p => p.Id == "CNN0022" && p.Message.Contains("flatten"));
     }
+
+    [Fact]
+    public void A_stride_2_conv_an_upsample_by_2_and_a_concat_accept_the_sizes_at_which_the_maps_agree()
+    {
+        // c1 is ceil(H / 2), c2 ceil(H / 4), up 2 * ceil(H / 4): the concat works where ceil(H / 2) is even (H mod 4 in {0, 3}).
+        const string yaml = "name: Neck\ninput: [3, 32, 24]\nlayers:\n  c1: conv(8, k=3, s=2, p=1)\n  c2: conv(8, k=3, s=2, p=1)\n  up: upsample(2, bilinear=false)\n  cat: concat(c1, up)\n  out: conv(4, k=1)\n";
+        var result = Pipeline.Compile(yaml);
+        Assert.Empty(result.Problems);
+        var model = result.Model!;
+        Assert.False(model.FixedInputSize);
+        Assert.Equal((3L, 3L), model.MinimumInput);
+        Assert.Equal("8 x 2 * floor((H - 1) / 4) + 2 x 2 * floor((W - 1) / 4) + 2", model.Layers.Single(row => row.Path == "up").Formula);
+        var height = model.SizeConstraints.Single(c => c.Height);
+        Assert.Equal("cat", height.Where);
+        Assert.Equal(6, height.Site.StartLine);
+        Assert.All(new long[] { 3, 4, 7, 8, 12, 31, 32, 100 }, h => Assert.True(height.HoldsAt(h), $"H = {h}"));
+        Assert.All(new long[] { 1, 2, 5, 6, 9, 10, 30, 101, 102 }, h => Assert.False(height.HoldsAt(h), $"H = {h}"));
+        Assert.Contains("public static long[] MinimumInputShape => new long[] { 3, 3, 3 };", result.Source);
+        Assert.Contains("InputCheck.RequireAtLeast(input, nameof(Neck), 3, 3, 3, s_sizeConstraints);", result.Source);
+        Assert.Contains("public static bool AcceptsInputSize(long height, long width) => InputCheck.Accepts(height, width, 3, 3, s_sizeConstraints);", result.Source);
+        Assert.Contains("new(\"cat\", \"net.cnn.yaml(7,8)\", true, new long[] { 1, -1, 2, 1 }, new long[] { 2, -1, 4, 2 }),", result.Source);
+
+        // A network without such joins accepts every size from its minimum.
+        var plain = Pipeline.Compile("name: Plain\ninput: [3, 32, 32]\nlayers:\n  c1: conv(8, k=3, s=2, p=1)\n");
+        Assert.Empty(plain.Model!.SizeConstraints);
+        Assert.Contains("public static bool AcceptsInputSize(long height, long width) => height >= 1 && width >= 1;", plain.Source);
+        Assert.DoesNotContain("s_sizeConstraints", plain.Source);
+    }
+
+    [Fact]
+    public void Joined_formulas_written_differently_but_equal_everywhere_are_no_constraint()
+    {
+        // floor((H - 1) / 2) + 1 (k1 s2) and floor((H + 2 - 3) / 2) + 1 (k3 s2 p1) are the same function.
+        var model = Pipeline.Compile("name: Net\ninput: [3, 33, 33]\nlayers:\n  x: conv(8, k=1)\n  a: conv(8, k=1, s=2, from=x)\n  b: conv(8, k=3, s=2, p=1, from=x)\n  cat: concat(a, b)\n").Model!;
+        Assert.Empty(model.SizeConstraints);
+        Assert.Equal((1L, 1L), model.MinimumInput);
+    }
 }

@@ -36,11 +36,14 @@ namespace CnnGen.Architectures
         /// <summary>The shape of one input sample: channels, height, width.</summary>
         public static long[] InputShape => new long[] { 1, 32, 32 };
 
-        /// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map, or an upsample by a factor meets other maps).</summary>
+        /// <summary>The smallest input sample: this network accepts its declared size only (a flatten sees the raw feature map, or an upsample by a factor meets maps whose size the analysis cannot follow).</summary>
         public static long[] MinimumInputShape => new long[] { 1, 32, 32 };
 
-        /// <summary>The network accepts its declared input size only (a flatten sees the raw feature map).</summary>
+        /// <summary>The network accepts its declared input size only (a flatten sees the raw feature map, or an upsample by a factor meets maps of unknown size).</summary>
         public static bool FixedInputSize => true;
+
+        /// <summary>Whether the network takes an input of this height and width: its declared size only.</summary>
+        public static bool AcceptsInputSize(long height, long width) => height == 32 && width == 32;
 
         /// <summary>The shape of one output sample with the default arguments.</summary>
         public static long[] OutputShape => new long[] { 10 };

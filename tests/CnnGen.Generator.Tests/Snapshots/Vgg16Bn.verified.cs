@@ -39,8 +39,11 @@ namespace CnnGen.Architectures
         /// <summary>The smallest input sample for which every layer keeps at least one pixel; any larger size works too.</summary>
         public static long[] MinimumInputShape => new long[] { 3, 32, 32 };
 
-        /// <summary>The network accepts its declared input size only (a flatten sees the raw feature map).</summary>
+        /// <summary>The network accepts its declared input size only (a flatten sees the raw feature map, or an upsample by a factor meets maps of unknown size).</summary>
         public static bool FixedInputSize => false;
+
+        /// <summary>Whether the network takes an input of this height and width: any from <see cref="MinimumInputShape"/> up.</summary>
+        public static bool AcceptsInputSize(long height, long width) => height >= 32 && width >= 32;
 
         /// <summary>The shape of one output sample with the default arguments.</summary>
         public static long[] OutputShape => new long[] { 1000 };

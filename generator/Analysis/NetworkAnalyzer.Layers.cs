@@ -168,7 +168,7 @@ public sealed partial class NetworkAnalyzer
         if (result.ModuleType is not null)
         {
             field = UniqueField(Identifiers.Field(path));
-            var leaf = new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Construct = result.Construct, IsParameter = result.IsParameter, Site = site.Span };
+            var leaf = new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Operation = result.Operation, Input = flow.Shape, IsParameter = result.IsParameter, Site = site.Span };
             group.Node.Children.Add(leaf);
             RecordTensors(leaf, result);
         }

@@ -213,13 +213,13 @@ public static class NetworkEmitter
             {
                 writer.Line($"register_module({Value.Of(child.Name).ToCSharp()}, {Identifiers.Field(child.Name)} = new ModuleGroup(");
                 writer.Indent();
-                WriteGroupChildren(writer, child);
+                WriteGroupChildren(writer, child, model, child.Name);
                 writer.Outdent();
                 writer.Line("));");
             }
             else
             {
-                writer.Line($"{(child.IsParameter ? "register_parameter" : "register_module")}({Value.Of(child.Name).ToCSharp()}, {child.Field} = {child.Construct});");
+                writer.Line($"{(child.IsParameter ? "register_parameter" : "register_module")}({Value.Of(child.Name).ToCSharp()}, {child.Field} = {ModuleConstruction.Of(child, child.Name, model)});");
             }
         }
         writer.Close();
@@ -240,24 +240,25 @@ public static class NetworkEmitter
         return expression.Substring(1, expression.Length - 2);
     }
 
-    private static void WriteGroupChildren(SourceWriter writer, ModuleNode group)
+    private static void WriteGroupChildren(SourceWriter writer, ModuleNode group, NetworkModel model, string path)
     {
         for (var i = 0; i < group.Children.Count; i++)
         {
             var child = group.Children[i];
             var separator = i == group.Children.Count - 1 ? "" : ",";
             var name = Value.Of(child.Name).ToCSharp();
+            var childPath = path + "." + child.Name;
             if (child.IsGroup)
             {
                 writer.Line($"({name}, new ModuleGroup(");
                 writer.Indent();
-                WriteGroupChildren(writer, child);
+                WriteGroupChildren(writer, child, model, childPath);
                 writer.Outdent();
                 writer.Line($")){separator}");
             }
             else
             {
-                writer.Line($"({name}, {child.Field} = {child.Construct}){separator}");
+                writer.Line($"({name}, {child.Field} = {ModuleConstruction.Of(child, childPath, model)}){separator}");
             }
         }
     }

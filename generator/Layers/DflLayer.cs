@@ -61,7 +61,6 @@ public sealed class DflLayer : LayerKind
             new ForwardOp($"Forward.Dfl({{m}}, {inputs})"))
         {
             ModuleType = "CnnGen.Runtime.Dfl",
-            Construct = $"new CnnGen.Runtime.Dfl({Format(regMax)})",
             Detail = $"{regMax} bins, {reads.Count + 1} level{(reads.Count == 0 ? "" : "s")}, {anchors} anchors",
             SizeRule = SpatialRule.Unknown,
             ReadsOutputs = reads,

@@ -14,9 +14,6 @@ public sealed record LayerResult(Shape Output, long Parameters, long Macs, Forwa
     /// <summary>The field holds a <c>Parameter</c> registered on the enclosing group itself (layer scale), not a child module.</summary>
     public bool IsParameter { get; init; }
 
-    /// <summary>The C# expression that builds the module, e.g. <c>Conv2d(64, 128, kernel_size: 3, padding: 1)</c>.</summary>
-    public string? Construct { get; init; }
-
     /// <summary>How the layer changes height and width as formulas of the input size.</summary>
     public SpatialRule SizeRule { get; init; } = SpatialRule.Keep;
 

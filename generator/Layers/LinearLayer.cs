@@ -35,7 +35,6 @@ public sealed class LinearLayer : LayerKind
         return new LayerResult(output, checked(weights + (bias ? outFeatures.Int : 0)), macs, ForwardOp.Module)
         {
             ModuleType = "TorchSharp.Modules.Linear",
-            Construct = $"nn.Linear({inFeatures.ToCSharp()}, {outFeatures.ToCSharp()}{(bias ? "" : ", hasBias: false")})",
             Operation = new LinearOp(Dim.Of(inFeatures), Dim.Of(outFeatures), bias),
             // nn.Linear: weight [out, in], then bias [out].
             Tensors = bias

@@ -44,7 +44,6 @@ public sealed class SubsampleLayer : LayerKind
         return new LayerResult(Shape.Map(channels, height, width), parameters, macs, ForwardOp.Module)
         {
             ModuleType = "CnnGen.Runtime.TrainableSubsample",
-            Construct = $"new CnnGen.Runtime.TrainableSubsample({channels.ToCSharp()}, {Format(kernel)})",
             Detail = $"{kernel}x{kernel} sum, x w + b",
             Operation = new TrainableSubsampleOp(Dim.Of(channels), kernel),
             SizeRule = SpatialRule.Window((kernel, kernel), (kernel, kernel), (0, 0), (1, 1), ceilMode: false),

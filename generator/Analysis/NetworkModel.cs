@@ -134,7 +134,6 @@ public sealed class ModuleNode
     public bool IsGroup { get; }
     public List<ModuleNode> Children { get; } = new();
     public string? Field { get; set; }
-    public string? ModuleType { get; set; }
 
     /// <summary>What a leaf computes, with its attributes: the graph operation its construction is printed from (<see cref="Emit.ModuleConstruction"/>).</summary>
     public Graph.Operation? Operation { get; set; }

@@ -8,13 +8,31 @@ using CnnGen.Generator.Layers;
 namespace CnnGen.Generator.Emit;
 
 /// <summary>
-/// The C# expression that builds a layer's TorchSharp module (or a group's parameter), read off its graph operation:
-/// <c>nn.Conv2d(64, 128, kernel_size: 3, padding: 1)</c>. The constructor registers it, and <c>ResetClassifier</c>
-/// builds the layers sized by <c>num_classes</c> again with the same text. Sizes that follow the model arguments print
-/// as C# over the constructor's parameters.
+/// A layer's TorchSharp module (or a group's parameter) in C#, read off its graph operation: the field's type,
+/// <c>TorchSharp.Modules.Conv2d</c>, and the expression that builds it, <c>nn.Conv2d(64, 128, kernel_size: 3, padding: 1)</c>.
+/// The constructor registers it, and <c>ResetClassifier</c> builds the layers sized by <c>num_classes</c> again with the
+/// same text. Sizes that follow the model arguments print as C# over the constructor's parameters.
 /// </summary>
 internal static class ModuleConstruction
 {
+    /// <summary>The type of the module leaf's field.</summary>
+    public static string TypeOf(ModuleNode leaf) => leaf.Operation switch
+    {
+        Conv2dOp => "TorchSharp.Modules.Conv2d",
+        ConvTranspose2dOp => "TorchSharp.Modules.ConvTranspose2d",
+        BatchNormOp => leaf.Input is { IsMap: true } ? "TorchSharp.Modules.BatchNorm2d" : "TorchSharp.Modules.BatchNorm1d",
+        LinearOp => "TorchSharp.Modules.Linear",
+        LayerNormOp => "TorchSharp.Modules.LayerNorm",
+        LocalResponseNormOp => "TorchSharp.Modules.LocalResponseNorm",
+        DropoutOp => "TorchSharp.Modules.Dropout",
+        LayerScaleOp => "TorchSharp.Modules.Parameter",
+        DflOp => "CnnGen.Runtime.Dfl",
+        TrainableSubsampleOp => "CnnGen.Runtime.TrainableSubsample",
+        TableConvOp => "CnnGen.Runtime.TableConv2d",
+        CustomLayerOp custom => custom.TypeName,
+        var operation => throw new System.InvalidOperationException($"no TorchSharp module for the operation '{operation?.Kind}' of '{leaf.Name}'"),
+    };
+
     /// <summary>The construction of the module leaf at <paramref name="path"/> (the path a C# layer's count check names).</summary>
     public static string Of(ModuleNode leaf, string path, NetworkModel model)
     {
@@ -34,8 +52,7 @@ internal static class ModuleConstruction
             TrainableSubsampleOp subsample => $"new CnnGen.Runtime.TrainableSubsample({subsample.Channels.ToCSharp()}, {Number(subsample.Kernel)})",
             TableConvOp table => TableConv(table),
             CustomLayerOp custom => Custom(custom, path, model),
-            { } operation => throw new System.InvalidOperationException($"{model.ClassName}: no TorchSharp module for the operation '{operation.Kind}' at '{path}'"),
-            null => throw new System.InvalidOperationException($"{model.ClassName}: the module '{path}' has no operation"),
+            var operation => throw new System.InvalidOperationException($"{model.ClassName}: no TorchSharp module for the operation '{operation?.Kind}' at '{path}'"),
         };
     }
 

@@ -134,7 +134,7 @@ public static class NetworkEmitter
         foreach (var argument in model.Arguments)
             writer.Line($"private {(argument == classCount ? "" : "readonly ")}{argument.CSharpType} {argument.CSharpName};");
         foreach (var leaf in Leaves(model.Root))
-            writer.Line($"private {(classLayers.Contains(leaf) ? "" : "readonly ")}{leaf.ModuleType} {leaf.Field};");
+            writer.Line($"private {(classLayers.Contains(leaf) ? "" : "readonly ")}{ModuleConstruction.TypeOf(leaf)} {leaf.Field};");
         foreach (var group in model.Root.Children.Where(child => child.IsGroup))
             writer.Line($"private readonly ModuleGroup {Identifiers.Field(group.Name)};");
         foreach (var dense in model.DenseBuffers)
@@ -155,7 +155,7 @@ public static class NetworkEmitter
         {
             var property = Identifiers.Pascal(child.Name);
             if (!taken.Add(property)) continue;
-            var type = child.IsGroup ? "ModuleGroup" : child.ModuleType;
+            var type = child.IsGroup ? "ModuleGroup" : ModuleConstruction.TypeOf(child);
             var field = child.IsGroup ? Identifiers.Field(child.Name) : child.Field;
             writer.Line($"/// <summary>The child module '{child.Name}'.</summary>");
             writer.Line($"public {type} {property} => {field};");

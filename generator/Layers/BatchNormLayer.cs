@@ -39,7 +39,7 @@ public sealed class BatchNormLayer : LayerKind
 
         return new LayerResult(input, affine ? checked(2 * channels.Int) : 0, 0, ForwardOp.Module)
         {
-            ModuleType = $"TorchSharp.Modules.BatchNorm{(input.IsMap ? "2d" : "1d")}",
+            HasModule = true,
             Operation = new BatchNormOp(Dim.Of(channels), Scalar.Of(args["eps"]), Scalar.Of(args["momentum"]), affine),
             Tensors = Tensors(channels.Int, affine),
         };

@@ -70,7 +70,7 @@ public sealed class ConvLayer : LayerKind
         var detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + (groups != 1 ? $", g={groups}" : "");
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, new ForwardOp("Forward.Conv2d({m}, {0})"))
         {
-            ModuleType = "TorchSharp.Modules.Conv2d",
+            HasModule = true,
             SizeRule = SpatialRule.Window(kernel, stride, padding, dilation, ceilMode: false),
             Detail = detail,
             Operation = new Conv2dOp(Dim.Of(inChannels), Dim.Of(outChannels), kernel, stride, padding, dilation, Dim.Of(args["groups"]), bias),

@@ -71,7 +71,7 @@ public sealed class ConvTransposeLayer : LayerKind
 
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
         {
-            ModuleType = "TorchSharp.Modules.ConvTranspose2d",
+            HasModule = true,
             SizeRule = new SpatialRule(
                 f => f?.Transposed(kernel.H, stride.H, padding.H, dilation.H, outputPadding.H),
                 f => f?.Transposed(kernel.W, stride.W, padding.W, dilation.W, outputPadding.W)),

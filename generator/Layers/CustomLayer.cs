@@ -111,7 +111,7 @@ public sealed class CustomLayer : LayerKind
             // or be the input itself (CustomLayers.Forward then gives it a handle of its own).
             new ForwardOp("CustomLayers.Forward({m}, {0})", SavesOutput: true, MayAlias: true))
         {
-            ModuleType = _spec.TypeName,
+            HasModule = true,
             SizeRule = s == 1 ? SpatialRule.Keep : SpatialRule.Window((kernel, kernel), (s, s), (0, 0), (1, 1), ceil),
             Detail = detail,
             Operation = new CustomLayerOp(_spec.TypeName, Name, Dim.Of(input.Channels), Dim.Of(channels), s,

@@ -23,7 +23,7 @@ public sealed class DropoutLayer : LayerKind
         // result may share storage with it.
         return new LayerResult(context.Input, 0, 0, ForwardOp.Module with { MayAlias = true })
         {
-            ModuleType = "TorchSharp.Modules.Dropout",
+            HasModule = true,
             Detail = $"p={p}",
             Operation = new DropoutOp(Scalar.Of(p)),
         };

@@ -34,7 +34,7 @@ public sealed class LayerNormLayer : LayerKind
         return new LayerResult(input, affine ? checked(2 * channels.Int) : 0, 0,
             input.IsMap ? new ForwardOp("Forward.LayerNorm2d({m}, {0})") : ForwardOp.Module)
         {
-            ModuleType = "TorchSharp.Modules.LayerNorm",
+            HasModule = true,
             Detail = input.IsMap ? "over channels (2d)" : "",
             Operation = new LayerNormOp(Dim.Of(channels), eps.AsDouble, affine, OverMapChannels: input.IsMap),
             Tensors = affine ? new[] { StateTensor.Parameter("weight", channels.Int), StateTensor.Parameter("bias", channels.Int) } : new StateTensor[0],

@@ -28,7 +28,7 @@ public sealed class LayerScaleLayer : LayerKind
         // In place only when autograd records nothing: it needs the input for the factor's gradient.
         return new LayerResult(input, channels.Int, 0, new ForwardOp("{0}.mul({m})", Consuming: "Forward.MulConsuming({0}, {m})"))
         {
-            ModuleType = "TorchSharp.Modules.Parameter",
+            HasModule = true,
             IsParameter = true,
             Detail = $"init={Value.FormatDouble(init.AsDouble)}",
             Operation = new LayerScaleOp(Dim.Of(channels), init.AsDouble),

@@ -26,7 +26,7 @@ public sealed class LocalResponseNormLayer : LayerKind
         var args = context.Args;
         return new LayerResult(context.Input, 0, 0, ForwardOp.Module)
         {
-            ModuleType = "TorchSharp.Modules.LocalResponseNorm",
+            HasModule = true,
             Detail = $"n={args.Int("size")}",
             Operation = new LocalResponseNormOp(args.Int("size"), args.Number("alpha"), args.Number("beta"), args.Number("k")),
         };

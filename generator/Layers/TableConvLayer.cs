@@ -78,7 +78,7 @@ public sealed class TableConvLayer : LayerKind
         var macs = checked(weights * height * width);
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
         {
-            ModuleType = "CnnGen.Runtime.TableConv2d",
+            HasModule = true,
             SizeRule = SpatialRule.Window(kernel, stride, padding, (1, 1), ceilMode: false),
             Operation = new TableConvOp(TableInputs, outChannels.Int, LeCunC3.Select(row => row.ToEquatableArray()).ToEquatableArray(), kernel, stride, padding, bias),
             Detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + $", table {connections}/{TableInputs * LeCunC3.Length}",

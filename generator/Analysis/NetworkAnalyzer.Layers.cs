@@ -165,10 +165,10 @@ public sealed partial class NetworkAnalyzer
         result = result with { Output = WithFormulas(result.Output, flow.Shape, result.SizeRule) };
 
         string? field = null;
-        if (result.ModuleType is not null)
+        if (result.HasModule)
         {
             field = UniqueField(Identifiers.Field(path));
-            var leaf = new ModuleNode(name, isGroup: false) { Field = field, ModuleType = result.ModuleType, Construct = result.Construct, IsParameter = result.IsParameter, Site = site.Span };
+            var leaf = new ModuleNode(name, isGroup: false) { Field = field, Operation = result.Operation, Input = flow.Shape, IsParameter = result.IsParameter, Site = site.Span };
             group.Node.Children.Add(leaf);
             RecordTensors(leaf, result);
         }

@@ -117,6 +117,7 @@ public sealed partial class NetworkAnalyzer
         _model.SourcePath = _document.Path;
         _model.Description = _variant?.Description ?? _document.Description;
         _model.ClassName = ReadClassName(fallbackClassName);
+        _model.CustomLayers = _customLayers.OfType<CustomLayer>().Select(layer => layer.Spec).ToList();
         ReadArguments();
         var input = ReadInput();
         if (_document.Layers is null || input is null) return null;

@@ -17,6 +17,8 @@ public sealed class NetworkModel
     public Shape Input { get; set; } = Shape.Flat(Value.Of(0));
     public Shape? Output { get; set; }
     public List<ModelArgument> Arguments { get; } = new();
+    /// <summary>The C# layers (<c>[CnnLayer]</c>) the compilation declares: their constructors' parameter types build them.</summary>
+    public IReadOnlyList<CustomLayerSpec> CustomLayers { get; set; } = System.Array.Empty<CustomLayerSpec>();
     /// <summary>Channel counts that depend on model arguments, computed once in the constructor (see <see cref="DerivedValue"/>), in order.</summary>
     public List<DerivedValue> DerivedValues { get; } = new();
     /// <summary>One per dense block: the forward's <c>DenseConcat</c> (see <see cref="DenseBuffer"/>).</summary>
@@ -146,8 +148,12 @@ public sealed class ModuleNode
     public bool IsGroup { get; }
     public List<ModuleNode> Children { get; } = new();
     public string? Field { get; set; }
-    public string? ModuleType { get; set; }
-    public string? Construct { get; set; }
+
+    /// <summary>What a leaf computes, with its attributes: the graph operation its construction is printed from (<see cref="Emit.ModuleConstruction"/>).</summary>
+    public Graph.Operation? Operation { get; set; }
+
+    /// <summary>The shape a leaf's layer reads (a batch norm on a map is BatchNorm2d, on a vector BatchNorm1d).</summary>
+    public Layers.Shape? Input { get; set; }
 
     /// <summary>A parameter of the enclosing group (<c>register_parameter</c>), not a child module (see <see cref="Layers.LayerResult.IsParameter"/>).</summary>
     public bool IsParameter { get; set; }

@@ -25,7 +25,6 @@ internal static class ClassifierEmitter
         var layers = new List<(string, ModuleNode, Graph.Operation)>();
         if (ClassCount(model) is not { } argument) return layers;
         var derived = model.DerivedValues.ToDictionary(value => value.Name, value => value.Definition);
-        var operations = model.Steps.Where(step => step.Field is not null && step.Operation is not null).ToDictionary(step => step.Field!, step => step.Operation!);
         bool ReadsClassCount(SizeExpr expr) =>
             expr.Arguments().Any(reference => reference.YamlName == argument.YamlName)
             || expr.DerivedNames().Any(name => derived.TryGetValue(name, out var definition) && ReadsClassCount(definition));
@@ -35,8 +34,7 @@ internal static class ClassifierEmitter
             {
                 var path = prefix.Length == 0 ? child.Name : prefix + "." + child.Name;
                 if (child.IsGroup) Walk(child, path);
-                else if (!child.IsParameter && child.Field is { } field && operations.TryGetValue(field, out var operation)
-                         && operation.SizeExpressions().Any(ReadsClassCount))
+                else if (!child.IsParameter && child.Operation is { } operation && operation.SizeExpressions().Any(ReadsClassCount))
                     layers.Add((path, child, operation));
             }
         }
@@ -67,7 +65,7 @@ internal static class ClassifierEmitter
         foreach (var derived in NeededDerivedValues(model, layers.SelectMany(layer => layer.Operation.SizeExpressions())))
             writer.Line($"{derived.CSharpType} {derived.Name} = {derived.Expression};");
         foreach (var (path, node, _) in layers)
-            writer.Line($"{node.Field} = ModuleSlots.Replace(this, {Expressions.Value.Of(path).ToCSharp()}, {node.Field}, {node.Construct});");
+            writer.Line($"{node.Field} = ModuleSlots.Replace(this, {Expressions.Value.Of(path).ToCSharp()}, {node.Field}, {ModuleConstruction.Of(node, path, model)});");
         writer.Close();
         writer.Line();
     }

@@ -167,7 +167,7 @@ public static class NetworkEmitter
         foreach (var argument in model.Arguments)
             writer.Line($"private {(argument == classCount ? "" : "readonly ")}{argument.CSharpType} {argument.CSharpName};");
         foreach (var leaf in Leaves(model.Root))
-            writer.Line($"private {(classLayers.Contains(leaf) ? "" : "readonly ")}{leaf.ModuleType} {leaf.Field};");
+            writer.Line($"private {(classLayers.Contains(leaf) ? "" : "readonly ")}{ModuleConstruction.TypeOf(leaf)} {leaf.Field};");
         foreach (var group in model.Root.Children.Where(child => child.IsGroup))
             writer.Line($"private readonly ModuleGroup {Identifiers.Field(group.Name)};");
         foreach (var dense in model.DenseBuffers)
@@ -188,7 +188,7 @@ public static class NetworkEmitter
         {
             var property = Identifiers.Pascal(child.Name);
             if (!taken.Add(property)) continue;
-            var type = child.IsGroup ? "ModuleGroup" : child.ModuleType;
+            var type = child.IsGroup ? "ModuleGroup" : ModuleConstruction.TypeOf(child);
             var field = child.IsGroup ? Identifiers.Field(child.Name) : child.Field;
             writer.Line($"/// <summary>The child module '{child.Name}'.</summary>");
             writer.Line($"public {type} {property} => {field};");
@@ -246,13 +246,13 @@ public static class NetworkEmitter
             {
                 writer.Line($"register_module({Value.Of(child.Name).ToCSharp()}, {Identifiers.Field(child.Name)} = new ModuleGroup(");
                 writer.Indent();
-                WriteGroupChildren(writer, child);
+                WriteGroupChildren(writer, child, model, child.Name);
                 writer.Outdent();
                 writer.Line("));");
             }
             else
             {
-                writer.Line($"{(child.IsParameter ? "register_parameter" : "register_module")}({Value.Of(child.Name).ToCSharp()}, {child.Field} = {child.Construct});");
+                writer.Line($"{(child.IsParameter ? "register_parameter" : "register_module")}({Value.Of(child.Name).ToCSharp()}, {child.Field} = {ModuleConstruction.Of(child, child.Name, model)});");
             }
         }
         writer.Close();
@@ -273,24 +273,25 @@ public static class NetworkEmitter
         return expression.Substring(1, expression.Length - 2);
     }
 
-    private static void WriteGroupChildren(SourceWriter writer, ModuleNode group)
+    private static void WriteGroupChildren(SourceWriter writer, ModuleNode group, NetworkModel model, string path)
     {
         for (var i = 0; i < group.Children.Count; i++)
         {
             var child = group.Children[i];
             var separator = i == group.Children.Count - 1 ? "" : ",";
             var name = Value.Of(child.Name).ToCSharp();
+            var childPath = path + "." + child.Name;
             if (child.IsGroup)
             {
                 writer.Line($"({name}, new ModuleGroup(");
                 writer.Indent();
-                WriteGroupChildren(writer, child);
+                WriteGroupChildren(writer, child, model, childPath);
                 writer.Outdent();
                 writer.Line($")){separator}");
             }
             else
             {
-                writer.Line($"({name}, {child.Field} = {child.Construct}){separator}");
+                writer.Line($"({name}, {child.Field} = {ModuleConstruction.Of(child, childPath, model)}){separator}");
             }
         }
     }

@@ -13,6 +13,9 @@ public sealed record Dim(long Value, SizeExpr? Expr = null)
 
     public bool IsSymbolic => Expr is not null;
 
+    /// <summary>The C# text of the size: the expression over the generated constructor's parameters, or the number.</summary>
+    public string ToCSharp() => Expr?.ToCSharp() ?? ToString();
+
     public override string ToString() => Value.ToString(CultureInfo.InvariantCulture);
 }
 
@@ -20,6 +23,9 @@ public sealed record Dim(long Value, SizeExpr? Expr = null)
 public sealed record Scalar(double Value, SizeExpr? Expr = null)
 {
     public static Scalar Of(Value value) => new(value.AsDouble, value.Symbolic);
+
+    /// <summary>The C# text of the number (a double literal, <c>0.5</c>, <c>1.0</c>), or its expression over the constructor's parameters.</summary>
+    public string ToCSharp() => Expr?.ToCSharp() ?? Expressions.Value.FormatDouble(Value);
 
     public override string ToString() => Value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -12,14 +12,17 @@ namespace CnnGen.Generator.Layers;
 /// </summary>
 public sealed class BatchNormLayer : LayerKind
 {
+    /// <summary>PyTorch's defaults; the construction names eps and momentum only where they differ.</summary>
+    public const double DefaultEps = 1e-5, DefaultMomentum = 0.1;
+
     public override string Name => "bn";
 
     public override IReadOnlyList<string> Aliases => new[] { "batchnorm", "batch_norm" };
 
     public override IReadOnlyList<ParameterSpec> Parameters { get; } = new[]
     {
-        ParameterSpec.Optional("eps", ArgumentType.Number, Value.Of(1e-5)),
-        ParameterSpec.Optional("momentum", ArgumentType.Number, Value.Of(0.1)),
+        ParameterSpec.Optional("eps", ArgumentType.Number, Value.Of(DefaultEps)),
+        ParameterSpec.Optional("momentum", ArgumentType.Number, Value.Of(DefaultMomentum)),
         ParameterSpec.Optional("affine", ArgumentType.Bool, Value.Of(true), "scale"),
     };
 
@@ -34,18 +37,10 @@ public sealed class BatchNormLayer : LayerKind
         var affine = args.Bool("affine");
         var channels = input.Channels;
 
-        var dimensions = input.IsMap ? "2d" : "1d";
-        var construct = $"nn.BatchNorm{dimensions}({channels.ToCSharp()}";
-        if (args.IsGiven("eps")) construct += $", eps: {args["eps"].ToCSharp()}";
-        if (args.IsGiven("momentum")) construct += $", momentum: {args["momentum"].ToCSharp()}";
-        if (!affine) construct += ", affine: false";
-        construct += ")";
-
         return new LayerResult(input, affine ? checked(2 * channels.Int) : 0, 0, ForwardOp.Module)
         {
-            ModuleType = $"TorchSharp.Modules.BatchNorm{dimensions}",
-            Construct = construct,
-            Operation = new BatchNormOp(Dim.Of(channels), eps, momentum, affine),
+            HasModule = true,
+            Operation = new BatchNormOp(Dim.Of(channels), Scalar.Of(args["eps"]), Scalar.Of(args["momentum"]), affine),
             Tensors = Tensors(channels.Int, affine),
         };
     }
@@ -59,7 +54,7 @@ public sealed class BatchNormLayer : LayerKind
 }
 
 /// <summary>Batch normalisation over the channels of a map (BatchNorm2d) or the features of a vector (BatchNorm1d).</summary>
-public sealed record BatchNormOp(Dim Channels, double Eps, double Momentum, bool Affine) : Operation
+public sealed record BatchNormOp(Dim Channels, Scalar Eps, Scalar Momentum, bool Affine) : Operation
 {
     public override string Kind => "bn";
 }

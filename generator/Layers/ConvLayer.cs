@@ -67,28 +67,11 @@ public sealed class ConvLayer : LayerKind
         var parameters = checked(weights + (bias ? outChannels.Int : 0));
         var macs = checked(weights * height * width);
 
-        var construct = new System.Text.StringBuilder($"nn.Conv2d({inChannels.ToCSharp()}, {outChannels.ToCSharp()}");
-        if (Spatial.IsSquare(kernel, stride, padding, dilation))
-        {
-            construct.Append($", kernel_size: {kernel.H}");
-            if (stride.H != 1) construct.Append($", stride: {stride.H}");
-            if (padding.H != 0) construct.Append($", padding: {padding.H}");
-            if (dilation.H != 1) construct.Append($", dilation: {dilation.H}");
-        }
-        else
-        {
-            construct.Append($", kernel_size: {Spatial.Tuple(kernel)}, stride: {Spatial.Tuple(stride)}, padding: {Spatial.Tuple(padding)}, dilation: {Spatial.Tuple(dilation)}");
-        }
-        if (groups != 1) construct.Append($", groups: {args["groups"].ToCSharp()}");
-        if (!bias) construct.Append(", bias: false");
-        construct.Append(')');
-
         var detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + (groups != 1 ? $", g={groups}" : "");
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, new ForwardOp("Forward.Conv2d({m}, {0})"))
         {
-            ModuleType = "TorchSharp.Modules.Conv2d",
+            HasModule = true,
             SizeRule = SpatialRule.Window(kernel, stride, padding, dilation, ceilMode: false),
-            Construct = construct.ToString(),
             Detail = detail,
             Operation = new Conv2dOp(Dim.Of(inChannels), Dim.Of(outChannels), kernel, stride, padding, dilation, Dim.Of(args["groups"]), bias),
             Pointwise = kernel == (1, 1) && padding == (0, 0) && groups == 1,

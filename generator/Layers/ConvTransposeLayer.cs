@@ -68,19 +68,13 @@ public sealed class ConvTransposeLayer : LayerKind
         var parameters = checked(weights + (bias ? outChannels.Int : 0));
         // Every input pixel scatters its kernel into the output.
         var macs = checked(weights * input.Height * input.Width);
-        var construct = new System.Text.StringBuilder($"nn.ConvTranspose2d({inChannels.ToCSharp()}, {outChannels.ToCSharp()}");
-        construct.Append($", kernel_size: {Spatial.Tuple(kernel)}, stride: {Spatial.Tuple(stride)}, padding: {Spatial.Tuple(padding)}, output_padding: {Spatial.Tuple(outputPadding)}, dilation: {Spatial.Tuple(dilation)}");
-        if (groups != 1) construct.Append($", groups: {args["groups"].ToCSharp()}");
-        if (!bias) construct.Append(", bias: false");
-        construct.Append(')');
 
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
         {
-            ModuleType = "TorchSharp.Modules.ConvTranspose2d",
+            HasModule = true,
             SizeRule = new SpatialRule(
                 f => f?.Transposed(kernel.H, stride.H, padding.H, dilation.H, outputPadding.H),
                 f => f?.Transposed(kernel.W, stride.W, padding.W, dilation.W, outputPadding.W)),
-            Construct = construct.ToString(),
             Detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + " transposed",
             Operation = new ConvTranspose2dOp(Dim.Of(inChannels), Dim.Of(outChannels), kernel, stride, padding, outputPadding, dilation, Dim.Of(args["groups"]), bias),
             // nn.ConvTranspose2d: weight [in, out/groups, kh, kw], then bias [out].

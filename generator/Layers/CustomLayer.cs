@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using CnnGen.Generator.Diagnostics;
 using CnnGen.Generator.Expressions;
@@ -105,12 +104,6 @@ public sealed class CustomLayer : LayerKind
         if (macs.Kind != ValueKind.Int || macs.Int < 0)
             return Fail($"MultiplyAccumulates = \"{_spec.MultiplyAccumulates}\" gives {macs} with {Given()}; it must be a whole number, 0 or more");
 
-        var constructorArguments = new List<string> { Convert(input.Channels, _spec.ConstructorTypes[0]) };
-        for (var i = 0; i < _declaration.Arguments.Count; i++)
-            constructorArguments.Add(Convert(args[_declaration.Arguments[i].Name], _spec.ConstructorTypes[i + 1]));
-        var declared = parameters.IsDynamic ? $"(long)({parameters.ToCSharp()})" : parameters.Int.ToString(CultureInfo.InvariantCulture) + "L";
-        var construct = $"CustomLayers.CheckParameterCount(new {_spec.TypeName}({string.Join(", ", constructorArguments)}), {Value.Of(_spec.DisplayName).ToCSharp()}, {declared}, {Value.Of(context.Path).ToCSharp()})";
-
         var detail = string.Join(", ", _declaration.Arguments.Select(argument => $"{argument.Name}={args[argument.Name]}"));
         if (s != 1) detail = (detail.Length > 0 ? detail + ", " : "") + $"/{s}";
         return new LayerResult(Shape.Map(channels, height, width), parameters.Int, macs.Int,
@@ -118,33 +111,23 @@ public sealed class CustomLayer : LayerKind
             // or be the input itself (CustomLayers.Forward then gives it a handle of its own).
             new ForwardOp("CustomLayers.Forward({m}, {0})", SavesOutput: true, MayAlias: true))
         {
-            ModuleType = _spec.TypeName,
-            Construct = construct,
+            HasModule = true,
             SizeRule = s == 1 ? SpatialRule.Keep : SpatialRule.Window((kernel, kernel), (s, s), (0, 0), (1, 1), ceil),
             Detail = detail,
             Operation = new CustomLayerOp(_spec.TypeName, Name, Dim.Of(input.Channels), Dim.Of(channels), s,
-                _declaration.Arguments.Select(argument => new CustomLayerArgument(argument.Name, args[argument.Name].ToString(), args[argument.Name].Symbolic)).ToEquatableArray()),
+                _declaration.Arguments.Select(argument => new CustomLayerArgument(argument.Name, args[argument.Name].ToString(), args[argument.Name].Symbolic)).ToEquatableArray(),
+                Dim.Of(parameters)),
             // The class is the user's: the attribute declares a parameter count, not the tensors behind it.
             Tensors = null,
         };
     }
-
-    /// <summary>A value as the constructor parameter's type; a value over model arguments gets a cast.</summary>
-    private static string Convert(Value value, string type)
-    {
-        var text = value.ToCSharp();
-        return type switch
-        {
-            "bool" => text,
-            "float" => $"(float)({text})",
-            _ when value.IsDynamic => $"({type})({text})",
-            _ => text,
-        };
-    }
 }
 
-/// <summary>A layer written in C# (<c>[CnnLayer]</c>): its class, its DSL name, its channels, stride and arguments.</summary>
-public sealed record CustomLayerOp(string TypeName, string Name, Dim In, Dim Out, long Stride, EquatableArray<CustomLayerArgument> Arguments) : Operation
+/// <summary>
+/// A layer written in C# (<c>[CnnLayer]</c>): its class, its DSL name, its channels, stride and arguments, and the
+/// parameter count its attribute declares (which the generated constructor checks the module against).
+/// </summary>
+public sealed record CustomLayerOp(string TypeName, string Name, Dim In, Dim Out, long Stride, EquatableArray<CustomLayerArgument> Arguments, Dim Parameters) : Operation
 {
     public override string Kind => "custom";
 }

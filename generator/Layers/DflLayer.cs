@@ -60,8 +60,7 @@ public sealed class DflLayer : LayerKind
         return new LayerResult(new Shape(new[] { Value.Of(4), Value.Of(anchors) }), regMax, checked(4 * anchors * regMax),
             new ForwardOp($"Forward.Dfl({{m}}, {inputs})"))
         {
-            ModuleType = "CnnGen.Runtime.Dfl",
-            Construct = $"new CnnGen.Runtime.Dfl({Format(regMax)})",
+            HasModule = true,
             Detail = $"{regMax} bins, {reads.Count + 1} level{(reads.Count == 0 ? "" : "s")}, {anchors} anchors",
             SizeRule = SpatialRule.Unknown,
             ReadsOutputs = reads,

@@ -18,14 +18,12 @@ public sealed class DropoutLayer : LayerKind
     {
         var p = context.Args["p"];
         if (p.AsDouble < 0 || p.AsDouble > 1) return context.BadArgument("p", $"is {p} but must be between 0 and 1");
-        var rate = p.Kind == ValueKind.Int ? Value.FormatDouble(p.Int) : p.ToCSharp();
         // A module (no state), as torchvision has, so that dropout can be switched off on its own
         // (model.train() with every Dropout in eval). In eval mode it returns its input, so the
         // result may share storage with it.
         return new LayerResult(context.Input, 0, 0, ForwardOp.Module with { MayAlias = true })
         {
-            ModuleType = "TorchSharp.Modules.Dropout",
-            Construct = $"nn.Dropout({rate})",
+            HasModule = true,
             Detail = $"p={p}",
             Operation = new DropoutOp(Scalar.Of(p)),
         };

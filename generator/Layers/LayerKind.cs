@@ -19,6 +19,4 @@ public abstract class LayerKind
 
     /// <summary>Checks the input, computes the output shape and counts; returns null after reporting a problem.</summary>
     public abstract LayerResult? Analyze(LayerContext context);
-
-    protected static string Format(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -31,12 +31,10 @@ public sealed class LayerNormLayer : LayerKind
         if (eps.AsDouble <= 0) return context.BadArgument("eps", "must be positive");
         var affine = context.Args.Bool("affine");
         var channels = input.Channels;
-        var construct = $"nn.LayerNorm(new long[] {{ {channels.ToCSharp()} }}, eps: {Value.FormatDouble(eps.AsDouble)}{(affine ? "" : ", elementwise_affine: false")})";
         return new LayerResult(input, affine ? checked(2 * channels.Int) : 0, 0,
             input.IsMap ? new ForwardOp("Forward.LayerNorm2d({m}, {0})") : ForwardOp.Module)
         {
-            ModuleType = "TorchSharp.Modules.LayerNorm",
-            Construct = construct,
+            HasModule = true,
             Detail = input.IsMap ? "over channels (2d)" : "",
             Operation = new LayerNormOp(Dim.Of(channels), eps.AsDouble, affine, OverMapChannels: input.IsMap),
             Tensors = affine ? new[] { StateTensor.Parameter("weight", channels.Int), StateTensor.Parameter("bias", channels.Int) } : new StateTensor[0],

@@ -8,14 +8,14 @@ namespace CnnGen.Generator.Layers;
 /// </summary>
 public sealed record LayerResult(Shape Output, long Parameters, long Macs, ForwardOp Forward)
 {
-    /// <summary>The TorchSharp module type of the field, e.g. <c>Conv2d</c>; null for stateless layers.</summary>
-    public string? ModuleType { get; init; }
+    /// <summary>
+    /// The layer has state of its own: a module the constructor builds into a field (its type and construction are
+    /// printed from the operation, see <c>Emit.ModuleConstruction</c>), or with <see cref="IsParameter"/> a parameter.
+    /// </summary>
+    public bool HasModule { get; init; }
 
     /// <summary>The field holds a <c>Parameter</c> registered on the enclosing group itself (layer scale), not a child module.</summary>
     public bool IsParameter { get; init; }
-
-    /// <summary>The C# expression that builds the module, e.g. <c>Conv2d(64, 128, kernel_size: 3, padding: 1)</c>.</summary>
-    public string? Construct { get; init; }
 
     /// <summary>How the layer changes height and width as formulas of the input size.</summary>
     public SpatialRule SizeRule { get; init; } = SpatialRule.Keep;

@@ -25,12 +25,10 @@ public sealed class LayerScaleLayer : LayerKind
         var init = context.Args["init"];
         if (init.IsDynamic) return context.BadArgument("init", "must be fixed at compile time; it cannot depend on a model argument");
         var channels = input.Channels;
-        var shape = input.IsMap ? $"{channels.ToCSharp()}, 1, 1" : channels.ToCSharp();
         // In place only when autograd records nothing: it needs the input for the factor's gradient.
         return new LayerResult(input, channels.Int, 0, new ForwardOp("{0}.mul({m})", Consuming: "Forward.MulConsuming({0}, {m})"))
         {
-            ModuleType = "TorchSharp.Modules.Parameter",
-            Construct = $"new Parameter(torch.full(new long[] {{ {shape} }}, {Value.FormatDouble(init.AsDouble)}))",
+            HasModule = true,
             IsParameter = true,
             Detail = $"init={Value.FormatDouble(init.AsDouble)}",
             Operation = new LayerScaleOp(Dim.Of(channels), init.AsDouble),

@@ -34,8 +34,7 @@ public sealed class LinearLayer : LayerKind
         var macs = input.ChannelsLast ? checked(weights * input.Height * input.Width) : weights;
         return new LayerResult(output, checked(weights + (bias ? outFeatures.Int : 0)), macs, ForwardOp.Module)
         {
-            ModuleType = "TorchSharp.Modules.Linear",
-            Construct = $"nn.Linear({inFeatures.ToCSharp()}, {outFeatures.ToCSharp()}{(bias ? "" : ", hasBias: false")})",
+            HasModule = true,
             Operation = new LinearOp(Dim.Of(inFeatures), Dim.Of(outFeatures), bias),
             // nn.Linear: weight [out, in], then bias [out].
             Tensors = bias

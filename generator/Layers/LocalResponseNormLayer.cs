@@ -24,11 +24,9 @@ public sealed class LocalResponseNormLayer : LayerKind
     {
         if (!context.Input.IsMap) return context.WrongRank("a feature map (C x H x W)");
         var args = context.Args;
-        var construct = $"nn.LocalResponseNorm({args.Int("size")}, alpha: {Value.FormatDouble(args.Number("alpha"))}, beta: {Value.FormatDouble(args.Number("beta"))}, k: {Value.FormatDouble(args.Number("k"))})";
         return new LayerResult(context.Input, 0, 0, ForwardOp.Module)
         {
-            ModuleType = "TorchSharp.Modules.LocalResponseNorm",
-            Construct = construct,
+            HasModule = true,
             Detail = $"n={args.Int("size")}",
             Operation = new LocalResponseNormOp(args.Int("size"), args.Number("alpha"), args.Number("beta"), args.Number("k")),
         };

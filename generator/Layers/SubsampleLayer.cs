@@ -43,8 +43,7 @@ public sealed class SubsampleLayer : LayerKind
         var macs = checked(channels.Int * height * width);
         return new LayerResult(Shape.Map(channels, height, width), parameters, macs, ForwardOp.Module)
         {
-            ModuleType = "CnnGen.Runtime.TrainableSubsample",
-            Construct = $"new CnnGen.Runtime.TrainableSubsample({channels.ToCSharp()}, {Format(kernel)})",
+            HasModule = true,
             Detail = $"{kernel}x{kernel} sum, x w + b",
             Operation = new TrainableSubsampleOp(Dim.Of(channels), kernel),
             SizeRule = SpatialRule.Window((kernel, kernel), (kernel, kernel), (0, 0), (1, 1), ceilMode: false),

@@ -76,13 +76,9 @@ public sealed class TableConvLayer : LayerKind
         var weights = checked(connections * kernel.H * kernel.W);
         var parameters = checked(weights + (bias ? outChannels.Int : 0));
         var macs = checked(weights * height * width);
-        var table = "new int[][] { " + string.Join(", ", LeCunC3.Select(row => "new[] { " + string.Join(", ", row) + " }")) + " }";
-        var construct = $"new CnnGen.Runtime.TableConv2d({TableInputs}, {Format(outChannels.Int)}, {table}, kernel: {Spatial.Tuple(kernel)}, stride: {Spatial.Tuple(stride)}, padding: {Spatial.Tuple(padding)}" +
-                        (bias ? ")" : ", bias: false)");
         return new LayerResult(Shape.Map(outChannels, height, width), parameters, macs, ForwardOp.Module)
         {
-            ModuleType = "CnnGen.Runtime.TableConv2d",
-            Construct = construct,
+            HasModule = true,
             SizeRule = SpatialRule.Window(kernel, stride, padding, (1, 1), ceilMode: false),
             Operation = new TableConvOp(TableInputs, outChannels.Int, LeCunC3.Select(row => row.ToEquatableArray()).ToEquatableArray(), kernel, stride, padding, bias),
             Detail = $"{Spatial.Window(kernel)}" + (stride != (1, 1) ? $"/{Spatial.Describe(stride)}" : "") + $", table {connections}/{TableInputs * LeCunC3.Length}",

@@ -89,6 +89,21 @@ public class CustomLayerTests
     }
 
     [Fact]
+    public void Arguments_are_built_in_the_constructor_types_with_casts_for_sizes_over_model_arguments()
+    {
+        var attribute = Attribute("Arguments = \"reduction: int = 4, scale: float = 0.5, half: float = 1.0, gated: bool = true\", Parameters = \"2 * in * (in // reduction)\"");
+        var constructor = "public Gate(long inChannels, int reduction, float scale, double half, bool gated)";
+        var yaml = "name: Gated\ninput: [3, 16, 16]\nargs: { c: 8, r: 2 }\nlayers:\n  conv: conv(c, k=3, p=1)\n  attn: gate(reduction=r, scale=0.25, gated=false)\n  pool: gap\n  fc: linear(10)\n";
+        var (output, diagnostics, _) = Run(Layer(attribute, constructor), yaml);
+        Assert.Empty(diagnostics);
+        var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(10)));
+        // The channels and the reduction follow model arguments (cast to the parameter's type), a float gets its
+        // cast, a double its literal, and the declared count is computed from the arguments.
+        Assert.Contains("CustomLayers.CheckParameterCount(new global::Consumer.Gate((long)(c), (int)(r), (float)(0.25), 1.0, false), \"Consumer.Gate\", (long)(", GeneratedSource(output));
+    }
+
+    [Fact]
     public void The_generated_network_runs_and_checks_the_real_parameter_count_once()
     {
         using var network = Build(Run(Layer()).Output, "Consumer.Networks.Gated");

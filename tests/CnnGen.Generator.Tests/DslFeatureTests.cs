@@ -1,4 +1,5 @@
 using CnnGen.Generator.Analysis;
+using CnnGen.Generator.Emit;
 
 namespace CnnGen.Generator.Tests;
 
@@ -58,7 +59,7 @@ public class DslFeatureTests
     {
         var model = Model("name: Net\ninput: [32, 8, 8]\nlayers:\n  dw: dwconv(k=3, p=1, bias=false)\n  pw: conv(64, k=1, bias=false)\n");
         Assert.Equal(32 * 9 + 32 * 64, model.ParameterCount);
-        Assert.Contains("Conv2d(32, 32, kernel_size: 3, padding: 1, groups: 32, bias: false)", model.Root.Children[0].Construct);
+        Assert.Contains("Conv2d(32, 32, kernel_size: 3, padding: 1, groups: 32, bias: false)", ModuleConstruction.Of(model.Root.Children[0], "dw", model));
     }
 
     [Fact]
@@ -66,9 +67,9 @@ public class DslFeatureTests
     {
         var model = Model("name: Net\ninput: [3, 16, 16]\nargs: { alpha: 0.75 }\nlayers:\n  c: conv(make_divisible(32 * alpha), k=3)\n  n: lrn(5, alpha=0.0001, beta=0.75)\n");
         Assert.Equal("24x14x14", model.Output!.ToString());
-        Assert.Contains("LocalResponseNorm(5", model.Root.Children[1].Construct);
+        Assert.Contains("LocalResponseNorm(5", ModuleConstruction.Of(model.Root.Children[1], "n", model));
         // alpha is a constructor argument, so the channel count is recomputed from it at run time.
-        Assert.Contains("CnnGen.Runtime.DslMath.MakeDivisible((32 * alpha), 8)", model.Root.Children[0].Construct);
+        Assert.Contains("CnnGen.Runtime.DslMath.MakeDivisible((32 * alpha), 8)", ModuleConstruction.Of(model.Root.Children[0], "c", model));
     }
 
     [Fact]

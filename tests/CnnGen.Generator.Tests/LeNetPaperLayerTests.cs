@@ -1,3 +1,4 @@
+using CnnGen.Generator.Emit;
 using CnnGen.Generator.Layers;
 
 namespace CnnGen.Generator.Tests;
@@ -19,8 +20,8 @@ public class LeNetPaperLayerTests
         var model = result.Model!;
         Assert.Equal("6x14x14", model.Output!.ToString());
         Assert.Equal(12, model.ParameterCount);
-        Assert.Equal("new CnnGen.Runtime.TrainableSubsample(6, 2)", model.Root.Children.Single().Construct);
-        Assert.Equal("CnnGen.Runtime.TrainableSubsample", model.Root.Children.Single().ModuleType);
+        Assert.Equal("new CnnGen.Runtime.TrainableSubsample(6, 2)", ModuleConstruction.Of(model.Root.Children.Single(), "s2", model));
+        Assert.Equal("CnnGen.Runtime.TrainableSubsample", ModuleConstruction.TypeOf(model.Root.Children.Single()));
 
         // The default window is 2x2; a 3x3 window floors like pooling (16x10x10 -> 16x3x3).
         Assert.Equal("16x5x5", Compile("[16, 10, 10]", "  s4: subsample\n").Model!.Output!.ToString());
@@ -48,9 +49,10 @@ public class LeNetPaperLayerTests
         Assert.Equal("16x10x10", model.Output!.ToString());
         Assert.Equal(60 * 25 + 16, model.ParameterCount);
         var c3 = model.Root.Children.Single();
-        Assert.Equal("CnnGen.Runtime.TableConv2d", c3.ModuleType);
-        Assert.StartsWith("new CnnGen.Runtime.TableConv2d(6, 16, new int[][] { new[] { 0, 1, 2 }, new[] { 1, 2, 3 },", c3.Construct);
-        Assert.EndsWith("new[] { 0, 1, 2, 3, 4, 5 } }, kernel: (5, 5), stride: (1, 1), padding: (0, 0))", c3.Construct);
+        Assert.Equal("CnnGen.Runtime.TableConv2d", ModuleConstruction.TypeOf(c3));
+        var construction = ModuleConstruction.Of(c3, "c3", model);
+        Assert.StartsWith("new CnnGen.Runtime.TableConv2d(6, 16, new int[][] { new[] { 0, 1, 2 }, new[] { 1, 2, 3 },", construction);
+        Assert.EndsWith("new[] { 0, 1, 2, 3, 4, 5 } }, kernel: (5, 5), stride: (1, 1), padding: (0, 0))", construction);
 
         Assert.Equal(60 * 25, Compile("[6, 14, 14]", "  c3: tableconv(16, k=5, bias=false)\n").Model!.ParameterCount);
         Assert.Equal("16x14x14", Compile("[6, 14, 14]", "  c3: tableconv(16, k=5, p=2)\n").Model!.Output!.ToString());

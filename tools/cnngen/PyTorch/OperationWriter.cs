@@ -71,7 +71,7 @@ internal sealed class OperationWriter
                 break;
             case BatchNormOp bn:
                 t.Add(layout.Shape(node.Inputs[0]).Dims.Count == 1 ? "nn.BatchNorm1d(" : "nn.BatchNorm2d(").Value(Of(bn.Channels), "num_features", local)
-                    .Keyword("eps", PyValue.Of(bn.Eps), PythonText.Float(1e-5), local).Keyword("momentum", PyValue.Of(bn.Momentum), PythonText.Float(0.1), local)
+                    .Keyword("eps", Of(bn.Eps), PythonText.Float(1e-5), local).Keyword("momentum", Of(bn.Momentum), PythonText.Float(0.1), local)
                     .Keyword("affine", PyValue.Of(bn.Affine), "True", local).Add(")");
                 break;
             case LinearOp linear:

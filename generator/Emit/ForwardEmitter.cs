@@ -238,7 +238,8 @@ internal static class ForwardEmitter
             writer.Line($"if ((stages & {flags[i]}) != 0) maps[{i}] = {tensor};");
             // Nothing deeper asked for: stop here, freeing what is live (at a classifier's clean cut only this tap;
             // in a dense network also the stages its decoder would read), except the maps handed to the caller.
-            if (i < last || cut < trunkEnd)
+            // A record network always stops at its last tap: its outputs are freed there unless handed over as maps.
+            if (i < last || cut < trunkEnd || model.ReturnsRecord)
             {
                 writer.Open($"if ((stages & ~({string.Join(" | ", flags.Take(i + 1))})) == 0)");
                 writer.Line($"if (maps[{i}] is null) {tensor}.Dispose();");
@@ -259,7 +260,7 @@ internal static class ForwardEmitter
         });
         if (model.ReturnsRecord)
         {
-            // The taps are the encoder's, before the outputs: a ForwardFeatureMaps call has returned before this.
+            // A ForwardFeatureMaps call has returned at its last tap, before this.
             writer.Line($"return {NewRecord(model, nameOf)};");
             writer.Close();
             return;

@@ -54,6 +54,20 @@ public class FeatureTapsTests
     }
 
     [Fact]
+    public void A_record_network_whose_last_output_is_a_tap_stops_there_and_frees_the_outputs_not_asked_for()
+    {
+        // Both outputs are taps, the second at the end of the forward: a ForwardFeatureMaps call must return there, not
+        // build the record (which nobody would dispose).
+        var yaml = "name: TwoStages\ninput: [3, 32, 32]\noutputs: { a: a, b: b }\nlayers:\n  a: conv(8, k=3, s=2, p=1)\n  b: conv(16, k=3, s=2, p=1)\n";
+        var result = Pipeline.Compile(yaml);
+        Assert.Equal("a 8/2, b 16/4", string.Join(", ", FeatureTaps.Find(result.Models.Single()).Select(tap => $"{tap.Name} {tap.Shape.Channels.Int}/{tap.Reduction}")));
+        var source = result.Networks.Single().Source;
+        var trunk = source.Substring(source.IndexOf("private Outputs? TrunkSteps", StringComparison.Ordinal));
+        Assert.Equal(2, trunk.Split("return null;").Length - 1);
+        Assert.Contains("if (maps[0] is null) x1.Dispose();", trunk);
+    }
+
+    [Fact]
     public void A_dense_network_of_one_level_has_no_taps()
     {
         var yaml = "name: Flat\ninput: [3, 16, 16]\nlayers:\n  a: conv(8, k=3, p=1)\n  b: relu\n  c: conv(2, k=1)\n";
